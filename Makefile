@@ -1,0 +1,29 @@
+# Two commands on a fresh clone: `make demo` (GAIL on CartPole from shipped demos)
+# and `make test`. Both create .venv and install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# A pinned torch is installed first so that pip takes the CPU wheel on this
+# machine's disk; set TORCH_SPEC= (empty) to let pip resolve torch normally.
+TORCH_SPEC ?= torch==2.13.0
+PYTEST_ARGS ?=
+
+.PHONY: install demo test bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(if $(TORCH_SPEC),$(BIN)/pip install -q "$(TORCH_SPEC)")
+	$(BIN)/pip install -q -e ".[test,bench]"
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/advrl gan train --data digits --loss ns --rounds 1500 --out runs/demo
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) runs

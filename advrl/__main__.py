@@ -1,0 +1,5 @@
+import sys
+
+from advrl.cli import main
+
+sys.exit(main())

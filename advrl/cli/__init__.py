@@ -1,0 +1,50 @@
+"""``advrl`` — one entry point, one module per family.
+
+Each module ``advrl.cli.<name>`` defines ``register(subparsers)`` which adds its
+sub-command and sets ``func`` on the parser; heavy imports happen inside the
+handlers so ``advrl --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = ["gan", "demos", "expert", "gail", "dialogue"]
+
+
+class UserError(ValueError):
+    """An error caused by user input; printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="advrl", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"advrl.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"advrl.cli.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError, FloatingPointError) as exc:
+        print(f"advrl: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("advrl: interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

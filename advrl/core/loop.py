@@ -1,0 +1,244 @@
+"""The one adversarial training loop every family runs on.
+
+One *round* is ``d_steps`` discriminator updates and ``g_steps`` generator
+updates (generator first when ``generator_first``, as in GAIL's Algorithm 1
+where fresh rollouts are needed before the discriminator can see them)::
+
+    for round in 1..rounds:
+        for _ in range(d_steps):                      # discriminator ascent
+            real ~ real_data, fake ~ generator.generate
+            minimise objective.discriminator_loss(D(real), D(fake)) [+ λ·GP] [+ aux]
+        for _ in range(g_steps):                      # generator step
+            generator.train_step(Critic(D, objective))  # backprop or reward
+
+The loop owns optimisation of the discriminator, seeding, devices, logging
+(TensorBoard + history), progress, callbacks and checkpoint/resume. It knows
+nothing about images, rollouts or tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from tqdm.auto import tqdm
+
+from advrl.core.checkpoint import load_checkpoint, save_checkpoint
+from advrl.core.logging import ScalarLogger
+from advrl.core.objectives import Objective, Wasserstein
+from advrl.core.protocols import Batch, Critic, Discriminator, Generator, RealData, to_device
+from advrl.core.runtime import resolve_device, rng_state, seed_everything, set_rng_state
+
+
+@dataclass
+class LoopConfig:
+    """Hyperparameters of the shared loop."""
+
+    rounds: int = 1000  # generator/discriminator rounds to run
+    d_steps: int = 1  # discriminator updates per round (k in Goodfellow et al.)
+    g_steps: int = 1  # generator updates per round
+    batch_size: int = 64  # real and fake samples per discriminator update
+    generator_first: bool = False  # GAIL order: rollouts, then discriminator
+    d_lr: float = 2e-4  # discriminator Adam learning rate
+    d_betas: tuple[float, float] = (0.5, 0.999)  # discriminator Adam betas
+    seed: int = 0  # seeds Python, NumPy and torch at construction
+    device: str = "auto"  # auto | cpu | cuda[:N]
+    log_every: int = 10  # rounds between logged rows
+    checkpoint_every: int = 0  # rounds between checkpoints (0: only at the end)
+    checkpoint_path: str | None = None  # where checkpoints go (None: no checkpoints)
+    logdir: str | None = None  # TensorBoard directory (None: history only)
+    progress: bool = True  # show a tqdm bar
+
+
+class Callback:
+    """Hooks into the loop. Return ``True`` from ``on_round_end`` to stop."""
+
+    def on_train_start(self, trainer: "AdversarialTrainer") -> None: ...
+
+    def on_round_end(self, trainer: "AdversarialTrainer", metrics: dict[str, float]) -> bool | None: ...
+
+    def on_train_end(self, trainer: "AdversarialTrainer") -> None: ...
+
+
+def gradient_penalty(
+    discriminator: Discriminator, real: Batch, fake: Batch, target: float = 1.0
+) -> torch.Tensor:
+    """E[(||∇ D(x̂)|| - target)²] on random interpolates x̂ of embedded real and
+    fake batches (Gulrajani et al. 2017; ``target=0`` gives a zero-centred penalty)."""
+    x_real = discriminator.embed(real).detach()
+    x_fake = discriminator.embed(fake).detach()
+    if x_real.shape != x_fake.shape:
+        raise ValueError(
+            f"gradient penalty needs real and fake embeddings of one shape, got "
+            f"{tuple(x_real.shape)} and {tuple(x_fake.shape)}"
+        )
+    alpha = torch.rand((x_real.shape[0],) + (1,) * (x_real.dim() - 1), device=x_real.device)
+    x_hat = (alpha * x_real + (1 - alpha) * x_fake).requires_grad_(True)
+    scores = discriminator.head(x_hat)
+    (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - target) ** 2).mean()
+
+
+class AdversarialTrainer:
+    """Runs the adversarial game between ``generator`` and ``discriminator``.
+
+    Args:
+        generator: any object following the :class:`Generator` protocol.
+        discriminator: a :class:`Discriminator` module (moved to the device).
+        objective: how scores become losses and rewards.
+        real_data: source of real batches.
+        config: loop hyperparameters.
+        callbacks: extra hooks (sample grids, evaluation, early stop).
+        d_optimizer: factory ``params -> Optimizer`` (default Adam with ``d_lr``).
+    """
+
+    def __init__(
+        self,
+        generator: Generator,
+        discriminator: Discriminator,
+        objective: Objective,
+        real_data: RealData,
+        config: LoopConfig | None = None,
+        callbacks: list[Callback] | None = None,
+        d_optimizer: Callable[[Any], torch.optim.Optimizer] | None = None,
+    ) -> None:
+        self.config = config or LoopConfig()
+        seed_everything(self.config.seed)
+        self.device = resolve_device(self.config.device)
+        self.generator = generator
+        self.discriminator = discriminator.to(self.device)
+        self.objective = objective
+        self.real_data = real_data
+        self.callbacks = list(callbacks or [])
+        make_opt = d_optimizer or (
+            lambda params: torch.optim.Adam(params, lr=self.config.d_lr, betas=self.config.d_betas)
+        )
+        self.d_optimizer = make_opt(self.discriminator.parameters())
+        self.critic = Critic(self.discriminator, self.objective, self.device)
+        self.round = 0
+        self.logger = ScalarLogger(self.config.logdir)
+
+    # ------------------------------------------------------------------ steps
+    def discriminator_step(self) -> dict[str, float]:
+        """One discriminator update on a real and a generated batch."""
+        n = self.config.batch_size
+        real = to_device(self.real_data.sample(n), self.device)
+        fake = to_device(self.generator.generate(n), self.device)
+        self.discriminator.train()
+        real_scores = self.discriminator(real)
+        fake_scores = self.discriminator(fake)
+        loss = self.objective.discriminator_loss(real_scores, fake_scores)
+        metrics: dict[str, float] = {}
+        if self.objective.gp_weight > 0:
+            gp = gradient_penalty(self.discriminator, real, fake, self.objective.gp_target)
+            loss = loss + self.objective.gp_weight * gp
+            metrics["d/grad_penalty"] = gp.item()
+        aux = self.discriminator.auxiliary_loss(real, fake)
+        if aux is not None:
+            loss = loss + aux
+            metrics["d/aux_loss"] = aux.item()
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"discriminator loss became {loss.item()} at round {self.round}")
+        self.d_optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.d_optimizer.step()
+        self.objective.after_discriminator_step(self.discriminator)
+        metrics["d/loss"] = loss.item()
+        metrics.update(self._score_metrics(real_scores.detach(), fake_scores.detach()))
+        return metrics
+
+    def _score_metrics(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, float]:
+        if isinstance(self.objective, Wasserstein):
+            return {"d/critic_real": real.mean().item(), "d/critic_fake": fake.mean().item(),
+                    "d/wasserstein": (real.mean() - fake.mean()).item()}
+        acc = 0.5 * ((real > 0).float().mean() + (fake < 0).float().mean())
+        return {"d/real": torch.sigmoid(real).mean().item(), "d/fake": torch.sigmoid(fake).mean().item(),
+                "d/accuracy": acc.item()}
+
+    def generator_step(self) -> dict[str, float]:
+        """One generator update through the generator's own ``train_step``."""
+        self.discriminator.eval()
+        metrics = self.generator.train_step(self.critic)
+        self.discriminator.train()
+        return {k if "/" in k else f"g/{k}": float(v) for k, v in metrics.items()}
+
+    def train_round(self) -> dict[str, float]:
+        """One round: ``d_steps`` discriminator and ``g_steps`` generator updates."""
+        metrics: dict[str, float] = {}
+
+        def run_d() -> None:
+            for _ in range(self.config.d_steps):
+                metrics.update(self.discriminator_step())
+
+        def run_g() -> None:
+            for _ in range(self.config.g_steps):
+                metrics.update(self.generator_step())
+
+        for part in ((run_g, run_d) if self.config.generator_first else (run_d, run_g)):
+            part()
+        self.round += 1
+        return metrics
+
+    # ------------------------------------------------------------------ loop
+    def train(self, rounds: int | None = None) -> ScalarLogger:
+        """Run ``rounds`` rounds (default: up to ``config.rounds`` in total)."""
+        target = self.round + rounds if rounds is not None else self.config.rounds
+        for cb in self.callbacks:
+            cb.on_train_start(self)
+        bar = tqdm(total=target, initial=self.round, disable=not self.config.progress, desc="rounds")
+        try:
+            while self.round < target:
+                metrics = self.train_round()
+                if self.round % self.config.log_every == 0 or self.round == target:
+                    self.logger.log(self.round, metrics)
+                    bar.set_postfix({k.split("/")[-1]: f"{v:.3g}" for k, v in list(metrics.items())[:4]})
+                bar.update(1)
+                stop = False
+                for cb in self.callbacks:
+                    stop = bool(cb.on_round_end(self, metrics)) or stop
+                every = self.config.checkpoint_every
+                if self.config.checkpoint_path and every and self.round % every == 0:
+                    self.save(self.config.checkpoint_path)
+                if stop:
+                    break
+        finally:
+            bar.close()
+        if self.config.checkpoint_path:
+            self.save(self.config.checkpoint_path)
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        self.logger.flush()
+        return self.logger
+
+    # ------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "format": "advrl-checkpoint-v1",
+            "round": self.round,
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "d_optimizer": self.d_optimizer.state_dict(),
+            "rng": rng_state(),
+            "config": {k: v for k, v in asdict(self.config).items() if not isinstance(v, tuple)},
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write a checkpoint atomically (rename over the old one)."""
+        return save_checkpoint(self.state_dict(), path)
+
+    def resume(self, path: str | Path) -> None:
+        """Restore generator, discriminator, optimiser, round counter and RNGs so
+        the next rounds are the ones an uninterrupted run would have produced."""
+        state = load_checkpoint(path, map_location=self.device)
+        if state.get("format") != "advrl-checkpoint-v1":
+            raise ValueError(f"{path}: not an advrl training checkpoint (format={state.get('format')!r})")
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.d_optimizer.load_state_dict(state["d_optimizer"])
+        self.round = int(state["round"])
+        set_rng_state(state["rng"])
+
+
+__all__ = ["AdversarialTrainer", "Callback", "LoopConfig", "gradient_penalty"]

@@ -1,0 +1,142 @@
+"""Adversarial objectives as small, interchangeable objects (torchgan style).
+
+Every objective turns the discriminator's raw scores (logits for the GAN losses,
+critic values for Wasserstein) into three things:
+
+* ``discriminator_loss(real, fake)`` — minimised by the discriminator;
+* ``generator_loss(fake)`` — minimised by a *differentiable* generator (images);
+* ``reward(fake)`` — maximised by a *non-differentiable* generator (GAIL's PPO
+  policy, the dialogue seq2seq trained by REINFORCE).
+
+Rewards are chosen by name so that GAIL users can pick the transform they know:
+``"neg_log_one_minus_d"`` (-log(1-D), always positive; GAIL's original reward),
+``"log_d"`` (log D, always negative), ``"logit"`` (log D - log(1-D), AIRL style),
+``"d"`` (the probability D itself; Li et al.'s dialogue reward) and ``"critic"``
+(the raw Wasserstein critic value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+RewardFn = Callable[[torch.Tensor], torch.Tensor]
+
+REWARDS: dict[str, RewardFn] = {
+    "neg_log_one_minus_d": lambda logit: F.softplus(logit),  # -log(1 - sigmoid(l))
+    "log_d": lambda logit: -F.softplus(-logit),  # log sigmoid(l)
+    "logit": lambda logit: logit,
+    "d": torch.sigmoid,
+    "critic": lambda value: value,
+}
+
+
+def _reward_fn(name: str) -> RewardFn:
+    if name not in REWARDS:
+        raise ValueError(f"unknown reward {name!r}; expected one of {sorted(REWARDS)}")
+    return REWARDS[name]
+
+
+@dataclass
+class Objective:
+    """Base class. Subclasses define the three losses; ``gp_weight`` > 0 adds a
+    gradient penalty (computed by the loop, which owns the interpolation)."""
+
+    reward_name: str = "neg_log_one_minus_d"
+    gp_weight: float = 0.0
+    gp_target: float = 1.0
+    name: str = "base"
+
+    def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def reward(self, fake: torch.Tensor) -> torch.Tensor:
+        """Per-sample reward for a non-differentiable generator (no gradient)."""
+        with torch.no_grad():
+            return _reward_fn(self.reward_name)(fake)
+
+    def after_discriminator_step(self, discriminator: torch.nn.Module) -> None:
+        """Hook run after each discriminator optimiser step (weight clipping)."""
+
+
+def _bce_discriminator_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """-E[log D(x)] - E[log(1 - D(G(z)))] with D = sigmoid(logit)."""
+    return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+
+@dataclass
+class Minimax(Objective):
+    """Goodfellow et al.'s saturating game: G minimises E[log(1 - D(G(z)))]."""
+
+    name: str = "minimax"
+
+    def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return _bce_discriminator_loss(real, fake)
+
+    def generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
+        return -F.softplus(fake).mean()  # log(1 - sigmoid(l)) = -softplus(l)
+
+
+@dataclass
+class NonSaturating(Objective):
+    """The non-saturating heuristic: G maximises E[log D(G(z))]."""
+
+    name: str = "ns"
+    reward_name: str = "log_d"
+
+    def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return _bce_discriminator_loss(real, fake)
+
+    def generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
+        return F.softplus(-fake).mean()  # -log sigmoid(l)
+
+
+@dataclass
+class Wasserstein(Objective):
+    """WGAN critic loss E[f(G(z))] - E[f(x)]; ``gp_weight`` (WGAN-GP, default 10)
+    or ``clip`` (original WGAN weight clipping) keeps the critic Lipschitz."""
+
+    name: str = "wgan-gp"
+    reward_name: str = "critic"
+    gp_weight: float = 10.0
+    clip: float | None = None
+
+    def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return fake.mean() - real.mean()
+
+    def generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
+        return -fake.mean()
+
+    def after_discriminator_step(self, discriminator: torch.nn.Module) -> None:
+        if self.clip is not None:
+            with torch.no_grad():
+                for p in discriminator.parameters():
+                    p.clamp_(-self.clip, self.clip)
+
+
+OBJECTIVES: dict[str, Callable[..., Objective]] = {
+    "minimax": Minimax,
+    "ns": NonSaturating,
+    "non-saturating": NonSaturating,
+    "wgan-gp": Wasserstein,
+    "wgan": lambda **kw: Wasserstein(**{"gp_weight": 0.0, "clip": 0.01, "name": "wgan", **kw}),
+}
+
+
+def make_objective(name: str, **overrides) -> Objective:
+    """Build an objective by name (``minimax``, ``ns``, ``wgan-gp``, ``wgan``).
+
+    ``overrides`` set fields such as ``reward_name="logit"`` or ``gp_weight=1.0``.
+    """
+    if name not in OBJECTIVES:
+        raise ValueError(f"unknown loss {name!r}; expected one of {sorted(OBJECTIVES)}")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if "reward_name" in overrides:
+        _reward_fn(overrides["reward_name"])
+    return OBJECTIVES[name](**overrides)
