@@ -159,9 +159,7 @@ class AdversarialTrainer:
 
     def generator_step(self) -> dict[str, float]:
         """One generator update through the generator's own ``train_step``."""
-        self.discriminator.eval()
         metrics = self.generator.train_step(self.critic)
-        self.discriminator.train()
         return {k if "/" in k else f"g/{k}": float(v) for k, v in metrics.items()}
 
     def train_round(self) -> dict[str, float]:

@@ -87,9 +87,15 @@ class Critic:
         return self.objective.generator_loss(self.scores(fake))
 
     def reward(self, batch: Batch) -> torch.Tensor:
-        """Per-sample reward (no gradient) through the objective's transform."""
-        with torch.no_grad():
-            return self.objective.reward(self.scores(batch))
+        """Per-sample reward (no gradient) through the objective's transform,
+        with the discriminator in eval mode (no dropout noise in rewards)."""
+        was_training = self.discriminator.training
+        self.discriminator.eval()
+        try:
+            with torch.no_grad():
+                return self.objective.reward(self.scores(batch))
+        finally:
+            self.discriminator.train(was_training)
 
 
 def to_device(batch: Batch, device: torch.device) -> Batch:
