@@ -1,0 +1,187 @@
+"""The in-memory demonstrations container and its construction from episodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+
+@dataclass
+class Demonstrations:
+    """Expert transitions, flat over episodes (episode ends are marked by ``dones``).
+
+    ``obs[i]`` is the observation before step ``i``, ``next_obs[i]`` the one after;
+    when a file has no final observation for an episode, ``next_obs`` holds a copy of
+    ``obs`` for that last step and ``next_obs_missing[i]`` is True.
+    """
+
+    obs: np.ndarray
+    acts: np.ndarray
+    next_obs: np.ndarray
+    dones: np.ndarray
+    terminals: np.ndarray
+    rewards: np.ndarray | None
+    next_obs_missing: np.ndarray
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_steps(self) -> int:
+        """Number of transitions."""
+        return int(len(self.acts))
+
+    def episode_slices(self) -> list[slice]:
+        """One slice per episode; a trailing run of steps without a done is an episode too."""
+        ends = np.flatnonzero(self.dones) + 1
+        if len(ends) == 0 or ends[-1] != self.n_steps:
+            ends = np.append(ends, self.n_steps)
+        starts = np.concatenate([[0], ends[:-1]])
+        return [slice(int(s), int(e)) for s, e in zip(starts, ends) if e > s]
+
+    @property
+    def n_episodes(self) -> int:
+        return len(self.episode_slices())
+
+    @property
+    def episode_lengths(self) -> np.ndarray:
+        return np.array([s.stop - s.start for s in self.episode_slices()], dtype=np.int64)
+
+    @property
+    def episode_returns(self) -> np.ndarray | None:
+        """Undiscounted return of each episode, recomputed from ``rewards`` (None without rewards)."""
+        if self.rewards is None:
+            return None
+        return np.array([float(np.sum(self.rewards[s], dtype=np.float64)) for s in self.episode_slices()])
+
+    def transitions(self) -> dict[str, np.ndarray]:
+        """``{"obs", "acts", "next_obs", "dones"}`` as float32 arrays (int64 for integer actions)."""
+        acts = self.acts.astype(np.int64) if np.issubdtype(self.acts.dtype, np.integer) else self.acts.astype(np.float32)
+        return {
+            "obs": np.asarray(self.obs, dtype=np.float32),
+            "acts": acts,
+            "next_obs": np.asarray(self.next_obs, dtype=np.float32),
+            "dones": np.asarray(self.dones, dtype=np.float32),
+        }
+
+
+@dataclass
+class Episode:
+    """One episode as a reader finds it: ``obs`` has T rows or T+1 (with the final observation)."""
+
+    obs: np.ndarray
+    acts: np.ndarray
+    rewards: np.ndarray | None = None
+    terminated: bool | None = None  # None: unknown
+    truncated: bool = False
+
+
+def check_finite(source: str, name: str, array: np.ndarray | None) -> None:
+    """Raise one ValueError naming the file, field and first non-finite index."""
+    if array is None or not np.issubdtype(np.asarray(array).dtype, np.floating):
+        return
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{source}: field '{name}' contains {int(bad.sum())} NaN/inf value(s) (first at index "
+            f"{tuple(int(i) for i in first)}); expected finite numbers"
+        )
+
+
+def squeeze_discrete_actions(acts: np.ndarray) -> np.ndarray:
+    """Integer actions stored as ``[N, 1]`` (stable-baselines style) become ``[N]``."""
+    if np.issubdtype(acts.dtype, np.integer) and acts.ndim == 2 and acts.shape[1] == 1:
+        return acts[:, 0]
+    return acts
+
+
+def from_episodes(episodes: Sequence[Episode], source: str, metadata: dict[str, Any]) -> Demonstrations:
+    """Flatten episodes into :class:`Demonstrations`, checking lengths and finiteness."""
+    episodes = [ep for ep in episodes]
+    if not episodes or all(len(ep.acts) == 0 for ep in episodes):
+        raise ValueError(f"{source}: contains no transitions (0 episodes with actions); expected at least one step")
+    obs_parts, next_parts, missing_parts, act_parts, rew_parts, done_parts, term_parts = [], [], [], [], [], [], []
+    has_rewards = all(ep.rewards is not None for ep in episodes)
+    obs_shape = None
+    for i, ep in enumerate(episodes):
+        obs, acts = np.asarray(ep.obs), np.asarray(ep.acts)
+        t = len(acts)
+        if t == 0:
+            continue
+        if obs_shape is None:
+            obs_shape = obs.shape[1:]
+        elif obs.shape[1:] != obs_shape:
+            raise ValueError(
+                f"{source}: field 'obs' of episode {i} has per-step shape {obs.shape[1:]}; expected {obs_shape} "
+                "like the episodes before it"
+            )
+        if len(obs) == t + 1:
+            obs_parts.append(obs[:-1])
+            next_parts.append(obs[1:])
+            missing_parts.append(np.zeros(t, dtype=bool))
+        elif len(obs) == t:
+            obs_parts.append(obs)
+            next_parts.append(np.concatenate([obs[1:], obs[-1:]]))
+            m = np.zeros(t, dtype=bool)
+            m[-1] = True
+            missing_parts.append(m)
+        else:
+            raise ValueError(
+                f"{source}: field 'obs' of episode {i} has {len(obs)} rows but the episode has {t} actions; "
+                f"expected {t} or {t + 1} rows (one per action, plus an optional final observation)"
+            )
+        act_parts.append(acts)
+        if has_rewards:
+            rews = np.asarray(ep.rewards, dtype=np.float64).reshape(-1)
+            if len(rews) != t:
+                raise ValueError(
+                    f"{source}: field 'rewards' of episode {i} has {len(rews)} entries; expected {t} (one per action)"
+                )
+            rew_parts.append(rews)
+        done = np.zeros(t, dtype=bool)
+        done[-1] = True
+        term = np.zeros(t, dtype=bool)
+        term[-1] = True if ep.terminated is None else bool(ep.terminated)
+        done_parts.append(done)
+        term_parts.append(term)
+    demos = Demonstrations(
+        obs=np.concatenate(obs_parts),
+        acts=squeeze_discrete_actions(np.concatenate(act_parts)),
+        next_obs=np.concatenate(next_parts),
+        dones=np.concatenate(done_parts),
+        terminals=np.concatenate(term_parts),
+        rewards=np.concatenate(rew_parts) if has_rewards else None,
+        next_obs_missing=np.concatenate(missing_parts),
+        metadata=dict(metadata),
+    )
+    check_all_finite(demos, source)
+    return demos
+
+
+def check_all_finite(demos: Demonstrations, source: str) -> None:
+    check_finite(source, "obs", demos.obs)
+    check_finite(source, "acts", demos.acts)
+    check_finite(source, "next_obs", demos.next_obs)
+    check_finite(source, "rewards", demos.rewards)
+
+
+def compare_returns(demos: Demonstrations, stored: np.ndarray, source: str, field_name: str) -> None:
+    """Record stored per-episode returns beside the recomputed ones in ``metadata``."""
+    stored = np.asarray(stored, dtype=np.float64).reshape(-1)
+    meta = demos.metadata
+    meta["stored_episode_returns"] = stored.tolist()
+    meta["stored_returns_field"] = field_name
+    recomputed = demos.episode_returns
+    if recomputed is None:
+        meta["stored_returns_match"] = None
+        return
+    if len(recomputed) != len(stored):
+        meta["stored_returns_match"] = False
+        meta["stored_returns_note"] = (
+            f"'{field_name}' has {len(stored)} entries but the rewards form {len(recomputed)} episodes"
+        )
+        return
+    diff = float(np.max(np.abs(recomputed - stored))) if len(stored) else 0.0
+    meta["stored_returns_max_abs_diff"] = diff
+    meta["stored_returns_match"] = bool(np.allclose(recomputed, stored, rtol=1e-5, atol=1e-4))
