@@ -145,6 +145,9 @@ def from_episodes(episodes: Sequence[Episode], source: str, metadata: dict[str, 
         term[-1] = True if ep.terminated is None else bool(ep.terminated)
         done_parts.append(done)
         term_parts.append(term)
+    metadata = dict(metadata)
+    if all(ep.terminated is None for ep in episodes):
+        metadata["terminals_known"] = False
     demos = Demonstrations(
         obs=np.concatenate(obs_parts),
         acts=squeeze_discrete_actions(np.concatenate(act_parts)),
@@ -153,7 +156,7 @@ def from_episodes(episodes: Sequence[Episode], source: str, metadata: dict[str, 
         terminals=np.concatenate(term_parts),
         rewards=np.concatenate(rew_parts) if has_rewards else None,
         next_obs_missing=np.concatenate(missing_parts),
-        metadata=dict(metadata),
+        metadata=metadata,
     )
     check_all_finite(demos, source)
     return demos
