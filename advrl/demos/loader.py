@@ -14,14 +14,16 @@ FORMATS = ("advrl", "imitation-npz", "imitation-hf", "sb2", "baselines", "minari
 
 
 def _npz_format(reader: NpzReader) -> str | None:
+    """Pick the format by its distinctive keys, so a file missing a required field still
+    reaches its reader and gets a 'missing field' message."""
     keys = set(reader.keys)
     if "advrl_format_version" in keys:
         return "advrl"
-    if {"obs", "acts", "indices", "terminal"} <= keys:
+    if keys & {"indices", "terminal"} or {"obs", "acts"} <= keys:
         return "imitation-npz"
-    if {"actions", "obs", "episode_starts"} <= keys:
+    if keys & {"episode_starts", "episode_returns", "actions"}:
         return "sb2"
-    if {"obs", "acs"} <= keys:
+    if keys & {"acs", "ep_rets"}:
         return "baselines"
     return None
 
