@@ -1,0 +1,116 @@
+"""Image data: scikit-learn's 8x8 digits (embedded default) and MNIST IDX files.
+
+Images come back as float32 tensors ``[N, 1, H, W]`` scaled to [-1, 1] (the
+generator's tanh range) with int64 labels ``[N]``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+MNIST_FILES = {
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+}
+
+
+@dataclass
+class ImageData:
+    """Images in [-1, 1], ``[N, 1, H, W]``, with their labels and provenance."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    source: str
+
+    @property
+    def image_size(self) -> int:
+        return int(self.images.shape[-1])
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file (``.gz`` or raw). Raises ``ValueError`` naming the file
+    when it is not IDX or is truncated."""
+    path = Path(path)
+    try:
+        raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise ValueError(f"{path}: cannot read IDX data ({exc})") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_DTYPES:
+        raise ValueError(f"{path}: not an IDX file (expected magic 0x0000<type><ndim>, got {raw[:4].hex()!r})")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise ValueError(f"{path}: IDX header truncated or has no dimensions")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    dtype = np.dtype(IDX_DTYPES[raw[2]])
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise ValueError(f"{path}: IDX body has {len(raw) - header} bytes, header {shape} needs {expected}")
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+
+
+def _find(directory: Path, stem: str) -> Path | None:
+    for name in (stem + ".gz", stem, stem.replace("-idx", ".idx") + ".gz", stem.replace("-idx", ".idx")):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def load_mnist(directory: str | Path, split: str = "all") -> ImageData:
+    """MNIST from a directory of the standard IDX files (gzipped or raw).
+
+    ``split``: ``train``, ``test`` or ``all`` (whatever pairs are present, train first).
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ValueError(f"{directory}: MNIST directory does not exist")
+    splits = ["train", "test"] if split == "all" else [split]
+    images, labels = [], []
+    for name in splits:
+        img_path, lbl_path = (_find(directory, stem) for stem in MNIST_FILES[name])
+        if img_path is None or lbl_path is None:
+            continue
+        x, y = read_idx(img_path), read_idx(lbl_path)
+        if x.ndim != 3 or x.shape[1:] != (28, 28):
+            raise ValueError(f"{img_path}: expected images of shape [N, 28, 28], got {list(x.shape)}")
+        if y.ndim != 1 or len(y) != len(x):
+            raise ValueError(f"{lbl_path}: expected {len(x)} labels of shape [N], got {list(y.shape)}")
+        images.append(x)
+        labels.append(y)
+    if not images:
+        wanted = ", ".join(f"{a}(.gz) + {b}(.gz)" for a, b in (MNIST_FILES[s] for s in splits))
+        raise ValueError(f"{directory}: no MNIST IDX files found (expected {wanted})")
+    x = torch.from_numpy(np.concatenate(images).astype(np.float32) / 127.5 - 1.0).unsqueeze(1)
+    y = torch.from_numpy(np.concatenate(labels).astype(np.int64))
+    return ImageData(x, y, f"mnist:{directory}")
+
+
+def load_digits() -> ImageData:
+    """scikit-learn's 1,797 8x8 digits (values 0..16), the embedded default."""
+    from sklearn.datasets import load_digits as sk_digits
+
+    d = sk_digits()
+    x = torch.from_numpy(d.images.astype(np.float32) / 8.0 - 1.0).unsqueeze(1)
+    return ImageData(x, torch.from_numpy(d.target.astype(np.int64)), "digits")
+
+
+def load_image_data(spec: str) -> ImageData:
+    """``digits`` or ``mnist:DIR``."""
+    if spec == "digits":
+        return load_digits()
+    if spec.startswith("mnist:"):
+        return load_mnist(spec.split(":", 1)[1])
+    raise ValueError(f"unknown --data {spec!r}; expected 'digits' or 'mnist:DIR'")
+
+
+def split_indices(n: int, n_train: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed, seeded train/held-out split of ``range(n)``."""
+    perm = np.random.default_rng(seed).permutation(n)
+    return perm[:n_train], perm[n_train:]

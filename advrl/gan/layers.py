@@ -1,0 +1,41 @@
+"""Discriminator add-ons from Salimans et al. 2016 (Improved Techniques for Training GANs)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class MinibatchDiscrimination(nn.Module):
+    """Minibatch features: for each sample, how close it is to the others in the
+    batch under ``n_kernels`` learned projections (Salimans et al. 2016, §3.2).
+
+    Output is the input concatenated with ``n_kernels`` features, so a collapsed
+    batch (all samples alike) looks different from a diverse one.
+    """
+
+    def __init__(self, in_features: int, n_kernels: int = 16, kernel_dim: int = 8) -> None:
+        super().__init__()
+        self.n_kernels, self.kernel_dim = n_kernels, kernel_dim
+        self.T = nn.Parameter(torch.randn(in_features, n_kernels * kernel_dim) * 0.1)
+
+    @property
+    def out_features(self) -> int:
+        return self.T.shape[0] + self.n_kernels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        m = (x @ self.T).view(-1, self.n_kernels, self.kernel_dim)  # [B, K, D]
+        l1 = (m.unsqueeze(0) - m.unsqueeze(1)).abs().sum(-1)  # [B, B, K]
+        o = torch.exp(-l1).sum(1) - 1.0  # exclude self (exp(0) = 1)
+        return torch.cat([x, o], dim=1)
+
+
+class GaussianNoise(nn.Module):
+    """Additive Gaussian noise in training mode only."""
+
+    def __init__(self, std: float) -> None:
+        super().__init__()
+        self.std = std
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.std * torch.randn_like(x) if self.training and self.std > 0 else x

@@ -1,0 +1,116 @@
+"""Networks: DCGAN for square grey images (28x28 MNIST, 8x8 sklearn digits) and
+MLPs for low-dimensional toy data (1-D Gaussians, 2-D mixtures)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from advrl.core import Discriminator
+from advrl.gan.layers import MinibatchDiscrimination
+
+
+def _check_size(image_size: int) -> int:
+    if image_size % 4 != 0 or image_size < 8:
+        raise ValueError(f"image size must be a multiple of 4 and >= 8, got {image_size}")
+    return image_size // 4
+
+
+class DCGANGenerator(nn.Module):
+    """z → linear → [C, s/4, s/4] → two stride-2 transposed convs → tanh image."""
+
+    def __init__(self, z_dim: int = 64, image_size: int = 28, width: int = 64, channels: int = 1) -> None:
+        super().__init__()
+        self.z_dim, self.start = z_dim, _check_size(image_size)
+        self.fc = nn.Sequential(nn.Linear(z_dim, 2 * width * self.start**2), nn.BatchNorm1d(2 * width * self.start**2),
+                                nn.ReLU(True))
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.BatchNorm2d(width), nn.ReLU(True),
+            nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh(),
+        )
+        self.width = width
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(self.fc(z).view(-1, 2 * self.width, self.start, self.start))
+
+
+def _norm(kind: str, channels: int, size: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "layer":
+        return nn.LayerNorm([channels, size, size])
+    if kind == "none":
+        return nn.Identity()
+    raise ValueError(f"unknown discriminator norm {kind!r}; expected batch, layer or none")
+
+
+class DCGANDiscriminator(Discriminator):
+    """Two stride-2 convs → features → [minibatch features] → one logit.
+
+    ``norm="batch"`` for the GAN losses; use ``"layer"`` or ``"none"`` with a
+    gradient penalty (batch norm breaks the per-sample gradient norm).
+    """
+
+    def __init__(self, image_size: int = 28, width: int = 64, channels: int = 1, norm: str = "batch",
+                 minibatch_kernels: int = 0) -> None:
+        super().__init__()
+        s = _check_size(image_size)
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(width, 2 * width, 4, 2, 1), _norm(norm, 2 * width, s), nn.LeakyReLU(0.2, True),
+            nn.Flatten(),
+        )
+        n = 2 * width * s * s
+        self.minibatch = MinibatchDiscrimination(n, minibatch_kernels) if minibatch_kernels else None
+        self.out = nn.Linear(self.minibatch.out_features if self.minibatch else n, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate activations (used by feature matching)."""
+        return self.body(x)
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.features(x)
+        if self.minibatch is not None:
+            h = self.minibatch(h)
+        return self.out(h).squeeze(-1)
+
+
+class MLPGenerator(nn.Module):
+    """z → MLP → R^d, for toy data."""
+
+    def __init__(self, z_dim: int = 2, out_dim: int = 2, hidden: int = 128, layers: int = 2) -> None:
+        super().__init__()
+        self.z_dim = z_dim
+        mods: list[nn.Module] = []
+        d = z_dim
+        for _ in range(layers):
+            mods += [nn.Linear(d, hidden), nn.ReLU()]
+            d = hidden
+        self.net = nn.Sequential(*mods, nn.Linear(d, out_dim))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class MLPDiscriminator(Discriminator):
+    """R^d → MLP → [minibatch features] → one score."""
+
+    def __init__(self, in_dim: int = 2, hidden: int = 128, layers: int = 2, minibatch_kernels: int = 0) -> None:
+        super().__init__()
+        mods: list[nn.Module] = []
+        d = in_dim
+        for _ in range(layers):
+            mods += [nn.Linear(d, hidden), nn.LeakyReLU(0.2)]
+            d = hidden
+        self.body = nn.Sequential(*mods)
+        self.minibatch = MinibatchDiscrimination(d, minibatch_kernels) if minibatch_kernels else None
+        self.out = nn.Linear(self.minibatch.out_features if self.minibatch else d, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.features(x)
+        if self.minibatch is not None:
+            h = self.minibatch(h)
+        return self.out(h).squeeze(-1)
