@@ -8,6 +8,13 @@ import numpy as np
 
 
 def _space_text(space: Any) -> str:
+    """Compact space description (Box's repr lists every bound)."""
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Box):
+        return f"Box(shape={tuple(space.shape)}, dtype={space.dtype})"
+    if isinstance(space, spaces.Discrete):
+        return f"Discrete({int(space.n)})" if int(space.start) == 0 else f"Discrete({int(space.n)}, start={int(space.start)})"
     return repr(space)
 
 
@@ -59,13 +66,13 @@ def _check_discrete(arr: np.ndarray, space: Any, source: str, name: str) -> np.n
 def _check_multidiscrete(arr: np.ndarray, space: Any, source: str, name: str) -> np.ndarray:
     nvec = np.asarray(space.nvec)
     if arr.shape[1:] != nvec.shape:
-        raise ValueError(f"{source}: field '{name}' has per-step shape {arr.shape[1:]}; expected {nvec.shape} for {space!r}")
+        raise ValueError(f"{source}: field '{name}' has per-step shape {arr.shape[1:]}; expected {nvec.shape} for {_space_text(space)}")
     if np.issubdtype(arr.dtype, np.floating) and np.any(arr != np.round(arr)):
-        raise ValueError(f"{source}: field '{name}' holds non-integer values; expected integers for {space!r}")
+        raise ValueError(f"{source}: field '{name}' holds non-integer values; expected integers for {_space_text(space)}")
     ints = arr.astype(np.int64)
     start = np.asarray(getattr(space, "start", np.zeros_like(nvec)))
     if np.any(ints < start) or np.any(ints >= start + nvec):
-        raise ValueError(f"{source}: field '{name}' has values outside the ranges of {space!r}")
+        raise ValueError(f"{source}: field '{name}' has values outside the ranges of {_space_text(space)}")
     return ints
 
 
@@ -82,11 +89,11 @@ def _check(arr: np.ndarray, space: Any, source: str, name: str) -> np.ndarray:
         if np.issubdtype(arr.dtype, np.integer) and arr.ndim == 1 and tuple(space.shape) != ():
             raise ValueError(
                 f"{source}: field '{name}' holds one integer per step (a Discrete space's data); "
-                f"expected float arrays of per-step shape {tuple(space.shape)} for {space!r}"
+                f"expected float arrays of per-step shape {tuple(space.shape)} for {_space_text(space)}"
             )
         out = _check_box(arr, space, source, name)
         return out.astype(space.dtype) if np.issubdtype(space.dtype, np.floating) else out
-    raise ValueError(f"{source}: the env's space for '{name}' is {space!r}; supported: Box, Discrete, MultiDiscrete, MultiBinary")
+    raise ValueError(f"{source}: the env's space for '{name}' is {_space_text(space)}; supported: Box, Discrete, MultiDiscrete, MultiBinary")
 
 
 def validate_demos(demos: Any, observation_space: Any, action_space: Any, source: str) -> None:

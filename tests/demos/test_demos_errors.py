@@ -1,0 +1,186 @@
+"""Bad files: each problem is one ValueError line naming the file and the field."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from advrl.demos import Episode, from_episodes, load_demos, save_demos
+from demos_writers import synthetic_episodes, write_hf_folder, write_minari
+
+
+def _error(path, *, env=None, **kw) -> str:
+    with pytest.raises(ValueError) as err:
+        load_demos(path, env=env, **kw)
+    msg = str(err.value)
+    assert str(path) in msg, msg
+    assert "\n" not in msg, msg
+    return msg
+
+
+def _sb2(path, n=20, obs_dim=4, **override):
+    rng = np.random.default_rng(0)
+    starts = np.zeros(n, bool)
+    starts[[0, n // 2]] = True
+    arrays = dict(actions=rng.integers(0, 2, (n, 1)), obs=rng.normal(size=(n, obs_dim)).astype(np.float32),
+                  rewards=np.ones(n), episode_returns=np.array([n // 2, n - n // 2], float), episode_starts=starts)
+    arrays.update(override)
+    np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
+    return path
+
+
+def _native(tmp_path, obs_dim=3, discrete=False, name="d.npz"):
+    eps = synthetic_episodes(obs_dim=obs_dim, discrete=discrete)
+    demos = from_episodes([Episode(obs=e["obs"], acts=e["acts"], rewards=e["rews"]) for e in eps], "x", {})
+    return save_demos(demos, tmp_path / name)
+
+
+def test_truncated_reference_file(tmp_path, shared_data):
+    src = shared_data("demos", "sb2-expert-cartpole.npz")
+    data = src.read_bytes()
+    path = tmp_path / "truncated.npz"
+    path.write_bytes(data[: len(data) // 2])
+    msg = _error(path)
+    assert "truncated or corrupt" in msg
+
+
+def test_corrupt_member_names_the_field(tmp_path):
+    path = _native(tmp_path)
+    data = bytearray(path.read_bytes())
+    # flip bytes inside the first member's compressed data, keep the zip directory intact
+    for i in range(200, 260):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    msg = _error(path)
+    assert "field '" in msg and ("truncated or corrupt" in msg or "could not be read" in msg)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.npz"
+    path.write_bytes(b"")
+    assert "empty" in _error(path)
+
+
+def test_archive_with_no_steps(tmp_path):
+    path = _sb2(tmp_path / "zero.npz", actions=np.zeros((0, 1), np.int64), obs=np.zeros((0, 4), np.float32),
+                rewards=np.zeros(0), episode_returns=np.zeros(0), episode_starts=np.zeros(0, bool))
+    msg = _error(path)
+    assert "no transitions" in msg and "'actions'" in msg
+
+
+def test_unrecognised_keys(tmp_path):
+    path = tmp_path / "wrong.npz"
+    np.savez(path, foo=np.zeros(3), bar=np.ones(3))
+    msg = _error(path)
+    assert "unrecognised fields ['bar', 'foo']" in msg and "expected one of" in msg
+
+
+def test_missing_required_key(tmp_path):
+    path = _sb2(tmp_path / "noobs.npz", obs=None)
+    msg = _error(path)
+    assert "missing field 'obs'" in msg
+
+
+def test_length_mismatch(tmp_path):
+    path = _sb2(tmp_path / "short.npz", rewards=np.ones(19))
+    msg = _error(path)
+    assert "'rewards'" in msg and "19" in msg and "expected 20" in msg
+
+
+def test_imitation_obs_without_final_rows(tmp_path):
+    path = tmp_path / "imit.npz"
+    np.savez(path, obs=np.zeros((10, 4), np.float32), acts=np.zeros(10, np.int64), indices=np.array([5]),
+             terminal=np.array([True, True]), rews=np.ones(10))
+    msg = _error(path)
+    assert "'obs'" in msg and "expected 12" in msg
+
+
+def test_obs_dim_differs_from_env(tmp_path):
+    path = _sb2(tmp_path / "obs5.npz", obs_dim=5)
+    msg = _error(path, env="CartPole-v1")
+    assert "'obs'" in msg and "(5,)" in msg and "expected (4,)" in msg and "Box" in msg
+
+
+def test_continuous_actions_for_discrete_env(tmp_path):
+    path = _native(tmp_path, obs_dim=4, discrete=False)
+    msg = _error(path, env="CartPole-v1")
+    assert "'acts'" in msg and "Discrete(2)" in msg and "non-integer" in msg
+
+
+def test_discrete_actions_for_continuous_env(tmp_path):
+    path = _native(tmp_path, obs_dim=3, discrete=True)
+    msg = _error(path, env="Pendulum-v1")
+    assert "'acts'" in msg and "Discrete" in msg and "Box" in msg and "(1,)" in msg
+
+
+def test_discrete_action_out_of_range(tmp_path):
+    acts = np.zeros((20, 1), np.int64)
+    acts[7] = 3
+    path = _sb2(tmp_path / "range.npz", actions=acts)
+    msg = _error(path, env="CartPole-v1")
+    assert "'acts'" in msg and "[0, 1]" in msg and "row 7" in msg
+
+
+@pytest.mark.parametrize("field", ["obs", "rewards"])
+def test_nan_values(tmp_path, field):
+    base = dict(obs=np.zeros((20, 4), np.float32), rewards=np.ones(20))
+    base[field][3] = np.nan
+    path = _sb2(tmp_path / f"nan_{field}.npz", **{field: base[field]})
+    msg = _error(path)
+    assert f"'{field}'" in msg and "NaN" in msg and "index (3" in msg
+
+
+def test_truncated_hf_shard(tmp_path):
+    folder = write_hf_folder(tmp_path / "hf", synthetic_episodes(), shards=1)
+    shard = next(folder.glob("data-*.arrow"))
+    shard.write_bytes(shard.read_bytes()[:300])
+    with pytest.raises(ValueError) as err:
+        load_demos(folder)
+    assert str(shard) in str(err.value) and "truncated or corrupt" in str(err.value)
+
+
+def test_hf_missing_column(tmp_path):
+    import pyarrow as pa
+
+    folder = tmp_path / "hf"
+    folder.mkdir()
+    table = pa.table({"observations": [[[0.0]]], "acts": [[0]]})
+    with pa.OSFile(str(folder / "data-00000-of-00001.arrow"), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    (folder / "dataset_info.json").write_text("{}")
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['obs'\]"):
+        load_demos(folder)
+
+
+def test_truncated_minari_file(tmp_path):
+    root = write_minari(tmp_path / "m", synthetic_episodes())
+    hdf5 = root / "data" / "main_data.hdf5"
+    hdf5.write_bytes(hdf5.read_bytes()[:1000])
+    msg = _error(hdf5)
+    assert "truncated or corrupt" in msg or "could not be read" in msg
+
+
+def test_minari_episode_with_wrong_obs_rows(tmp_path):
+    import h5py
+
+    root = write_minari(tmp_path / "m", synthetic_episodes())
+    hdf5 = root / "data" / "main_data.hdf5"
+    with h5py.File(hdf5, "a") as f:
+        del f["episode_1/observations"]
+        f["episode_1"].create_dataset("observations", data=np.zeros((3, 3), np.float32))
+    msg = _error(hdf5)
+    assert "'obs' of episode 1" in msg and "expected 7 or 8" in msg
+
+
+def test_missing_path():
+    with pytest.raises(FileNotFoundError, match="no such demonstrations file"):
+        load_demos("/nonexistent/demos.npz")
+
+
+def test_copy_of_reference_file_with_bad_env_id(tmp_path, shared_data):
+    path = tmp_path / "x.npz"
+    shutil.copy(shared_data("demos", "sb2-expert-cartpole.npz"), path)
+    with pytest.raises(ValueError, match="unknown env id 'NoSuchEnv-v0'"):
+        load_demos(path, env="NoSuchEnv-v0")
