@@ -11,7 +11,6 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 
 from advrl.demos.dataset import Demonstrations, Episode, from_episodes
 

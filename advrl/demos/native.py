@@ -42,7 +42,9 @@ def _json_safe(metadata: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 def save_demos(demos: Demonstrations, path: str | os.PathLike) -> Path:
     """Write ``demos`` in the native format, atomically (readers never see a partial file)."""
     path = Path(path)
-    meta, dropped = _json_safe(demos.metadata)
+    meta, dropped = _json_safe({k: v for k, v in demos.metadata.items() if k != "infos"})
+    if "infos" in demos.metadata:
+        dropped.append("infos")
     if dropped:
         meta["dropped_metadata"] = dropped
     arrays: dict[str, np.ndarray] = {

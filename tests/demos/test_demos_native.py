@@ -101,3 +101,20 @@ def test_demonstrations_is_a_plain_dataclass():
     demos = _demos()
     assert isinstance(demos, Demonstrations)
     assert demos.n_steps == 16 and demos.transitions()["acts"].dtype == np.float32
+
+
+def test_explicit_format_and_unknown_format(tmp_path):
+    out = save_demos(_demos(), tmp_path / "d.npz")
+    assert load_demos(out, format="advrl").n_steps == 16
+    with pytest.raises(ValueError, match="unknown demonstrations format 'npy'"):
+        load_demos(out, format="npy")
+    with pytest.raises(ValueError, match="missing field 'actions'"):
+        load_demos(out, format="sb2")
+
+
+def test_pickled_infos_are_not_written_to_native_files(tmp_path):
+    demos = _demos()
+    demos.metadata["infos"] = [{"TimeLimit.truncated": False}] * demos.n_steps
+    raw = np.load(save_demos(demos, tmp_path / "d.npz"), allow_pickle=False)
+    meta = json.loads(str(raw["metadata_json"]))
+    assert "infos" not in meta and meta["dropped_metadata"] == ["infos"]
