@@ -91,7 +91,9 @@ def load_results(results_dir: str | os.PathLike, include_failed: bool = False) -
         if failed and not include_failed:
             continue
         with open(path) as fh:
-            out.append(json.load(fh))
+            row = json.load(fh)
+        if isinstance(row, dict) and "key" in row and "status" in row:  # not grid metadata
+            out.append(row)
     return out
 
 
