@@ -12,7 +12,6 @@ PYTEST_ARGS ?=
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(if $(TORCH_SPEC),$(BIN)/pip install -q "$(TORCH_SPEC)")
 	$(BIN)/pip install -q -e ".[test,bench]"
 	touch $@
