@@ -44,25 +44,13 @@ def _norm(kind: str, channels: int, size: int) -> nn.Module:
     raise ValueError(f"unknown discriminator norm {kind!r}; expected batch, layer or none")
 
 
-class DCGANDiscriminator(Discriminator):
-    """Two stride-2 convs → features → [minibatch features] → one logit.
+class FeatureDiscriminator(Discriminator):
+    """``body`` → features → [minibatch features] → one score; subclasses build ``body``."""
 
-    ``norm="batch"`` for the GAN losses; use ``"layer"`` or ``"none"`` with a
-    gradient penalty (batch norm breaks the per-sample gradient norm).
-    """
-
-    def __init__(self, image_size: int = 28, width: int = 64, channels: int = 1, norm: str = "batch",
-                 minibatch_kernels: int = 0) -> None:
-        super().__init__()
-        s = _check_size(image_size)
-        self.body = nn.Sequential(
-            nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True),
-            nn.Conv2d(width, 2 * width, 4, 2, 1), _norm(norm, 2 * width, s), nn.LeakyReLU(0.2, True),
-            nn.Flatten(),
-        )
-        n = 2 * width * s * s
-        self.minibatch = MinibatchDiscrimination(n, minibatch_kernels) if minibatch_kernels else None
-        self.out = nn.Linear(self.minibatch.out_features if self.minibatch else n, 1)
+    def _finish(self, body: nn.Module, n_features: int, minibatch_kernels: int) -> None:
+        self.body = body
+        self.minibatch = MinibatchDiscrimination(n_features, minibatch_kernels) if minibatch_kernels else None
+        self.out = nn.Linear(self.minibatch.out_features if self.minibatch else n_features, 1)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Penultimate activations (used by feature matching)."""
@@ -73,6 +61,25 @@ class DCGANDiscriminator(Discriminator):
         if self.minibatch is not None:
             h = self.minibatch(h)
         return self.out(h).squeeze(-1)
+
+
+class DCGANDiscriminator(FeatureDiscriminator):
+    """Two stride-2 convs → features → [minibatch features] → one logit.
+
+    ``norm="batch"`` for the GAN losses; use ``"layer"`` or ``"none"`` with a
+    gradient penalty (batch norm breaks the per-sample gradient norm).
+    """
+
+    def __init__(self, image_size: int = 28, width: int = 64, channels: int = 1, norm: str = "batch",
+                 minibatch_kernels: int = 0) -> None:
+        super().__init__()
+        s = _check_size(image_size)
+        body = nn.Sequential(
+            nn.Conv2d(channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(width, 2 * width, 4, 2, 1), _norm(norm, 2 * width, s), nn.LeakyReLU(0.2, True),
+            nn.Flatten(),
+        )
+        self._finish(body, 2 * width * s * s, minibatch_kernels)
 
 
 class MLPGenerator(nn.Module):
@@ -92,7 +99,7 @@ class MLPGenerator(nn.Module):
         return self.net(z)
 
 
-class MLPDiscriminator(Discriminator):
+class MLPDiscriminator(FeatureDiscriminator):
     """R^d → MLP → [minibatch features] → one score."""
 
     def __init__(self, in_dim: int = 2, hidden: int = 128, layers: int = 2, minibatch_kernels: int = 0) -> None:
@@ -102,15 +109,4 @@ class MLPDiscriminator(Discriminator):
         for _ in range(layers):
             mods += [nn.Linear(d, hidden), nn.LeakyReLU(0.2)]
             d = hidden
-        self.body = nn.Sequential(*mods)
-        self.minibatch = MinibatchDiscrimination(d, minibatch_kernels) if minibatch_kernels else None
-        self.out = nn.Linear(self.minibatch.out_features if self.minibatch else d, 1)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(x)
-
-    def head(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.features(x)
-        if self.minibatch is not None:
-            h = self.minibatch(h)
-        return self.out(h).squeeze(-1)
+        self._finish(nn.Sequential(*mods), d, minibatch_kernels)
