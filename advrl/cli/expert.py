@@ -1,0 +1,57 @@
+"""``advrl expert train|rollout`` — PPO experts on the true reward and their demos."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("expert", help="train PPO experts and roll them out into demo files")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    train = verbs.add_parser("train", help="train an SB3 PPO expert on the env's true reward")
+    train.add_argument("--env", required=True, help="gymnasium env id, e.g. CartPole-v1")
+    train.add_argument("--out", default=None, help="policy zip to write (default experts/<env>-ppo.zip)")
+    train.add_argument("--timesteps", type=int, default=None, help="env steps (default: per-env budget)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="cpu", help="auto | cpu | cuda")
+    train.add_argument("--eval-episodes", type=int, default=20, help="episodes for the final evaluation")
+    train.set_defaults(func=_train)
+
+    roll = verbs.add_parser("rollout", help="write native demos from an expert policy (deterministic actions)")
+    roll.add_argument("--env", required=True, help="gymnasium env id")
+    roll.add_argument("--policy", required=True, help="SB3 PPO zip, or 'random' for uniformly random actions")
+    roll.add_argument("--episodes", type=int, default=20)
+    roll.add_argument("--out", required=True, help="native .npz demo file to write")
+    roll.add_argument("--seed", type=int, default=0)
+    roll.add_argument("--stochastic", action="store_true", help="sample actions instead of the mode")
+    roll.set_defaults(func=_rollout)
+
+
+def _train(args: argparse.Namespace) -> int:
+    import torch
+
+    from advrl.gail.experts import check_env_id, evaluate_expert, train_expert
+
+    torch.set_num_threads(1)
+    check_env_id(args.env)
+    out = args.out or f"experts/{args.env.replace('/', '_')}-ppo.zip"
+    path = train_expert(args.env, out, seed=args.seed, timesteps=args.timesteps, device=args.device)
+    mean, std = evaluate_expert(args.env, path, episodes=args.eval_episodes, seed=10_000 + args.seed)
+    print(f"saved {path}; true return over {args.eval_episodes} episodes: {mean:.2f} ± {std:.2f}")
+    return 0
+
+
+def _rollout(args: argparse.Namespace) -> int:
+    from advrl.demos import save_demos
+    from advrl.gail.experts import rollout_expert
+
+    if args.episodes < 1:
+        raise ValueError(f"--episodes must be >= 1, got {args.episodes}")
+    policy = None if args.policy == "random" else args.policy
+    demos = rollout_expert(args.env, policy, args.episodes, seed=args.seed, deterministic=not args.stochastic)
+    path = save_demos(demos, args.out)
+    rets = demos.episode_returns
+    print(f"wrote {path}: {demos.n_episodes} episodes, {demos.n_steps} steps, "
+          f"return {rets.mean():.2f} ± {rets.std():.2f}")
+    return 0

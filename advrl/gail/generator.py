@@ -1,0 +1,80 @@
+"""The GAIL generator: an SB3 PPO learner behind the core Generator protocol."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from advrl.gail.buffer import TransitionBuffer
+from advrl.gail.wrapper import CriticReward, RewardVecEnvWrapper
+
+
+class PPOGenerator:
+    """``train_step(critic)``: point the reward wrapper at the current critic and
+    run ``ppo.learn(n_steps · n_envs)`` — one rollout on the learned reward (its
+    transitions go to ``buffer``) and one PPO update. ``generate(n)`` samples the
+    buffer (the fakes for the discriminator).
+
+    Args:
+        ppo: an SB3 ``PPO`` whose env is (or wraps) ``reward_env``.
+        reward_env: the :class:`RewardVecEnvWrapper` computing the learned reward.
+        reward_fn: the :class:`CriticReward` inside ``reward_env``.
+        buffer: where rollouts go.
+        vec_normalize: optional SB3 ``VecNormalize`` (reward normalisation) above
+            ``reward_env``; its statistics are part of ``state_dict``.
+    """
+
+    def __init__(self, ppo: Any, reward_env: RewardVecEnvWrapper, reward_fn: CriticReward, buffer: TransitionBuffer,
+                 vec_normalize: Any = None) -> None:
+        self.ppo = ppo
+        self.reward_env = reward_env
+        self.reward_fn = reward_fn
+        self.buffer = buffer
+        self.vec_normalize = vec_normalize
+        self.steps_per_round = ppo.n_steps * ppo.n_envs
+
+    @property
+    def num_timesteps(self) -> int:
+        return int(self.ppo.num_timesteps)
+
+    def generate(self, n: int) -> dict[str, torch.Tensor]:
+        return self.buffer.sample(n)
+
+    def train_step(self, critic: Any) -> dict[str, float]:
+        self.reward_fn.critic = critic
+        self.ppo.learn(self.steps_per_round, reset_num_timesteps=False, progress_bar=False)
+        logged = self.ppo.logger.name_to_value
+        metrics = {f"ppo/{k.split('/')[-1]}": float(v) for k, v in logged.items() if k.startswith("train/")}
+        metrics["g/learned_reward"] = self.reward_env.pop_mean_reward()
+        metrics["g/env_steps"] = float(self.ppo.num_timesteps)
+        if self.ppo.ep_info_buffer:
+            metrics["g/true_return"] = float(np.mean([ep["r"] for ep in self.ppo.ep_info_buffer]))
+        return metrics
+
+    # -------------------------------------------------------------- state
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "policy": self.ppo.policy.state_dict(),
+            "optimizer": self.ppo.policy.optimizer.state_dict(),
+            "num_timesteps": int(self.ppo.num_timesteps),
+            "n_updates": int(getattr(self.ppo, "_n_updates", 0)),
+        }
+        if self.vec_normalize is not None:
+            rms = self.vec_normalize.ret_rms
+            state["reward_norm"] = {"mean": torch.as_tensor(rms.mean, dtype=torch.float64),
+                                    "var": torch.as_tensor(rms.var, dtype=torch.float64),
+                                    "count": float(rms.count)}
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.ppo.policy.load_state_dict(state["policy"])
+        self.ppo.policy.optimizer.load_state_dict(state["optimizer"])
+        self.ppo.num_timesteps = int(state["num_timesteps"])
+        self.ppo._n_updates = int(state.get("n_updates", 0))
+        if self.vec_normalize is not None and "reward_norm" in state:
+            rms = self.vec_normalize.ret_rms
+            rms.mean = state["reward_norm"]["mean"].numpy()
+            rms.var = state["reward_norm"]["var"].numpy()
+            rms.count = float(state["reward_norm"]["count"])

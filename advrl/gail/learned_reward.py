@@ -1,0 +1,72 @@
+"""A trained GAIL reward, frozen: save/load (weights_only) and use as a reward."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from advrl.core import load_checkpoint, make_objective, resolve_device, save_checkpoint
+from advrl.gail.reward_net import RewardNet, RewardNetConfig
+from advrl.gail.wrapper import RewardVecEnvWrapper, make_batch
+
+FORMAT = "advrl-gail-reward-v1"
+
+
+class LearnedReward:
+    """``reward(obs, acts, next_obs, dones) -> np.ndarray`` from a frozen reward net.
+
+    The file (``save``) holds the net's config, weights and input-normaliser
+    statistics (buffers), the reward transform's name and the env it was trained
+    on; ``load`` uses ``torch.load(weights_only=True)``.
+    """
+
+    def __init__(self, net: RewardNet, reward_name: str = "neg_log_one_minus_d", env_id: str | None = None,
+                 metadata: dict[str, Any] | None = None, device: str | torch.device = "cpu") -> None:
+        self.device = resolve_device(device)
+        self.net = net.to(self.device).eval()
+        self.reward_name = reward_name
+        self.objective = make_objective("minimax", reward_name=reward_name)
+        self.env_id = env_id
+        self.metadata = dict(metadata or {})
+
+    @torch.no_grad()
+    def logits(self, obs, acts, next_obs=None, dones=None) -> np.ndarray:
+        return self.net(make_batch(obs, acts, next_obs, dones, self.device)).cpu().numpy()
+
+    @torch.no_grad()
+    def __call__(self, obs, acts, next_obs=None, dones=None) -> np.ndarray:
+        scores = self.net(make_batch(obs, acts, next_obs, dones, self.device))
+        return self.objective.reward(scores).float().cpu().numpy()
+
+    def wrap(self, venv):
+        """A VecEnv whose reward is this learned reward (true reward in ``info``)."""
+        return RewardVecEnvWrapper(venv, self)
+
+    def save(self, path: str | Path) -> Path:
+        state = {
+            "format": FORMAT,
+            "config": asdict(self.net.config),
+            "state_dict": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
+            "reward_name": self.reward_name,
+            "env_id": self.env_id,
+            "metadata": self.metadata,
+        }
+        return save_checkpoint(state, path)
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> "LearnedReward":
+        state = load_checkpoint(path)
+        if state.get("format") != FORMAT:
+            raise ValueError(f"{path}: not an advrl GAIL reward file (format={state.get('format')!r}, "
+                             f"expected {FORMAT!r})")
+        try:
+            net = RewardNet(RewardNetConfig(**state["config"]))
+            net.load_state_dict(state["state_dict"])
+        except (TypeError, RuntimeError, KeyError) as exc:
+            raise ValueError(f"{path}: reward net config/weights do not match ({exc})") from exc
+        return cls(net, state.get("reward_name", "neg_log_one_minus_d"), state.get("env_id"),
+                   state.get("metadata"), device)

@@ -1,0 +1,134 @@
+"""The GAIL discriminator: a reward network over (obs, act[, next_obs, done])."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from advrl.core import Discriminator
+
+
+class RunningNorm(nn.Module):
+    """Per-feature running mean/variance (Chan et al.'s parallel update), updated
+    on batches seen in training mode; frozen in eval mode. State lives in buffers,
+    so it is part of ``state_dict`` and loads with ``weights_only=True``."""
+
+    def __init__(self, dim: int, eps: float = 1e-5, clip: float = 10.0) -> None:
+        super().__init__()
+        self.eps, self.clip = eps, clip
+        self.register_buffer("mean", torch.zeros(dim))
+        self.register_buffer("var", torch.ones(dim))
+        self.register_buffer("count", torch.zeros(()))
+
+    @torch.no_grad()
+    def update(self, x: torch.Tensor) -> None:
+        x = x.detach().reshape(-1, self.mean.shape[0]).to(self.mean.dtype)
+        n = x.shape[0]
+        if n == 0:
+            return
+        b_mean, b_var = x.mean(0), x.var(0, unbiased=False)
+        total = self.count + n
+        delta = b_mean - self.mean
+        m2 = self.var * self.count + b_var * n + delta.pow(2) * self.count * n / total
+        self.mean += delta * n / total
+        self.var.copy_(m2 / total)
+        self.count.copy_(total)
+
+    def forward(self, x: torch.Tensor, update: bool = False) -> torch.Tensor:
+        if update and self.training:
+            self.update(x)
+        return ((x - self.mean) / torch.sqrt(self.var + self.eps)).clamp(-self.clip, self.clip)
+
+
+@dataclass
+class RewardNetConfig:
+    """Everything needed to rebuild a :class:`RewardNet` (plain types only)."""
+
+    obs_dim: int
+    act_kind: str  # "discrete" (one-hot of n actions) | "box"
+    act_dim: int  # number of actions (discrete) or flat action size (box)
+    hidden: list[int] = field(default_factory=lambda: [64, 64])
+    use_next_obs: bool = False
+    use_done: bool = False
+    normalize: bool = True
+    entropy_weight: float = 0.0  # Bernoulli-entropy bonus on D's outputs (auxiliary loss)
+
+    @classmethod
+    def for_spaces(cls, observation_space: gym.Space, action_space: gym.Space, **kwargs: Any) -> "RewardNetConfig":
+        if not isinstance(observation_space, gym.spaces.Box):
+            raise ValueError(f"GAIL reward net needs a Box observation space, got {observation_space}")
+        obs_dim = int(torch.tensor(observation_space.shape).prod())
+        if isinstance(action_space, gym.spaces.Discrete):
+            return cls(obs_dim=obs_dim, act_kind="discrete", act_dim=int(action_space.n), **kwargs)
+        if isinstance(action_space, gym.spaces.Box):
+            return cls(obs_dim=obs_dim, act_kind="box", act_dim=int(torch.tensor(action_space.shape).prod()),
+                       **kwargs)
+        raise ValueError(f"GAIL reward net supports Discrete or Box actions, got {action_space}")
+
+
+class RewardNet(Discriminator):
+    """D(s, a[, s', done]) as logits (higher = more expert-like).
+
+    ``embed`` turns a batch dict ``{"obs", "acts"[, "next_obs", "dones"]}`` into
+    one flat feature tensor: normalised obs, one-hot (Discrete) or normalised
+    (Box) actions, optionally normalised next obs and the done flag. The gradient
+    penalty interpolates these features; ``head`` is an MLP.
+    """
+
+    def __init__(self, config: RewardNetConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        self.obs_norm = RunningNorm(c.obs_dim) if c.normalize else None
+        self.act_norm = RunningNorm(c.act_dim) if c.normalize and c.act_kind == "box" else None
+        in_dim = c.obs_dim + c.act_dim + (c.obs_dim if c.use_next_obs else 0) + (1 if c.use_done else 0)
+        layers: list[nn.Module] = []
+        for width in c.hidden:
+            layers += [nn.Linear(in_dim, width), nn.ReLU()]
+            in_dim = width
+        layers.append(nn.Linear(in_dim, 1))
+        self.mlp = nn.Sequential(*layers)
+
+    def _norm_obs(self, obs: torch.Tensor, update: bool) -> torch.Tensor:
+        obs = obs.reshape(obs.shape[0], -1).float()
+        return self.obs_norm(obs, update) if self.obs_norm is not None else obs
+
+    def embed(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        c = self.config
+        parts = [self._norm_obs(batch["obs"], update=True)]
+        acts = batch["acts"]
+        if c.act_kind == "discrete":
+            parts.append(F.one_hot(acts.reshape(-1).long(), c.act_dim).float())
+        else:
+            acts = acts.reshape(acts.shape[0], -1).float()
+            parts.append(self.act_norm(acts, update=True) if self.act_norm is not None else acts)
+        if c.use_next_obs:
+            parts.append(self._norm_obs(batch["next_obs"], update=False))
+        if c.use_done:
+            parts.append(batch["dones"].reshape(-1, 1).float())
+        return torch.cat(parts, dim=1)
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        return self.mlp(x).squeeze(-1)
+
+    def auxiliary_loss(self, real: dict, fake: dict) -> torch.Tensor | None:
+        """``-entropy_weight · mean H(Bernoulli(sigmoid(D)))`` over real and fake:
+        keeps D from becoming over-confident (a maximum-entropy bonus)."""
+        if self.config.entropy_weight <= 0:
+            return None
+        logits = torch.cat([self(real), self(fake)])
+        entropy = F.softplus(logits) - logits * torch.sigmoid(logits)
+        return -self.config.entropy_weight * entropy.mean()
+
+    @torch.no_grad()
+    def init_normalizers(self, batch: dict[str, torch.Tensor]) -> None:
+        """Seed the running statistics with (expert) data before training."""
+        if self.obs_norm is not None:
+            self.obs_norm.update(batch["obs"].reshape(batch["obs"].shape[0], -1).float())
+        if self.act_norm is not None:
+            self.act_norm.update(batch["acts"].reshape(batch["acts"].shape[0], -1).float())
