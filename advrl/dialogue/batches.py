@@ -1,0 +1,53 @@
+"""(context, reply) pairs as fixed-width id tensors — the batches the
+discriminator scores and the loop's :class:`~advrl.core.TensorData` samples.
+
+A batch is ``{"context": LongTensor[B, Lc], "reply": LongTensor[B, Lr]}``,
+right-padded with the tokenizer's pad id; a reply ends with ``[EOS]`` unless it
+was cut at ``Lr`` tokens.
+"""
+
+from __future__ import annotations
+
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from advrl.core import TensorData
+from advrl.dialogue.corpora import Pair
+
+
+def encode_texts(tokenizer: PreTrainedTokenizerBase, texts: list[str], width: int, eos: bool) -> torch.Tensor:
+    """Token ids (no special tokens) cut to ``width`` (room kept for ``[EOS]``
+    when ``eos``), right-padded to exactly ``width``."""
+    ids = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+    out = torch.full((len(ids), width), tokenizer.pad_token_id, dtype=torch.long)
+    for i, seq in enumerate(ids):
+        seq = list(seq)[: width - 1] + [tokenizer.eos_token_id] if eos else list(seq)[:width]
+        if not seq:
+            seq = [tokenizer.unk_token_id if tokenizer.unk_token_id is not None else tokenizer.eos_token_id]
+        out[i, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+    return out
+
+
+def encode_pairs(tokenizer: PreTrainedTokenizerBase, pairs: list[Pair], context_len: int, reply_len: int) -> dict[str, torch.Tensor]:
+    """A batch dict for ``pairs``."""
+    if not pairs:
+        raise ValueError("no (context, reply) pairs to encode")
+    contexts, replies = zip(*pairs)
+    return {"context": encode_texts(tokenizer, list(contexts), context_len, eos=False),
+            "reply": encode_texts(tokenizer, list(replies), reply_len, eos=True)}
+
+
+def pad_to(ids: torch.Tensor, width: int, pad_id: int) -> torch.Tensor:
+    """Right-pad (or cut) ``ids`` [B, L] to [B, width]."""
+    if ids.shape[1] >= width:
+        return ids[:, :width]
+    pad = torch.full((ids.shape[0], width - ids.shape[1]), pad_id, dtype=ids.dtype, device=ids.device)
+    return torch.cat([ids, pad], dim=1)
+
+
+def human_data(tokenizer: PreTrainedTokenizerBase, pairs: list[Pair], context_len: int, reply_len: int) -> TensorData:
+    """Human (context, reply) pairs as the loop's real data."""
+    return TensorData(encode_pairs(tokenizer, pairs, context_len, reply_len))
+
+
+__all__ = ["encode_pairs", "encode_texts", "human_data", "pad_to"]

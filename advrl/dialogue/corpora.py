@@ -1,0 +1,218 @@
+"""Dialogue corpora as lists of (context, reply) string pairs.
+
+Sources:
+
+* ``chatterbot`` — the English YAML files of the installed ``chatterbot-corpus``
+  package (each conversation ``[u1, u2, u3, ...]`` gives pairs (u1,u2), (u2,u3), ...);
+* ``tsv:FILE`` — one ``context<TAB>reply`` pair a line;
+* ``jsonl:FILE`` — one ``{"context": ..., "reply": ...}`` object a line;
+* ``opensubtitles:DIR`` — the id-encoded sample of Li et al. (``t_given_s_*.txt``
+  lines ``src ids|tgt ids``, ids resolved through ``movie_25000``: one word a line,
+  id = line number starting at 1), with its ``decoded_*``/``random_*`` negatives.
+
+Every parse error is one ``ValueError`` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+Pair = tuple[str, str]
+
+OPENSUBTITLES_SPLITS = ("train", "dev", "test")
+
+
+@dataclass
+class Splits:
+    """Train/dev/test lists of (context, reply) pairs."""
+
+    train: list[Pair]
+    dev: list[Pair]
+    test: list[Pair]
+
+    def all(self) -> list[Pair]:
+        return self.train + self.dev + self.test
+
+
+def chatterbot_dir() -> Path:
+    """The English data directory of the installed ``chatterbot_corpus`` package."""
+    try:
+        import chatterbot_corpus
+    except ImportError as exc:  # pragma: no cover - dependency of the package
+        raise ValueError("the default corpus needs the 'chatterbot-corpus' package (pip install chatterbot-corpus)") from exc
+    path = Path(chatterbot_corpus.__file__).parent / "data" / "english"
+    if not path.is_dir():
+        raise ValueError(f"{path}: chatterbot-corpus English data directory not found")
+    return path
+
+
+def load_chatterbot(directory: str | Path | None = None) -> list[Pair]:
+    """Consecutive (context, reply) pairs from every ``*.yml`` conversation list."""
+    import yaml
+
+    directory = Path(directory) if directory is not None else chatterbot_dir()
+    files = sorted(directory.glob("*.yml"))
+    if not files:
+        raise ValueError(f"{directory}: no *.yml chatterbot files found")
+    pairs: list[Pair] = []
+    for file in files:
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
+            raise ValueError(f"{file}:{line}: not valid YAML ({exc.__class__.__name__})") from exc
+        conversations = (data or {}).get("conversations") or []
+        if not isinstance(conversations, list):
+            raise ValueError(f"{file}: 'conversations' must be a list of utterance lists")
+        for conv in conversations:
+            if not isinstance(conv, list):
+                continue
+            turns = [" ".join(str(u).split()) for u in conv if u is not None]
+            for a, b in zip(turns, turns[1:]):
+                if a and b:
+                    pairs.append((a, b))
+    if not pairs:
+        raise ValueError(f"{directory}: corpus is empty (no conversation with two turns)")
+    return pairs
+
+
+def load_tsv(path: str | Path) -> list[Pair]:
+    """``context<TAB>reply`` lines; blank lines and ``#`` comments are skipped."""
+    path = _existing(path)
+    pairs: list[Pair] = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            line = raw.rstrip("\n").rstrip("\r")
+            if not line.strip() or line.startswith("#"):
+                continue
+            if "\t" not in line:
+                raise ValueError(f"{path}:{lineno}: expected 'context<TAB>reply', found no tab separator")
+            context, reply = line.split("\t", 1)
+            if not context.strip() or not reply.strip():
+                raise ValueError(f"{path}:{lineno}: empty context or reply")
+            pairs.append((context.strip(), reply.strip()))
+    if not pairs:
+        raise ValueError(f"{path}: corpus is empty (no 'context<TAB>reply' lines)")
+    return pairs
+
+
+def load_jsonl(path: str | Path) -> list[Pair]:
+    """One JSON object a line with string fields ``context`` and ``reply``."""
+    path = _existing(path)
+    pairs: list[Pair] = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(obj, dict) or not isinstance(obj.get("context"), str) or not isinstance(obj.get("reply"), str):
+                raise ValueError(f"{path}:{lineno}: expected an object with string fields 'context' and 'reply'")
+            if not obj["context"].strip() or not obj["reply"].strip():
+                raise ValueError(f"{path}:{lineno}: empty context or reply")
+            pairs.append((obj["context"].strip(), obj["reply"].strip()))
+    if not pairs:
+        raise ValueError(f"{path}: corpus is empty (no JSON lines)")
+    return pairs
+
+
+def load_vocabulary(path: str | Path) -> list[str]:
+    """The ``movie_25000`` dictionary: word of id ``i`` is line ``i`` (1-based)."""
+    path = _existing(path)
+    words = path.read_text(encoding="utf-8").split("\n")
+    if words and words[-1] == "":
+        words.pop()
+    if not words:
+        raise ValueError(f"{path}: dictionary is empty")
+    return words
+
+
+def decode_ids(text: str, vocab: list[str], path: Path, lineno: int) -> str:
+    """Space-separated ids → words (the trailing end-of-sentence id is kept as text)."""
+    words = []
+    for tok in text.split():
+        if not tok.isdigit():
+            raise ValueError(f"{path}:{lineno}: expected integer word ids, found {tok!r}")
+        idx = int(tok)
+        if not 1 <= idx <= len(vocab):
+            raise ValueError(f"{path}:{lineno}: unknown word id {idx} (dictionary has ids 1..{len(vocab)})")
+        words.append(vocab[idx - 1])
+    return " ".join(words)
+
+
+def load_id_pairs(path: str | Path, vocab: list[str]) -> list[Pair]:
+    """Lines ``src ids|tgt ids`` decoded through ``vocab``."""
+    path = _existing(path)
+    pairs: list[Pair] = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            line = raw.strip()
+            if not line:
+                continue
+            if "|" not in line:
+                raise ValueError(f"{path}:{lineno}: expected 'source ids|target ids', found no '|' separator")
+            src, tgt = line.split("|", 1)
+            context, reply = decode_ids(src, vocab, path, lineno), decode_ids(tgt, vocab, path, lineno)
+            if not context or not reply:
+                raise ValueError(f"{path}:{lineno}: empty source or target")
+            pairs.append((context, reply))
+    if not pairs:
+        raise ValueError(f"{path}: corpus is empty (no 'src|tgt' lines)")
+    return pairs
+
+
+def load_opensubtitles(directory: str | Path, kind: str = "t_given_s") -> Splits:
+    """The sample's own train/dev/test files of ``kind`` (``t_given_s`` human
+    replies; ``decoded`` or ``random`` negatives for evaluator checks)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ValueError(f"{directory}: OpenSubtitles directory not found")
+    vocab = load_vocabulary(directory / "movie_25000")
+    parts = {s: load_id_pairs(directory / f"{kind}_{s}.txt", vocab) for s in OPENSUBTITLES_SPLITS}
+    return Splits(**parts)
+
+
+def split_pairs(pairs: list[Pair], seed: int = 0, dev: float = 0.1, test: float = 0.1) -> Splits:
+    """Seeded shuffle into train/dev/test (dev and test at least one pair each
+    when there are at least three pairs)."""
+    if not pairs:
+        raise ValueError("corpus is empty")
+    order = list(range(len(pairs)))
+    random.Random(seed).shuffle(order)
+    n = len(pairs)
+    n_dev = max(1, int(round(n * dev))) if n >= 3 else 0
+    n_test = max(1, int(round(n * test))) if n >= 3 else 0
+    shuffled = [pairs[i] for i in order]
+    return Splits(train=shuffled[n_dev + n_test:], dev=shuffled[:n_dev], test=shuffled[n_dev:n_dev + n_test])
+
+
+def load_corpus(spec: str, seed: int = 0) -> Splits:
+    """Parse ``chatterbot`` | ``tsv:FILE`` | ``jsonl:FILE`` | ``opensubtitles:DIR``."""
+    kind, _, arg = spec.partition(":")
+    if kind == "chatterbot":
+        return split_pairs(load_chatterbot(arg or None), seed)
+    if kind == "tsv" and arg:
+        return split_pairs(load_tsv(arg), seed)
+    if kind == "jsonl" and arg:
+        return split_pairs(load_jsonl(arg), seed)
+    if kind == "opensubtitles" and arg:
+        return load_opensubtitles(arg)
+    raise ValueError(f"--corpus {spec!r}: expected chatterbot, tsv:FILE, jsonl:FILE or opensubtitles:DIR")
+
+
+def _existing(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    return path
+
+
+__all__ = [
+    "OPENSUBTITLES_SPLITS", "Pair", "Splits", "chatterbot_dir", "decode_ids", "load_chatterbot", "load_corpus",
+    "load_id_pairs", "load_jsonl", "load_opensubtitles", "load_tsv", "load_vocabulary", "split_pairs",
+]

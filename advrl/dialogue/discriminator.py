@@ -1,0 +1,50 @@
+"""Li et al.'s hierarchical discriminator behind the core protocol.
+
+A GRU utterance encoder turns the context and the reply into one vector each; a
+GRU context encoder reads the two vectors in order; a linear layer gives the
+logit that the reply is human. Batches are ``{"context", "reply"}`` id tensors
+(padding id ``pad_id``). The gradient penalty is not supported (the batch is
+discrete; use the ``minimax``/``ns`` objectives).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from advrl.core import Discriminator
+
+
+class HierarchicalDiscriminator(Discriminator):
+    """Utterance GRU → context GRU → human/machine logit."""
+
+    def __init__(self, vocab_size: int, embed_dim: int = 64, hidden: int = 64, pad_id: int = 0,
+                 dropout: float = 0.1) -> None:
+        super().__init__()
+        self.pad_id = pad_id
+        self.hparams = {"vocab_size": vocab_size, "embed_dim": embed_dim, "hidden": hidden, "pad_id": pad_id,
+                        "dropout": dropout}
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.utterance = nn.GRU(embed_dim, hidden, batch_first=True, bidirectional=True)
+        self.dialogue = nn.GRU(2 * hidden, hidden, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, 1)
+
+    def encode_utterance(self, ids: torch.Tensor) -> torch.Tensor:
+        """[B, L] ids → [B, 2*hidden] (final forward and backward states)."""
+        lengths = (ids != self.pad_id).sum(1).clamp_min(1).cpu()
+        emb = self.dropout(self.embedding(ids))
+        packed = pack_padded_sequence(emb, lengths, batch_first=True, enforce_sorted=False)
+        _, h = self.utterance(packed)  # [2, B, hidden]
+        return torch.cat([h[0], h[1]], dim=-1)
+
+    def head(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        if not isinstance(batch, dict) or "context" not in batch or "reply" not in batch:
+            raise ValueError("the dialogue discriminator scores {'context', 'reply'} id batches")
+        turns = torch.stack([self.encode_utterance(batch["context"]), self.encode_utterance(batch["reply"])], dim=1)
+        _, h = self.dialogue(self.dropout(turns))
+        return self.out(h[-1]).squeeze(-1)
+
+
+__all__ = ["HierarchicalDiscriminator"]

@@ -1,0 +1,239 @@
+"""The seq2seq response generator as an :class:`advrl.core.Generator`.
+
+``generate(n)`` samples replies to training contexts (the discriminator's
+fakes). ``train_step(critic)`` is one REINFORCE update on the log-probabilities
+of the *sampled* tokens with the critic's reward (Li et al. 2017 use D's
+probability that the reply is human: ``reward_name="d"``) minus a running-mean
+baseline, optionally with per-token rewards from Monte-Carlo rollouts (REGS),
+followed by ``teacher_forcing`` maximum-likelihood steps on human replies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from advrl.core import Critic, TensorData
+from advrl.dialogue.batches import encode_pairs, encode_texts, pad_to
+from advrl.dialogue.corpora import Pair
+
+
+@dataclass
+class GeneratorConfig:
+    """Sampling and update settings of :class:`Seq2SeqGenerator`."""
+
+    context_len: int = 24  # context tokens kept (the rest is cut)
+    reply_len: int = 16  # most reply tokens sampled (incl. [EOS])
+    batch_size: int = 32  # contexts per REINFORCE / MLE update
+    lr: float = 2e-3  # Adam learning rate (MLE pre-training)
+    adv_lr: float = 1e-4  # Adam learning rate in adversarial training (set by the trainer)
+    temperature: float = 1.0  # sampling temperature
+    top_k: int = 0  # 0: sample from the full distribution
+    teacher_forcing: int = 1  # MLE steps on human replies after each REINFORCE step
+    baseline_momentum: float = 0.95  # running-mean baseline b <- m*b + (1-m)*mean(reward)
+    regs: bool = False  # per-token rewards by Monte-Carlo rollouts of each prefix
+    rollouts: int = 3  # completions per prefix when regs
+    grad_clip: float = 1.0
+
+
+class Seq2SeqGenerator:
+    """Wraps a transformers encoder-decoder and its tokenizer.
+
+    Args:
+        model: an encoder-decoder (``model.config.is_encoder_decoder``).
+        tokenizer: its tokenizer (pad and eos tokens required).
+        pairs: human (context, reply) training pairs: contexts to answer in
+            ``generate``/``train_step`` and replies for teacher forcing.
+        config: sampling and update settings.
+        device: where the model runs.
+    """
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, pairs: list[Pair],
+                 config: GeneratorConfig | None = None, device: str | torch.device = "cpu") -> None:
+        if not getattr(model.config, "is_encoder_decoder", False):
+            raise ValueError("the dialogue generator needs an encoder-decoder model")
+        self.config = config or GeneratorConfig()
+        self.device = torch.device(device)
+        self.model = model.to(self.device)
+        self.tokenizer = tokenizer
+        self.pad_id = int(tokenizer.pad_token_id)
+        self.eos_id = int(tokenizer.eos_token_id)
+        self.human = TensorData(encode_pairs(tokenizer, pairs, self.config.context_len, self.config.reply_len))
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr)
+        self.baseline = torch.zeros(())
+        self.baseline_ready = False
+        suppress = {self.pad_id}
+        start = model.config.decoder_start_token_id
+        if start is not None and start != self.eos_id:
+            suppress.add(int(start))
+        self.suppress = sorted(suppress)
+
+    # --------------------------------------------------------------- sampling
+    def _mask(self, ids: torch.Tensor) -> torch.Tensor:
+        return (ids != self.pad_id).long()
+
+    @torch.no_grad()
+    def sample(self, context: torch.Tensor, prefix: torch.Tensor | None = None, greedy: bool = False,
+               num_beams: int = 1) -> torch.Tensor:
+        """Replies [B, reply_len] to contexts [B, Lc] (ids, no start token),
+        continuing ``prefix`` [B, t] reply tokens when given."""
+        cfg = self.config
+        context = context.to(self.device)
+        was_training = self.model.training
+        self.model.eval()
+        kwargs: dict[str, Any] = dict(
+            input_ids=context, attention_mask=self._mask(context), max_new_tokens=cfg.reply_len,
+            pad_token_id=self.pad_id, eos_token_id=self.eos_id, suppress_tokens=self.suppress,
+        )
+        if greedy or num_beams > 1:
+            kwargs.update(do_sample=False, num_beams=num_beams)
+        else:
+            kwargs.update(do_sample=True, temperature=cfg.temperature, top_k=cfg.top_k or None, top_p=None)
+        start = torch.full((context.shape[0], 1), self.model.config.decoder_start_token_id, device=self.device)
+        if prefix is not None:
+            kwargs["decoder_input_ids"] = torch.cat([start, prefix.to(self.device)], dim=1)
+            kwargs["max_new_tokens"] = max(1, cfg.reply_len - prefix.shape[1])
+        out = self.model.generate(**kwargs)
+        if was_training:
+            self.model.train()
+        return pad_to(out[:, 1:], cfg.reply_len, self.pad_id)
+
+    def _contexts(self, n: int) -> torch.Tensor:
+        return self.human.sample(n)["context"]
+
+    def generate(self, n: int) -> dict[str, torch.Tensor]:
+        """``n`` sampled replies to training contexts (fakes for a D step)."""
+        context = self._contexts(n).to(self.device)
+        return {"context": context, "reply": self.sample(context)}
+
+    def valid_mask(self, reply: torch.Tensor) -> torch.Tensor:
+        """True for the tokens of each reply up to and including its first [EOS]."""
+        is_eos = (reply == self.eos_id).long()
+        after_eos = (is_eos.cumsum(1) - is_eos) > 0
+        return (reply != self.pad_id) & ~after_eos
+
+    def token_log_probs(self, context: torch.Tensor, reply: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """log p(y_t | y_<t, context) of the given (sampled) tokens [B, Lr] by a
+        forward pass with ``labels=reply``, and the valid-token mask."""
+        context, reply = context.to(self.device), reply.to(self.device)
+        valid = self.valid_mask(reply)
+        labels = reply.masked_fill(~valid, -100)
+        out = self.model(input_ids=context, attention_mask=self._mask(context), labels=labels)
+        logp = torch.log_softmax(out.logits.float(), dim=-1)
+        token_logp = logp.gather(-1, reply.clamp_min(0).unsqueeze(-1)).squeeze(-1)
+        return token_logp * valid, valid
+
+    @torch.no_grad()
+    def sequence_log_prob(self, context: torch.Tensor, reply: torch.Tensor) -> torch.Tensor:
+        """log p(reply | context) per sample (eval mode)."""
+        was_training = self.model.training
+        self.model.eval()
+        logp, _ = self.token_log_probs(context, reply)
+        if was_training:
+            self.model.train()
+        return logp.sum(1)
+
+    # ---------------------------------------------------------------- updates
+    def set_learning_rate(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def _step(self, loss: torch.Tensor) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+
+    def mle_step(self, batch: dict[str, torch.Tensor] | None = None) -> float:
+        """One maximum-likelihood (teacher forcing) step on human pairs."""
+        batch = batch if batch is not None else self.human.sample(self.config.batch_size)
+        self.model.train()
+        context, reply = batch["context"].to(self.device), batch["reply"].to(self.device)
+        labels = reply.masked_fill(~self.valid_mask(reply), -100)
+        loss = self.model(input_ids=context, attention_mask=self._mask(context), labels=labels).loss
+        self._step(loss)
+        return loss.item()
+
+    @torch.no_grad()
+    def token_rewards(self, critic: Critic, context: torch.Tensor, reply: torch.Tensor) -> torch.Tensor:
+        """Per-token rewards [B, Lr]: the whole reply's reward on every token, or
+        with ``regs`` the mean reward of ``rollouts`` sampled completions of each
+        prefix y_1..y_t (the full reply's reward at its last token)."""
+        full = critic.reward({"context": context, "reply": reply}).float().to(self.device)
+        valid = self.valid_mask(reply)
+        rewards = full.unsqueeze(1).expand_as(reply).clone()
+        if not self.config.regs:
+            return rewards * valid
+        lengths = valid.sum(1)
+        r = self.config.rollouts
+        ctx_rep = context.repeat_interleave(r, dim=0)
+        for t in range(1, int(lengths.max().item())):
+            rows = lengths > t  # prefix y_1..y_t is unfinished for these rows
+            if not rows.any():
+                break
+            prefix = reply[:, :t].repeat_interleave(r, dim=0)
+            completed = self.sample(ctx_rep, prefix=prefix)
+            q = critic.reward({"context": ctx_rep, "reply": completed}).float().view(-1, r).mean(1)
+            rewards[rows, t - 1] = q[rows]
+        return rewards * valid
+
+    def train_step(self, critic: Critic) -> dict[str, float]:
+        """REINFORCE on sampled tokens with reward − running-mean baseline, then
+        ``teacher_forcing`` MLE steps on human replies."""
+        cfg = self.config
+        context = self._contexts(cfg.batch_size).to(self.device)
+        reply = self.sample(context)
+        rewards = self.token_rewards(critic, context, reply)
+        valid = self.valid_mask(reply)
+        seq_reward = (rewards * valid).sum(1) / valid.sum(1).clamp_min(1)
+        mean_reward = seq_reward.mean().cpu()
+        if not self.baseline_ready:
+            self.baseline, self.baseline_ready = mean_reward.clone(), True
+        advantage = (rewards - self.baseline.to(self.device)) * valid
+        self.model.train()
+        token_logp, _ = self.token_log_probs(context, reply)
+        pg_loss = -(advantage.detach() * token_logp).sum() / valid.sum().clamp_min(1)
+        self._step(pg_loss)
+        m = cfg.baseline_momentum
+        self.baseline = m * self.baseline + (1 - m) * mean_reward
+        metrics = {"reward": mean_reward.item(), "baseline": self.baseline.item(), "pg_loss": pg_loss.item(),
+                   "logp_token": (token_logp.sum() / valid.sum().clamp_min(1)).item(),
+                   "reply_len": valid.sum(1).float().mean().item()}
+        if cfg.teacher_forcing:
+            metrics["mle_loss"] = sum(self.mle_step() for _ in range(cfg.teacher_forcing)) / cfg.teacher_forcing
+        return metrics
+
+    # ------------------------------------------------------------ inference
+    @torch.no_grad()
+    def respond(self, contexts: list[str], decode: str = "sample", num_beams: int = 4, chunk: int = 128) -> list[str]:
+        """Reply texts to context texts (``decode``: sample | greedy | beam)."""
+        if decode not in ("sample", "greedy", "beam"):
+            raise ValueError(f"--decode {decode!r}: expected sample, greedy or beam")
+        out: list[str] = []
+        for i in range(0, len(contexts), chunk):
+            ids = encode_texts(self.tokenizer, contexts[i:i + chunk], self.config.context_len, eos=False)
+            replies = self.sample(ids, greedy=decode == "greedy", num_beams=num_beams if decode == "beam" else 1)
+            out.extend(self.decode(replies))
+        return out
+
+    def decode(self, reply: torch.Tensor) -> list[str]:
+        """Reply ids → texts (special tokens dropped)."""
+        return [t.strip() for t in self.tokenizer.batch_decode(reply.cpu(), skip_special_tokens=True)]
+
+    # ----------------------------------------------------------- checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "baseline": self.baseline.clone(), "baseline_ready": self.baseline_ready}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.baseline = state["baseline"].clone().cpu()
+        self.baseline_ready = bool(state["baseline_ready"])
+
+
+__all__ = ["GeneratorConfig", "Seq2SeqGenerator"]

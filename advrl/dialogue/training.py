@@ -1,0 +1,125 @@
+"""The training stages: tokenizer + generator construction, MLE pre-training,
+discriminator pre-training and adversarial rounds on :class:`AdversarialTrainer`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from advrl.core import AdversarialTrainer, Callback, LoopConfig, ScalarLogger, make_objective, seed_everything
+from advrl.dialogue.batches import human_data
+from advrl.dialogue.corpora import Pair
+from advrl.dialogue.discriminator import HierarchicalDiscriminator
+from advrl.dialogue.generator import GeneratorConfig, Seq2SeqGenerator
+from advrl.dialogue.model import ModelConfig, build_model, load_model, quiet_transformers
+from advrl.dialogue.tokenizer import load_tokenizer, train_tokenizer
+
+
+@dataclass
+class DialogueConfig:
+    """Everything a dialogue run needs besides the corpus."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    vocab_size: int = 1000  # WordPiece vocabulary trained on the corpus
+    mle_epochs: int = 20  # MLE pre-training epochs
+    d_pretrain_steps: int = 100  # discriminator updates on human vs sampled before the rounds
+    rounds: int = 150  # adversarial rounds
+    d_steps: int = 1  # discriminator updates per round
+    g_steps: int = 1  # generator (REINFORCE + teacher forcing) updates per round
+    d_lr: float = 1e-3
+    loss: str = "minimax"  # the objective's discriminator loss
+    reward: str = "d"  # Li et al.: D's probability that the reply is human
+    seed: int = 0
+
+
+def build_generator(train: list[Pair], config: DialogueConfig, model_path: str | Path | None = None,
+                    device: str | torch.device = "cpu") -> Seq2SeqGenerator:
+    """A generator over ``train``: a fresh tokenizer + small BART, or the model
+    and tokenizer saved in ``model_path``."""
+    quiet_transformers()
+    seed_everything(config.seed)
+    if model_path is not None:
+        model = load_model(model_path)
+        tokenizer = load_tokenizer(model_path)
+    else:
+        tokenizer = train_tokenizer([t for pair in train for t in pair], vocab_size=config.vocab_size)
+        model = build_model(tokenizer, config.model)
+    return Seq2SeqGenerator(model, tokenizer, train, config.generator, device=device)
+
+
+def pretrain_mle(generator: Seq2SeqGenerator, epochs: int, logger: ScalarLogger | None = None,
+                 progress: bool = True, start_epoch: int = 0) -> list[float]:
+    """Maximum-likelihood epochs over the generator's human pairs; mean loss per epoch."""
+    generator.set_learning_rate(generator.config.lr)
+    data, bs = generator.human.data, generator.config.batch_size
+    losses = []
+    bar = tqdm(range(start_epoch, epochs), desc="mle", disable=not progress)
+    for epoch in bar:
+        perm = torch.randperm(generator.human.size)
+        epoch_losses = [generator.mle_step({k: v[perm[i:i + bs]] for k, v in data.items()})
+                        for i in range(0, len(perm), bs)]
+        losses.append(sum(epoch_losses) / len(epoch_losses))
+        bar.set_postfix(loss=f"{losses[-1]:.3f}")
+        if logger is not None:
+            logger.log(epoch + 1, {"mle/loss": losses[-1]})
+    return losses
+
+
+def make_discriminator(generator: Seq2SeqGenerator) -> HierarchicalDiscriminator:
+    return HierarchicalDiscriminator(len(generator.tokenizer), pad_id=generator.pad_id)
+
+
+def adversarial_trainer(generator: Seq2SeqGenerator, discriminator: HierarchicalDiscriminator, train: list[Pair],
+                        config: DialogueConfig, callbacks: list[Callback] | None = None,
+                        **loop: Any) -> AdversarialTrainer:
+    """The shared loop with human pairs as real data, D:G = d_steps:g_steps and
+    the objective's reward ``config.reward`` (``d`` by default)."""
+    gcfg = generator.config
+    generator.set_learning_rate(gcfg.adv_lr)
+    real = human_data(generator.tokenizer, train, gcfg.context_len, gcfg.reply_len)
+    objective = make_objective(config.loss, reward_name=config.reward)
+    loop_cfg = LoopConfig(rounds=config.rounds, d_steps=config.d_steps, g_steps=config.g_steps,
+                          batch_size=gcfg.batch_size, d_lr=config.d_lr, seed=config.seed,
+                          device=str(generator.device), **loop)
+    return AdversarialTrainer(generator, discriminator, objective, real, loop_cfg, callbacks=callbacks)
+
+
+def pretrain_discriminator(trainer: AdversarialTrainer, steps: int, progress: bool = True) -> list[dict[str, float]]:
+    """``steps`` discriminator updates on human vs sampled replies (the loop's
+    own ``discriminator_step``, so the same optimiser continues in the rounds)."""
+    rows = []
+    for _ in tqdm(range(steps), desc="d-pretrain", disable=not progress):
+        rows.append(trainer.discriminator_step())
+    if rows and trainer.logger is not None:
+        trainer.logger.log(0, {f"pretrain_{k.split('/')[-1]}": v for k, v in rows[-1].items()})
+    return rows
+
+
+def train_with_reward(generator: Seq2SeqGenerator, critic: Any, steps: int, progress: bool = True) -> list[dict]:
+    """REINFORCE steps against a fixed critic-like reward (no discriminator
+    updates), e.g. :class:`~advrl.dialogue.heuristic.HeuristicReward`."""
+    generator.set_learning_rate(generator.config.adv_lr)
+    return [generator.train_step(critic) for _ in tqdm(range(steps), desc="reinforce", disable=not progress)]
+
+
+@torch.no_grad()
+def mean_score(generator: Seq2SeqGenerator, discriminator: HierarchicalDiscriminator, contexts: torch.Tensor,
+               samples: int = 1) -> float:
+    """Mean D probability of sampled replies to ``contexts`` [B, Lc]."""
+    was = discriminator.training
+    discriminator.eval()
+    scores = []
+    for _ in range(samples):
+        reply = generator.sample(contexts)
+        scores.append(torch.sigmoid(discriminator({"context": contexts.to(generator.device), "reply": reply})))
+    discriminator.train(was)
+    return torch.cat(scores).mean().item()
+
+
+__all__ = ["DialogueConfig", "adversarial_trainer", "build_generator", "make_discriminator", "mean_score",
+           "pretrain_discriminator", "pretrain_mle", "train_with_reward"]
