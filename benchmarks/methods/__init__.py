@@ -16,7 +16,7 @@ from typing import Any
 
 from benchmarks.grid import Cell
 from benchmarks.methods.common import (
-    BUDGETS, REPO, RandomPolicy, evaluate, eval_venv, fixed_horizon_id, ppo_settings, train_ppo_with_curve,
+    BUDGETS, REPO, RandomPolicy, evaluate, eval_venv, fixed_horizon_id, ppo_n_envs, train_ppo_with_curve,
 )
 
 METHODS = ("expert", "random", "ppo", "bc", "gail", "transfer")
@@ -62,25 +62,18 @@ def run_random(cell: Cell) -> dict[str, Any]:
     return {"final_return": mean, "final_return_std": std}
 
 
-def _final(model, env_id: str, seed: int, episodes: int, train_venv=None) -> tuple[float, float]:
-    from stable_baselines3.common.vec_env import VecNormalize
-
-    norm = train_venv if isinstance(train_venv, VecNormalize) else None
-    return evaluate(model, eval_venv(env_id, seed + 20_000, normalize_like=norm), episodes)
+def _final(model, env_id: str, seed: int, episodes: int) -> tuple[float, float]:
+    return evaluate(model, eval_venv(env_id, seed + 20_000), episodes)
 
 
 def run_ppo(cell: Cell) -> dict[str, Any]:
     """PPO on the env's own (hand-designed) reward, standard termination."""
     from stable_baselines3.common.env_util import make_vec_env
-    from stable_baselines3.common.vec_env import VecNormalize
 
     budget = BUDGETS[cell.params["budget"]]
-    settings = ppo_settings(cell.env)
-    venv = make_vec_env(cell.env, n_envs=settings["n_envs"], seed=cell.seed)
-    if settings["normalize"]:
-        venv = VecNormalize(venv, norm_obs=True, norm_reward=True)
-    model, curve, fps = train_ppo_with_curve(cell.env, venv, cell.seed, budget, settings)
-    mean, std = _final(model, cell.env, cell.seed, budget.final_episodes, venv)
+    venv = make_vec_env(cell.env, n_envs=ppo_n_envs(cell.env, budget.steps(cell.env)), seed=cell.seed)
+    model, curve, fps = train_ppo_with_curve(cell.env, venv, cell.seed, budget)
+    mean, std = _final(model, cell.env, cell.seed, budget.final_episodes)
     return {"final_return": mean, "final_return_std": std, "curve": curve, "train_steps_per_s": fps,
             "timesteps": int(model.num_timesteps)}
 
@@ -126,7 +119,10 @@ def run_transfer(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import VecNormalize
 
-    from advrl.gail import LearnedReward
+    try:
+        from advrl.gail import LearnedReward
+    except ImportError:  # not re-exported yet
+        from advrl.gail.learned_reward import LearnedReward
 
     (gail_row,) = deps.values()
     reward_path = Path(gail_row["result"]["reward_path"])
@@ -134,13 +130,16 @@ def run_transfer(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
         reward_path = REPO / reward_path
     reward = LearnedReward.load(reward_path)
     budget = BUDGETS[cell.params["budget"]]
-    settings = ppo_settings(cell.env)
     train_id = fixed_horizon_id(cell.env)
-    venv = reward.wrap(make_vec_env(train_id, n_envs=settings["n_envs"], seed=cell.seed))
-    if settings["normalize"]:
-        venv = VecNormalize(venv, norm_obs=True, norm_reward=True)
-    model, curve, fps = train_ppo_with_curve(cell.env, venv, cell.seed, budget, settings)
-    mean, std = _final(model, cell.env, cell.seed, budget.final_episodes, venv)
+    n_envs = ppo_n_envs(cell.env, budget.steps(cell.env))
+    # as in GAIL's own generator: the learned reward, normalised by VecNormalize (observations untouched)
+    from advrl.gail.trainer import ppo_settings
+
+    gamma = ppo_settings(cell.env, budget.steps(cell.env))[1].get("gamma", 0.99)
+    venv = VecNormalize(reward.wrap(make_vec_env(train_id, n_envs=n_envs, seed=cell.seed)),
+                        norm_obs=False, norm_reward=True, gamma=gamma)
+    model, curve, fps = train_ppo_with_curve(cell.env, venv, cell.seed, budget)
+    mean, std = _final(model, cell.env, cell.seed, budget.final_episodes)
     return {"final_return": mean, "final_return_std": std, "curve": curve, "train_steps_per_s": fps,
             "timesteps": int(model.num_timesteps), "train_env": train_id,
             "reward_path": str(reward_path.relative_to(REPO)) if reward_path.is_relative_to(REPO) else str(reward_path)}

@@ -34,7 +34,7 @@ class Budget:
 BUDGETS: dict[str, Budget] = {
     # fits a 2-core machine shared with other work in well under an hour (see the report)
     "reduced": Budget(
-        timesteps={"CartPole-v1": 60_000, "Pendulum-v1": 60_000, "Acrobot-v1": 60_000,
+        timesteps={"CartPole-v1": 50_000, "Pendulum-v1": 50_000, "Acrobot-v1": 50_000,
                    "MountainCarContinuous-v0": 30_000},
         seeds=(0, 1, 2), eval_every=10_000, eval_episodes=5, final_episodes=20, bc_epochs=30,
     ),
@@ -63,12 +63,11 @@ def fixed_horizon_id(env_id: str) -> str:
         return env_id
 
 
-def ppo_settings(env_id: str) -> dict[str, Any]:
-    """PPO settings for ``env_id``: the GAIL helper's rl-zoo table (so PPO, GAIL and transfer share them)."""
-    from advrl.gail.experts import EXPERT_HYPERPARAMS, _ppo_kwargs
+def ppo_n_envs(env_id: str, total_timesteps: int) -> int:
+    """Number of envs of the GAIL helper's per-env PPO settings (shared by PPO, GAIL and transfer)."""
+    from advrl.gail.trainer import ppo_settings
 
-    hp = EXPERT_HYPERPARAMS[env_id]
-    return {"n_envs": hp["n_envs"], "normalize": hp["normalize"], "ppo": _ppo_kwargs(hp["ppo"])}
+    return ppo_settings(env_id, total_timesteps)[0]
 
 
 class RandomPolicy:
@@ -82,17 +81,11 @@ class RandomPolicy:
         return np.stack([self.action_space.sample() for _ in range(len(obs))]), state
 
 
-def eval_venv(env_id: str, seed: int, normalize_like=None):
-    """A one-env VecEnv of ``env_id`` (true reward) for evaluation; wrapped in a frozen VecNormalize
-    (statistics synced from training by SB3's EvalCallback) when the learner normalises observations."""
+def eval_venv(env_id: str, seed: int):
+    """A one-env VecEnv of ``env_id`` (its true reward) for evaluation."""
     from stable_baselines3.common.env_util import make_vec_env
-    from stable_baselines3.common.vec_env import VecNormalize
 
-    venv = make_vec_env(env_id, n_envs=1, seed=seed)
-    if normalize_like is not None:
-        venv = VecNormalize(venv, training=False, norm_obs=True, norm_reward=False)
-        venv.obs_rms = normalize_like.obs_rms.copy()
-    return venv
+    return make_vec_env(env_id, n_envs=1, seed=seed)
 
 
 def evaluate(policy, venv, episodes: int) -> tuple[float, float]:
@@ -105,55 +98,65 @@ def evaluate(policy, venv, episodes: int) -> tuple[float, float]:
 
 
 class CurveRecorder:
-    """Collects (env step, mean true return) points; ``callback(env_id, ...)`` gives an SB3 EvalCallback."""
+    """Collects (env step, mean true return) points; :meth:`callback` evaluates every ``every`` steps."""
 
     def __init__(self) -> None:
         self.steps: list[int] = []
         self.returns: list[float] = []
+        self.eval_seconds = 0.0
 
     def add(self, step: int, ret: float) -> None:
         self.steps.append(int(step))
         self.returns.append(float(ret))
 
-    def eval_callback(self, eval_env, every: int, n_envs: int, episodes: int, offset: int = 0):
-        from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
+    def callback(self, eval_env, every: int, episodes: int):
+        """An SB3 callback evaluating the model on ``eval_env`` (true reward) every ``every`` env steps
+        and at the end of training."""
+        import time
+
+        from stable_baselines3.common.callbacks import BaseCallback
 
         recorder = self
 
-        class _After(BaseCallback):
+        class _Eval(BaseCallback):
+            def _on_training_start(self) -> None:
+                self.next_eval = self.num_timesteps + every
+
+            def _evaluate(self) -> None:
+                t = time.time()
+                recorder.add(self.num_timesteps, evaluate(self.model, eval_env, episodes)[0])
+                recorder.eval_seconds += time.time() - t
+
             def _on_step(self) -> bool:
-                parent = self.parent
-                recorder.add(offset + parent.num_timesteps, parent.last_mean_reward)
+                if self.num_timesteps >= self.next_eval:
+                    self._evaluate()
+                    self.next_eval += every
                 return True
 
-        return EvalCallback(eval_env, callback_after_eval=_After(), eval_freq=max(every // n_envs, 1),
-                            n_eval_episodes=episodes, deterministic=True, verbose=0, warn=False)
+            def _on_training_end(self) -> None:
+                if not recorder.steps or recorder.steps[-1] != self.num_timesteps:
+                    self._evaluate()
+
+        return _Eval()
 
     def as_dict(self) -> dict[str, list]:
         return {"steps": self.steps, "returns": self.returns}
 
 
-def make_ppo(env_id: str, train_venv, seed: int, settings: dict[str, Any], device: str = "cpu"):
-    from stable_baselines3 import PPO
-
-    return PPO("MlpPolicy", train_venv, seed=seed, device=device, verbose=0, **settings["ppo"])
-
-
-def train_ppo_with_curve(env_id: str, train_venv, seed: int, budget: Budget, settings: dict[str, Any],
-                         wrap_eval: Callable | None = None) -> tuple[Any, dict, float]:
-    """Train PPO on ``train_venv`` for the budget, evaluating on the true reward of ``env_id`` every
-    ``budget.eval_every`` steps. Returns (model, curve, env steps per second of training)."""
+def train_ppo_with_curve(env_id: str, train_venv, seed: int, budget: Budget) -> tuple[Any, dict, float]:
+    """Train PPO (the GAIL helper's per-env settings) on ``train_venv`` for the budget, evaluating on
+    the true reward of ``env_id`` every ``budget.eval_every`` steps. Returns (model, curve, env steps per
+    second of training, evaluation time excluded)."""
     import time
 
-    from stable_baselines3.common.vec_env import VecNormalize
+    from advrl.gail.trainer import make_ppo
 
-    model = make_ppo(env_id, train_venv, seed, settings)
-    norm = train_venv if isinstance(train_venv, VecNormalize) else None
-    ev = eval_venv(env_id, seed + 10_000, normalize_like=norm)
+    total = budget.steps(env_id)
+    model = make_ppo(env_id, train_venv, total, seed, "cpu")
+    ev = eval_venv(env_id, seed + 10_000)
     rec = CurveRecorder()
     rec.add(0, evaluate(model, ev, budget.eval_episodes)[0])
     start = time.time()
-    model.learn(total_timesteps=budget.steps(env_id),
-                callback=rec.eval_callback(ev, budget.eval_every, train_venv.num_envs, budget.eval_episodes))
-    elapsed = time.time() - start
+    model.learn(total_timesteps=total, callback=rec.callback(ev, budget.eval_every, budget.eval_episodes))
+    elapsed = time.time() - start - rec.eval_seconds
     return model, rec.as_dict(), model.num_timesteps / max(elapsed, 1e-9)

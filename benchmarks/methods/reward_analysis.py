@@ -1,0 +1,69 @@
+"""How well does a learned reward track the true one? Pearson and Spearman correlations between the
+learned and the true reward on transitions from expert, learner and random rollouts — per step and per
+episode (summed learned reward vs true return)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import gymnasium as gym
+import numpy as np
+
+
+def rollout_transitions(env_id: str, act: Callable[[np.ndarray], Any], episodes: int, seed: int) -> dict:
+    """Roll out ``act`` on ``env_id``; per-step arrays (obs, acts, next_obs, dones, true rewards) and the
+    episode index of each step."""
+    env = gym.make(env_id)
+    env.action_space.seed(seed)
+    cols: dict[str, list] = {k: [] for k in ("obs", "acts", "next_obs", "dones", "rewards", "episode")}
+    for ep in range(episodes):
+        obs, _ = env.reset(seed=seed + ep)
+        done = False
+        while not done:
+            action = act(obs)
+            next_obs, rew, term, trunc, _ = env.step(action)
+            done = bool(term or trunc)
+            for key, val in zip(cols, (obs, action, next_obs, done, float(rew), ep)):
+                cols[key].append(val)
+            obs = next_obs
+    env.close()
+    out = {k: np.asarray(v) for k, v in cols.items()}
+    if isinstance(env.action_space, gym.spaces.Discrete):
+        out["acts"] = out["acts"].astype(np.int64).reshape(-1)
+    else:
+        out["acts"] = out["acts"].astype(np.float32).reshape(len(out["acts"]), *env.action_space.shape)
+    return out
+
+
+def _corr(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
+    """(Pearson, Spearman); None when either side is constant (correlation undefined)."""
+    from scipy import stats
+
+    if len(x) < 3 or np.ptp(x) < 1e-12 or np.ptp(y) < 1e-12:
+        return None, None
+    return float(stats.pearsonr(x, y)[0]), float(stats.spearmanr(x, y)[0])
+
+
+def analyse(reward_fn: Callable, sources: dict[str, dict], max_points: int = 200, seed: int = 0) -> dict[str, Any]:
+    """Correlations of ``reward_fn(obs, acts, next_obs, dones)`` with the true reward over all sources,
+    plus small subsamples (per step, per episode) for the scatter plot."""
+    rng = np.random.default_rng(seed)
+    learned_all, true_all, ep_learned, ep_true = [], [], [], []
+    samples, episodes = {}, {}
+    for name, tr in sources.items():
+        learned = np.asarray(reward_fn(tr["obs"], tr["acts"], tr["next_obs"], tr["dones"]), dtype=float)
+        learned_all.append(learned)
+        true_all.append(tr["rewards"])
+        idx = rng.choice(len(learned), size=min(max_points, len(learned)), replace=False)
+        samples[name] = {"true": np.round(tr["rewards"][idx], 4).tolist(), "learned": np.round(learned[idx], 4).tolist()}
+        n_ep = int(tr["episode"].max()) + 1
+        el = np.bincount(tr["episode"], weights=learned, minlength=n_ep)
+        et = np.bincount(tr["episode"], weights=tr["rewards"], minlength=n_ep)
+        ep_learned.append(el)
+        ep_true.append(et)
+        episodes[name] = {"true": np.round(et, 3).tolist(), "learned": np.round(el, 3).tolist()}
+    sp, ss = _corr(np.concatenate(true_all), np.concatenate(learned_all))
+    epp, eps = _corr(np.concatenate(ep_true), np.concatenate(ep_learned))
+    return {"step_pearson": sp, "step_spearman": ss, "episode_pearson": epp, "episode_spearman": eps,
+            "n_steps": int(sum(len(x) for x in true_all)), "n_episodes": int(sum(len(x) for x in ep_true)),
+            "samples": samples, "episodes": episodes}
