@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from tqdm.auto import tqdm
@@ -53,8 +53,11 @@ def build_generator(train: list[Pair], config: DialogueConfig, model_path: str |
 
 
 def pretrain_mle(generator: Seq2SeqGenerator, epochs: int, logger: ScalarLogger | None = None,
-                 progress: bool = True, start_epoch: int = 0) -> list[float]:
-    """Maximum-likelihood epochs over the generator's human pairs; mean loss per epoch."""
+                 progress: bool = True, start_epoch: int = 0,
+                 on_epoch_end: Callable[[int], None] | None = None) -> list[float]:
+    """Maximum-likelihood epochs ``start_epoch..epochs-1`` over the generator's
+    human pairs; mean loss per epoch. ``on_epoch_end(done_epochs)`` runs after each
+    (checkpointing)."""
     generator.set_learning_rate(generator.config.lr)
     data, bs = generator.human.data, generator.config.batch_size
     losses = []
@@ -67,6 +70,8 @@ def pretrain_mle(generator: Seq2SeqGenerator, epochs: int, logger: ScalarLogger 
         bar.set_postfix(loss=f"{losses[-1]:.3f}")
         if logger is not None:
             logger.log(epoch + 1, {"mle/loss": losses[-1]})
+        if on_epoch_end is not None:
+            on_epoch_end(epoch + 1)
     return losses
 
 

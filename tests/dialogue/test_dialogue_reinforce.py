@@ -1,0 +1,101 @@
+"""REINFORCE on the sampled tokens' log-probabilities: with a FIXED
+discriminator, repeated generator updates raise the probability of the replies
+the discriminator scores high (and lower the others)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from advrl.core import Critic, Discriminator, make_objective, seed_everything
+from advrl.dialogue.batches import encode_texts
+from advrl.dialogue.generator import GeneratorConfig, Seq2SeqGenerator
+from advrl.dialogue.heuristic import HeuristicReward
+from advrl.dialogue.model import ModelConfig, build_model
+from advrl.dialogue.tokenizer import train_tokenizer
+
+CONTEXTS = ["hello", "hi there", "good morning", "how are you", "what now", "tell me"]
+REPLIES = ["yes", "no", "maybe"]
+
+
+class FirstTokenDiscriminator(Discriminator):
+    """Fixed: logit +4 when the reply starts with ``token``, else -4."""
+
+    def __init__(self, token: int) -> None:
+        super().__init__()
+        self.token = token
+
+    def head(self, batch):
+        return torch.where(batch["reply"][:, 0] == self.token, 4.0, -4.0)
+
+
+def toy_generator(seed: int = 0) -> Seq2SeqGenerator:
+    seed_everything(seed)
+    pairs = [(c, r) for c in CONTEXTS for r in REPLIES]
+    tok = train_tokenizer([t for p in pairs for t in p] + ["hey you"], vocab_size=60)
+    model = build_model(tok, ModelConfig(d_model=32, layers=1, heads=2, ffn_dim=64, dropout=0.0))
+    cfg = GeneratorConfig(context_len=6, reply_len=4, batch_size=48, lr=3e-3, adv_lr=3e-3, teacher_forcing=0)
+    gen = Seq2SeqGenerator(model, tok, pairs, cfg)
+    for _ in range(60):  # MLE: each reply about 1/3 likely
+        gen.mle_step()
+    return gen
+
+
+def reply_probs(gen: Seq2SeqGenerator, context: str) -> dict[str, float]:
+    ctx = encode_texts(gen.tokenizer, [context] * len(REPLIES), gen.config.context_len, eos=False)
+    rep = encode_texts(gen.tokenizer, REPLIES, gen.config.reply_len, eos=True)
+    return dict(zip(REPLIES, gen.sequence_log_prob(ctx, rep).exp().tolist()))
+
+
+def test_token_log_probs_are_those_of_the_sampled_tokens():
+    gen = toy_generator()
+    ctx = gen.generate(8)["context"]
+    reply = gen.sample(ctx)
+    gen.model.eval()
+    logp, valid = gen.token_log_probs(ctx, reply)
+    # same numbers as transformers' own cross-entropy with labels = the sampled ids
+    labels = reply.masked_fill(~valid, -100)
+    loss = gen.model(input_ids=ctx, attention_mask=(ctx != 0).long(), labels=labels).loss
+    assert torch.allclose(-logp.sum() / valid.sum(), loss, atol=1e-5)
+    # masked after the first [EOS]; every reply has one (length <= reply_len)
+    assert ((reply == gen.eos_id) & valid).sum(1).le(1).all()
+    assert (logp[~valid] == 0).all()
+
+
+@pytest.mark.parametrize("target", ["yes", "no"])
+def test_reinforce_with_fixed_discriminator_raises_preferred_reply(target):
+    gen = toy_generator()
+    token = gen.tokenizer(target, add_special_tokens=False)["input_ids"][0]
+    critic = Critic(FirstTokenDiscriminator(token), make_objective("minimax", reward_name="d"), torch.device("cpu"))
+    before = reply_probs(gen, "hey you")  # held-out context
+    assert 0.15 < before[target] < 0.6, before
+    rewards = [gen.train_step(critic)["reward"] for _ in range(25)]
+    after = reply_probs(gen, "hey you")
+    assert after[target] > 0.8 and after[target] > before[target] + 0.3, (before, after)
+    for other in REPLIES:
+        if other != target:
+            assert after[other] < before[other], (other, before, after)
+    assert sum(rewards[-5:]) / 5 > sum(rewards[:5]) / 5 + 0.2
+
+
+def test_regs_per_token_rewards_average_rollouts():
+    gen = toy_generator()
+    gen.config.regs, gen.config.rollouts = True, 4
+    token = gen.tokenizer("yes", add_special_tokens=False)["input_ids"][0]
+    critic = Critic(FirstTokenDiscriminator(token), make_objective("minimax", reward_name="d"), torch.device("cpu"))
+    ctx = encode_texts(gen.tokenizer, ["hello"] * 3, 6, eos=False)
+    reply = encode_texts(gen.tokenizer, ["yes", "no", "yes no maybe"], 4, eos=True)
+    r = gen.token_rewards(critic, ctx, reply)
+    d_hi, d_lo = torch.sigmoid(torch.tensor(4.0)).item(), torch.sigmoid(torch.tensor(-4.0)).item()
+    # once the first token is fixed every completion gets the same D score
+    assert r[0, :2].tolist() == pytest.approx([d_hi, d_hi])  # "yes" then [EOS] (full reward)
+    assert r[1, :2].tolist() == pytest.approx([d_lo, d_lo])
+    assert r[2, :4].tolist() == pytest.approx([d_hi] * 4)
+    assert r[0, 2:].abs().sum() == 0  # nothing after [EOS]
+
+
+def test_heuristic_reward_prefers_long_distinct_non_dull_replies():
+    h = HeuristicReward(pad_id=0, eos_id=3, target_len=4, dull=[[7, 8]])
+    reply = torch.tensor([[5, 3, 0, 0, 0], [5, 6, 9, 10, 3], [5, 5, 5, 5, 3], [7, 8, 3, 0, 0]])
+    r = h.reward({"context": torch.zeros(4, 2, dtype=torch.long), "reply": reply}).tolist()
+    assert r == pytest.approx([0.25, 1.0, 0.25, 0.5 - 0.5])
