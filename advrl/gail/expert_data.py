@@ -64,23 +64,66 @@ def pad_to_horizon(transitions: dict[str, np.ndarray], terminals: np.ndarray, sl
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
+def add_virtual_absorbing(transitions: dict[str, np.ndarray], terminals: np.ndarray, slices: list[slice],
+                          horizon: int) -> dict[str, np.ndarray]:
+    """``--horizon absorbing``: after each truly-terminated episode of length L < H
+    add ONE absorbing transition with sampling weight H - L (it stands for the
+    H - L steps the expert would have spent in the absorbing state)."""
+    n = len(transitions["dones"])
+    out = dict(transitions)
+    out["weights"] = np.ones(n, np.float32)
+    out["absorbing"] = np.zeros(n, np.float32)
+    lengths = np.array([sl.stop - sl.start for sl in slices])
+    ended = np.array([bool(terminals[sl][-1]) for sl in slices]) & (lengths < horizon)
+    k = int(ended.sum())
+    if k:
+        acts = transitions["acts"]
+        extra = {"obs": np.zeros((k, *transitions["obs"].shape[1:]), np.float32),
+                 "acts": np.zeros((k, *acts.shape[1:]), acts.dtype),
+                 "next_obs": np.zeros((k, *transitions["next_obs"].shape[1:]), np.float32),
+                 "dones": np.ones(k, bool), "weights": (horizon - lengths[ended]).astype(np.float32),
+                 "absorbing": np.ones(k, np.float32)}
+        out = {key: np.concatenate([out[key], extra[key]]) for key in out}
+    return out
+
+
 def expert_transitions(demos, horizon_mode: str, horizon: int | None, action_space: gym.Space,
                        seed: int = 0) -> dict[str, np.ndarray]:
-    """The transitions the discriminator sees as real, for ``--horizon`` mode."""
+    """The transitions the discriminator sees as real, for ``--horizon`` mode:
+    ``none``: as recorded; ``fixed``: padded with simulated absorbing steps
+    (:func:`pad_to_horizon`); ``absorbing``: one weighted virtual absorbing
+    transition per early-terminated episode (:func:`add_virtual_absorbing`)."""
     tr = demos.transitions()
     if horizon_mode == "none":
         return tr
     if not horizon:
         raise ValueError("a fixed horizon needs the env's max_episode_steps")
-    return pad_to_horizon(tr, np.asarray(demos.terminals, bool), demos.episode_slices(), int(horizon),
-                          action_space, indicator=horizon_mode == "absorbing", seed=seed)
+    terminals, slices = np.asarray(demos.terminals, bool), demos.episode_slices()
+    if horizon_mode == "absorbing":
+        return add_virtual_absorbing(tr, terminals, slices, int(horizon))
+    return pad_to_horizon(tr, terminals, slices, int(horizon), action_space, indicator=False, seed=seed)
+
+
+class WeightedTensorData(TensorData):
+    """:class:`TensorData` sampled in proportion to a ``weights`` field (with replacement)."""
+
+    def __init__(self, data: dict[str, torch.Tensor]) -> None:
+        data = dict(data)
+        self.weights = data.pop("weights").double()
+        super().__init__(data)
+
+    def sample(self, n: int) -> dict[str, torch.Tensor]:
+        idx = torch.multinomial(self.weights, n, replacement=True)
+        return {k: v[idx] for k, v in self.data.items()}
 
 
 def to_real_data(transitions: dict[str, np.ndarray]) -> TensorData:
-    """Expert transitions as the loop's :class:`~advrl.core.TensorData`."""
+    """Expert transitions as the loop's real data (weighted when they carry weights)."""
     tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in transitions.items()}
     tensors["obs"] = tensors["obs"].float()
     tensors["next_obs"] = tensors["next_obs"].float()
     tensors["acts"] = tensors["acts"].long() if transitions["acts"].dtype.kind in "iu" else tensors["acts"].float()
     tensors["dones"] = tensors["dones"].float()
-    return TensorData(tensors)
+    if "absorbing" not in tensors:
+        tensors["absorbing"] = torch.zeros(len(tensors["dones"]))
+    return WeightedTensorData(tensors) if "weights" in tensors else TensorData(tensors)

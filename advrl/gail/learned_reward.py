@@ -34,17 +34,25 @@ class LearnedReward:
         self.metadata = dict(metadata or {})
 
     @torch.no_grad()
-    def logits(self, obs, acts, next_obs=None, dones=None) -> np.ndarray:
-        return self.net(make_batch(obs, acts, next_obs, dones, self.device)).cpu().numpy()
+    def logits(self, obs, acts, next_obs=None, dones=None, absorbing=None) -> np.ndarray:
+        return self.net(make_batch(obs, acts, next_obs, dones, self.device, absorbing)).cpu().numpy()
 
     @torch.no_grad()
-    def __call__(self, obs, acts, next_obs=None, dones=None) -> np.ndarray:
-        scores = self.net(make_batch(obs, acts, next_obs, dones, self.device))
+    def __call__(self, obs, acts, next_obs=None, dones=None, absorbing=None) -> np.ndarray:
+        scores = self.net(make_batch(obs, acts, next_obs, dones, self.device, absorbing))
         return self.objective.reward(scores).float().cpu().numpy()
 
-    def wrap(self, venv):
-        """A VecEnv whose reward is this learned reward (true reward in ``info``)."""
-        return RewardVecEnvWrapper(venv, self)
+    @property
+    def absorbing_horizon(self) -> int | None:
+        """Horizon of the virtual absorbing state (``--horizon absorbing`` rewards)."""
+        h = self.metadata.get("absorbing_horizon")
+        return int(h) if h else None
+
+    def wrap(self, venv, gamma: float = 0.99):
+        """A VecEnv whose reward is this learned reward (true reward in ``info``);
+        rewards trained with ``--horizon absorbing`` also credit early termination
+        with the learned absorbing-state reward (discount ``gamma``)."""
+        return RewardVecEnvWrapper(venv, self, absorbing_horizon=self.absorbing_horizon, gamma=gamma)
 
     def save(self, path: str | Path) -> Path:
         state = {

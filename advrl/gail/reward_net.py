@@ -57,6 +57,7 @@ class RewardNetConfig:
     use_done: bool = False
     normalize: bool = True
     entropy_weight: float = 0.0  # Bernoulli-entropy bonus on D's outputs (auxiliary loss)
+    absorbing: bool = False  # extra input flag for the virtual absorbing state (--horizon absorbing)
 
     @classmethod
     def for_spaces(cls, observation_space: gym.Space, action_space: gym.Space, **kwargs: Any) -> "RewardNetConfig":
@@ -76,7 +77,8 @@ class RewardNet(Discriminator):
 
     ``embed`` turns a batch dict ``{"obs", "acts"[, "next_obs", "dones"]}`` into
     one flat feature tensor: normalised obs, one-hot (Discrete) or normalised
-    (Box) actions, optionally normalised next obs and the done flag. The gradient
+    (Box) actions, optionally normalised next obs and the done flag, and (with
+    ``absorbing``) the virtual absorbing-state flag. The gradient
     penalty interpolates these features; ``head`` is an MLP.
     """
 
@@ -86,7 +88,8 @@ class RewardNet(Discriminator):
         c = config
         self.obs_norm = RunningNorm(c.obs_dim) if c.normalize else None
         self.act_norm = RunningNorm(c.act_dim) if c.normalize and c.act_kind == "box" else None
-        in_dim = c.obs_dim + c.act_dim + (c.obs_dim if c.use_next_obs else 0) + (1 if c.use_done else 0)
+        in_dim = (c.obs_dim + c.act_dim + (c.obs_dim if c.use_next_obs else 0) + (1 if c.use_done else 0)
+                  + (1 if c.absorbing else 0))
         layers: list[nn.Module] = []
         for width in c.hidden:
             layers += [nn.Linear(in_dim, width), nn.ReLU()]
@@ -111,7 +114,13 @@ class RewardNet(Discriminator):
             parts.append(self._norm_obs(batch["next_obs"], update=False))
         if c.use_done:
             parts.append(batch["dones"].reshape(-1, 1).float())
-        return torch.cat(parts, dim=1)
+        x = torch.cat(parts, dim=1)
+        if c.absorbing:
+            # the absorbing state is one point: all features 0, flag 1 (Kostrikov et al. 2019)
+            flag = batch.get("absorbing")
+            flag = torch.zeros(x.shape[0], 1, device=x.device) if flag is None else flag.reshape(-1, 1).float()
+            x = torch.cat([x * (1 - flag), flag], dim=1)
+        return x
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
         return self.mlp(x).squeeze(-1)
@@ -128,7 +137,8 @@ class RewardNet(Discriminator):
     @torch.no_grad()
     def init_normalizers(self, batch: dict[str, torch.Tensor]) -> None:
         """Seed the running statistics with (expert) data before training."""
+        keep = batch["absorbing"] < 0.5 if "absorbing" in batch else slice(None)
         if self.obs_norm is not None:
-            self.obs_norm.update(batch["obs"].reshape(batch["obs"].shape[0], -1).float())
+            self.obs_norm.update(batch["obs"][keep].reshape(-1, self.config.obs_dim).float())
         if self.act_norm is not None:
-            self.act_norm.update(batch["acts"].reshape(batch["acts"].shape[0], -1).float())
+            self.act_norm.update(batch["acts"][keep].reshape(-1, self.config.act_dim).float())

@@ -103,7 +103,7 @@ class GAILConfig:
 
     env_id: str
     demos: str | None = None  # demo file (any format load_demos reads)
-    horizon: str = "fixed"  # fixed | absorbing | none  (see envs.fixed_horizon)
+    horizon: str = "absorbing"  # absorbing | fixed | none  (see training_env_id)
     total_timesteps: int = 100_000  # generator env steps
     n_envs: int | None = None  # default: per-env PPO settings
     ppo: dict[str, Any] = field(default_factory=dict)  # PPO kwarg overrides
@@ -178,6 +178,7 @@ class GAILRun:
     evaluator: TrueRewardEval
     train_env_id: str
     real_transitions: dict[str, np.ndarray]
+    horizon_steps: int | None = None
 
     @property
     def ppo(self):
@@ -195,7 +196,9 @@ class GAILRun:
         net.load_state_dict({k: v.detach().cpu() for k, v in self.reward_net.state_dict().items()})
         return LearnedReward(net, self.config.reward, self.train_env_id,
                              metadata={"horizon": self.config.horizon, "base_env_id": self.config.env_id,
-                                       "loss": self.config.loss})
+                                       "loss": self.config.loss,
+                                       "absorbing_horizon": self.horizon_steps if self.config.horizon == "absorbing"
+                                       else None})
 
     def save(self, out: str | Path | None = None) -> dict[str, Path]:
         """Write ``policy.zip`` (SB3), ``reward_net.pt`` (LearnedReward) and
@@ -213,6 +216,27 @@ class GAILRun:
             tmp.write_text(json.dumps({**asdict(self.config), "train_env_id": self.train_env_id,
                                        "evaluations": self.evaluations}, indent=2))
         return paths
+
+
+def training_env_id(env_id: str, horizon: str) -> str:
+    """The env the generator runs in for ``--horizon``:
+
+    * ``absorbing`` (default): the env as registered; an episode that truly ends
+      at step t < H is credited the learned reward of the remaining H - t steps in
+      a *virtual* absorbing state (DAC, Kostrikov et al. 2019), so episode length
+      carries no built-in bonus and no env steps are spent simulating absorption;
+    * ``fixed``: the ``advrl/<Name>Fixed-*`` env, which simulates the absorbing
+      steps (sound but slow: most PPO samples after an early fall carry no signal);
+    * ``none``: the env as registered with GAIL's positive reward — early
+      termination leaks a survival bonus (imitation#40/#324).
+    """
+    import envs
+
+    if horizon not in envs.HORIZON_MODES:
+        raise ValueError(f"unknown --horizon {horizon!r}; expected one of {', '.join(envs.HORIZON_MODES)}")
+    if horizon == "absorbing":
+        return envs.base_env_id(env_id)
+    return envs.horizon_env_id(envs.base_env_id(env_id) if horizon == "fixed" else env_id, horizon)
 
 
 def load_expert_demos(path: str | os.PathLike, env_id: str):
@@ -233,7 +257,7 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
 
     cfg = config
     check_env_id(cfg.env_id)
-    train_id = envs.horizon_env_id(cfg.env_id, cfg.horizon)
+    train_id = training_env_id(cfg.env_id, cfg.horizon)
     if demos is None:
         if cfg.demos is None:
             raise ValueError("GAIL needs expert demonstrations: give --demos FILE")
@@ -260,20 +284,23 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
 
     net = RewardNet(RewardNetConfig.for_spaces(obs_space, act_space, hidden=list(cfg.hidden),
                                                use_next_obs=cfg.use_next_obs, use_done=cfg.use_done,
-                                               entropy_weight=cfg.entropy_weight))
+                                               entropy_weight=cfg.entropy_weight,
+                                               absorbing=cfg.horizon == "absorbing"))
     net.init_normalizers(real.data)
 
     n_envs, _, _ = ppo_settings(cfg.env_id, cfg.total_timesteps, cfg.ppo)
     n_envs = cfg.n_envs or n_envs
     venv = make_vec_env(train_id, n_envs=n_envs, seed=cfg.seed)
     reward_fn = CriticReward()
-    probe_ppo_steps = ppo_settings(cfg.env_id, cfg.total_timesteps, cfg.ppo)[1].get("n_steps", 2048)
-    buffer = TransitionBuffer(probe_ppo_steps * n_envs * max(cfg.buffer_rounds, 1))
-    reward_env = RewardVecEnvWrapper(venv, reward_fn, buffer)
+    ppo_kwargs = ppo_settings(cfg.env_id, cfg.total_timesteps, cfg.ppo)[1]
+    gamma = ppo_kwargs.get("gamma", 0.99)
+    # room for one rollout per buffer round plus its virtual absorbing rows
+    buffer = TransitionBuffer(2 * ppo_kwargs.get("n_steps", 2048) * n_envs * max(cfg.buffer_rounds, 1))
+    reward_env = RewardVecEnvWrapper(venv, reward_fn, buffer, gamma=gamma,
+                                     absorbing_horizon=horizon if cfg.horizon == "absorbing" else None)
     top: Any = reward_env
     vec_norm = None
     if cfg.normalize_reward:
-        gamma = ppo_settings(cfg.env_id, cfg.total_timesteps, cfg.ppo)[1].get("gamma", 0.99)
         vec_norm = top = VecNormalize(reward_env, norm_obs=False, norm_reward=True, gamma=gamma)
     ppo = make_ppo(cfg.env_id, top, cfg.total_timesteps, cfg.seed, device, cfg.ppo)
     generator = PPOGenerator(ppo, reward_env, reward_fn, buffer, vec_norm)
@@ -296,7 +323,7 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
         if ckpt is None or not ckpt.is_file():
             raise FileNotFoundError(f"--resume: no checkpoint at {ckpt} (give the --out of the earlier run)")
         trainer.resume(ckpt)
-    return GAILRun(cfg, trainer, generator, net, evaluator, train_id, transitions)
+    return GAILRun(cfg, trainer, generator, net, evaluator, train_id, transitions, horizon)
 
 
 def train_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] | None = None) -> GAILRun:

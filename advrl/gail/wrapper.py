@@ -16,8 +16,9 @@ class RewardFn(Protocol):
 
 
 def make_batch(obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray | None, dones: np.ndarray | None,
-               device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
-    """numpy transitions → the reward net's batch dict on ``device``."""
+               device: torch.device | str = "cpu", absorbing: np.ndarray | None = None) -> dict[str, torch.Tensor]:
+    """numpy transitions → the reward net's batch dict on ``device`` (``absorbing``:
+    optional per-row flag marking the virtual absorbing state)."""
     obs_t = torch.as_tensor(np.asarray(obs), dtype=torch.float32, device=device)
     acts = np.asarray(acts)
     acts_t = torch.as_tensor(acts, device=device)
@@ -25,7 +26,10 @@ def make_batch(obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray | None, d
     n = obs_t.shape[0]
     nxt = obs_t if next_obs is None else torch.as_tensor(np.asarray(next_obs), dtype=torch.float32, device=device)
     dn = torch.zeros(n, device=device) if dones is None else torch.as_tensor(np.asarray(dones), device=device).float()
-    return {"obs": obs_t, "acts": acts_t, "next_obs": nxt, "dones": dn}
+    batch = {"obs": obs_t, "acts": acts_t, "next_obs": nxt, "dones": dn}
+    if absorbing is not None:
+        batch["absorbing"] = torch.as_tensor(np.asarray(absorbing), device=device).float()
+    return batch
 
 
 class CriticReward:
@@ -35,10 +39,10 @@ class CriticReward:
     def __init__(self) -> None:
         self.critic = None
 
-    def __call__(self, obs, acts, next_obs, dones) -> np.ndarray:
+    def __call__(self, obs, acts, next_obs, dones, absorbing=None) -> np.ndarray:
         if self.critic is None:
             raise RuntimeError("CriticReward used before the trainer set its critic")
-        batch = make_batch(obs, acts, next_obs, dones, self.critic.device)
+        batch = make_batch(obs, acts, next_obs, dones, self.critic.device, absorbing)
         return self.critic.reward(batch).float().cpu().numpy()
 
 
@@ -52,10 +56,14 @@ class RewardVecEnvWrapper(VecEnvWrapper):
     ``buffer`` is given every transition is also added to it.
     """
 
-    def __init__(self, venv: VecEnv, reward_fn: RewardFn | Callable, buffer: TransitionBuffer | None = None) -> None:
+    def __init__(self, venv: VecEnv, reward_fn: RewardFn | Callable, buffer: TransitionBuffer | None = None,
+                 absorbing_horizon: int | None = None, gamma: float = 0.99) -> None:
         super().__init__(venv)
         self.reward_fn = reward_fn
         self.buffer = buffer
+        self.absorbing_horizon = absorbing_horizon
+        self.gamma = float(gamma)
+        self._t = np.zeros(self.num_envs, dtype=np.int64)
         self._obs: np.ndarray | None = None
         self._actions: np.ndarray | None = None
         self.reward_sum = 0.0
@@ -63,6 +71,7 @@ class RewardVecEnvWrapper(VecEnvWrapper):
 
     def reset(self) -> np.ndarray:
         self._obs = self.venv.reset()
+        self._t[:] = 0
         return self._obs
 
     def step_async(self, actions: np.ndarray) -> None:
@@ -84,10 +93,38 @@ class RewardVecEnvWrapper(VecEnvWrapper):
             info["true_reward"] = float(true_reward)
         if self.buffer is not None:
             self.buffer.add(self._obs, self._actions, next_obs, dones)
+        self._t += 1
+        if self.absorbing_horizon:
+            rewards = rewards + self._absorbing_bonus(dones, infos)
+        self._t[np.asarray(dones, bool)] = 0
         self.reward_sum += float(rewards.sum())
         self.reward_count += len(rewards)
         self._obs = obs
         return obs, rewards, dones, infos
+
+    def _absorbing_bonus(self, dones: np.ndarray, infos: list[dict]) -> np.ndarray:
+        """DAC-style virtual absorbing state: an episode that truly terminates at
+        step t < H is credited the discounted learned reward of spending the
+        remaining H - t steps in the absorbing state, Σ_{k=1..H-t} γ^k r(s_abs),
+        so ending early is worth exactly what the discriminator says the
+        absorbing state is worth (no built-in survival bonus or penalty)."""
+        bonus = np.zeros(self.num_envs, dtype=np.float32)
+        ended = [i for i, d in enumerate(dones) if d and not infos[i].get("TimeLimit.truncated", False)
+                 and self._t[i] < self.absorbing_horizon]
+        if not ended:
+            return bonus
+        n = len(ended)
+        zeros_obs = np.zeros((n, *self._obs.shape[1:]), np.float32)
+        zeros_act = np.zeros((n, *np.asarray(self._actions).shape[1:]), np.asarray(self._actions).dtype)
+        r_abs = np.asarray(self.reward_fn(zeros_obs, zeros_act, zeros_obs, np.zeros(n), absorbing=np.ones(n)))
+        remaining = self.absorbing_horizon - self._t[ended]
+        g = self.gamma
+        factor = g * (1 - g ** remaining) / (1 - g) if g < 1 else remaining.astype(float)
+        bonus[ended] = r_abs * factor
+        if self.buffer is not None:
+            self.buffer.add(zeros_obs, zeros_act, zeros_obs, np.ones(n, bool), weights=remaining.astype(np.float32),
+                            absorbing=np.ones(n, np.float32))
+        return bonus
 
     def pop_mean_reward(self) -> float:
         """Mean learned reward since the last call (for logging)."""
