@@ -1,0 +1,261 @@
+"""Mode-collapse diagnostics on 2-D Gaussian mixtures (VEEGAN / PacGAN).
+
+Mixtures follow the PacGAN code (fjxmlzn/PacGAN, ``synthetic_data_experiments``):
+
+* ``ring8``: 8 Gaussians with means ``(cos 2πi/8, sin 2πi/8)`` (radius 1), std 0.01;
+* ``grid25``: 25 Gaussians with means in ``{-4, -2, 0, 2, 4}²``, std 0.05.
+
+Metrics (PacGAN's ``MetricLogger``, 2,500 samples): each sample is assigned to
+its nearest mode in standardised distance; it is *high quality* when that
+distance is below 3σ. A mode is *covered* when at least ``min_count``
+high-quality samples land on it (PacGAN: 1). *Reverse KL* is
+KL(generated mode histogram of the high-quality samples ‖ uniform).
+
+:func:`build_mode_gan` assembles a toy GAN on the shared loop for the methods
+``ns``, ``minibatch`` (minibatch discrimination), ``wgan-gp``, ``wgan``
+(weight clipping) and ``pacgan`` (the discriminator judges packs of ``pack``
+samples; Lin et al. 2018).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from advrl.core import (AdversarialTrainer, Discriminator, LoopConfig, atomic_path, make_objective,
+                        resolve_device, seed_everything)
+from advrl.gan.generator import NetworkGenerator
+from advrl.gan.models import MLPDiscriminator, MLPGenerator
+from advrl.gan.semisup import LinearDecay
+
+
+@dataclass
+class Mixture:
+    """An equal-weight mixture of isotropic 2-D Gaussians."""
+
+    name: str
+    means: np.ndarray  # [M, 2]
+    std: float
+
+    @property
+    def n_modes(self) -> int:
+        return len(self.means)
+
+    def sample(self, n: int) -> torch.Tensor:
+        """``n`` samples (torch's global RNG, so the loop's seeding applies)."""
+        means = torch.as_tensor(self.means, dtype=torch.float32)
+        idx = torch.randint(self.n_modes, (n,))
+        return means[idx] + self.std * torch.randn(n, 2)
+
+
+def ring8(radius: float = 1.0, std: float = 0.01) -> Mixture:
+    """PacGAN's 2D-ring: 8 modes on a circle of ``radius``."""
+    angles = 2 * np.pi * np.arange(8) / 8
+    return Mixture("ring8", radius * np.stack([np.cos(angles), np.sin(angles)], 1), std)
+
+
+def grid25(spacing: float = 2.0, std: float = 0.05) -> Mixture:
+    """PacGAN's 2D-grid: 5x5 modes ``spacing`` apart, centred on the origin."""
+    axis = spacing * (np.arange(5) - 2)
+    return Mixture("grid25", np.array([[x, y] for x in axis for y in axis], dtype=np.float64), std)
+
+
+MIXTURES = {"ring8": ring8, "grid25": grid25}
+
+
+def make_mixture(name: str) -> Mixture:
+    if name not in MIXTURES:
+        raise ValueError(f"unknown --mixture {name!r}; expected one of {', '.join(MIXTURES)}")
+    return MIXTURES[name]()
+
+
+@dataclass
+class ModeMetrics:
+    """The VEEGAN/PacGAN mode statistics of one sample set."""
+
+    modes_covered: int
+    n_modes: int
+    high_quality: float  # fraction of samples within ``n_std`` σ of their nearest mode
+    reverse_kl: float  # KL(histogram of high-quality samples over modes || uniform); inf if none
+    counts: list[int]  # high-quality samples per mode
+
+    def as_row(self) -> dict[str, float]:
+        return {"modes": float(self.modes_covered), "hq": self.high_quality, "reverse_kl": self.reverse_kl}
+
+
+def mode_metrics(samples: torch.Tensor | np.ndarray, mixture: Mixture, n_std: float = 3.0,
+                 min_count: int = 1) -> ModeMetrics:
+    """Modes covered, high-quality fraction and reverse KL of ``samples`` [N, 2]."""
+    x = np.asarray(samples.detach().cpu() if isinstance(samples, torch.Tensor) else samples, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != mixture.means.shape[1] or len(x) == 0:
+        raise ValueError(f"samples must have shape [N, {mixture.means.shape[1]}] with N > 0, got {list(x.shape)}")
+    dist = np.sqrt(((x[:, None, :] - mixture.means[None]) ** 2).sum(-1)) / mixture.std  # [N, M] in σ
+    nearest = dist.argmin(1)
+    good = dist[np.arange(len(x)), nearest] < n_std
+    counts = np.bincount(nearest[good], minlength=mixture.n_modes)
+    total = counts.sum()
+    if total == 0:
+        rkl = math.inf
+    else:
+        p = counts / total
+        nz = p > 0
+        rkl = float((p[nz] * np.log(p[nz] * mixture.n_modes)).sum())
+    return ModeMetrics(int((counts >= min_count).sum()), mixture.n_modes, float(good.mean()), rkl,
+                       counts.astype(int).tolist())
+
+
+# ---------------------------------------------------------------------------------------------- GANs
+METHODS = ("ns", "minibatch", "wgan-gp", "wgan", "pacgan")
+
+
+class MixtureData:
+    """:class:`advrl.core.RealData` drawing fresh samples from a mixture."""
+
+    def __init__(self, mixture: Mixture) -> None:
+        self.mixture = mixture
+
+    def sample(self, n: int) -> torch.Tensor:
+        return self.mixture.sample(n)
+
+
+class PackedDiscriminator(Discriminator):
+    """PacGAN: scores packs of ``pack`` samples concatenated, one score per pack.
+
+    Batches must be a multiple of ``pack`` (the loop's objectives average the
+    per-pack scores, so nothing else changes)."""
+
+    def __init__(self, inner: Discriminator, pack: int) -> None:
+        super().__init__()
+        self.inner, self.pack = inner, pack
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner.features(self._packed(x))
+
+    def _packed(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[0] % self.pack:
+            raise ValueError(f"batch of {x.shape[0]} is not a multiple of the pack size {self.pack}")
+        return x.reshape(x.shape[0] // self.pack, -1)
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner.head(self._packed(x))
+
+
+@dataclass
+class ModeGanConfig:
+    """A toy GAN on a 2-D mixture."""
+
+    mixture: str = "ring8"  # ring8 | grid25
+    method: str = "ns"  # ns | minibatch | wgan-gp | wgan | pacgan
+    z_dim: int = 2  # PacGAN: 2-D standard normal latent
+    g_hidden: int = 128
+    g_layers: int = 3
+    d_hidden: int = 128
+    d_layers: int = 2
+    lr: float | None = None  # default 1e-3 (5e-4 for wgan-gp, 5e-5 for wgan)
+    decay_fraction: float = 0.5  # linear lr decay to 0 over this last fraction of the rounds (0: off)
+    minibatch_kernels: int = 5  # for method=minibatch
+    pack: int = 4  # for method=pacgan
+    n_eval: int = 2500  # samples for the metrics (PacGAN: 2,500)
+    out: str | None = None  # directory for the scatter PNG (None: no PNG)
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(rounds=3000, batch_size=100, log_every=50))
+
+
+def build_mode_gan(cfg: ModeGanConfig) -> AdversarialTrainer:
+    """The trainer for ``cfg`` (MLPGenerator/MLPDiscriminator on the core loop)."""
+    if cfg.method not in METHODS:
+        raise ValueError(f"unknown --method {cfg.method!r}; expected one of {', '.join(METHODS)}")
+    mixture = make_mixture(cfg.mixture)
+    if cfg.loop.rounds <= 0 or cfg.loop.batch_size <= 0:
+        raise ValueError("rounds and batch size must be positive")
+    if cfg.method == "pacgan" and (cfg.pack < 2 or cfg.loop.batch_size % cfg.pack):
+        raise ValueError(f"--pack must be >= 2 and divide --batch-size ({cfg.loop.batch_size}), got {cfg.pack}")
+    wasserstein = cfg.method in ("wgan-gp", "wgan")
+    objective = make_objective(cfg.method if wasserstein else "ns")
+    lr = cfg.lr or {"wgan-gp": 5e-4, "wgan": 5e-5}.get(cfg.method, 1e-3)
+    if wasserstein and cfg.loop.d_steps == 1:
+        cfg.loop.d_steps = 5
+    betas = {"wgan-gp": (0.5, 0.9), "wgan": (0.0, 0.9)}.get(cfg.method, (0.5, 0.999))
+    cfg.loop.d_lr, cfg.loop.d_betas = lr, betas
+    device = resolve_device(cfg.loop.device)
+    cfg.loop.device = str(device)
+    seed_everything(cfg.loop.seed)  # networks are initialised from the seed
+    g_net = MLPGenerator(cfg.z_dim, 2, cfg.g_hidden, cfg.g_layers)
+    generator = NetworkGenerator(g_net, cfg.z_dim, cfg.loop.batch_size, lr=lr, betas=betas, device=device)
+    if cfg.method == "pacgan":
+        disc: Discriminator = PackedDiscriminator(MLPDiscriminator(2 * cfg.pack, cfg.d_hidden, cfg.d_layers),
+                                                  cfg.pack)
+    else:
+        kernels = cfg.minibatch_kernels if cfg.method == "minibatch" else 0
+        disc = MLPDiscriminator(2, cfg.d_hidden, cfg.d_layers, minibatch_kernels=kernels)
+    callbacks = [LinearDecay(cfg.loop.rounds, cfg.decay_fraction)] if cfg.decay_fraction > 0 else []
+    return AdversarialTrainer(generator, disc, objective, MixtureData(mixture), cfg.loop, callbacks)
+
+
+@dataclass
+class ModeRun:
+    """What :func:`train_mode_gan` returns."""
+
+    config: ModeGanConfig
+    metrics: ModeMetrics
+    samples: torch.Tensor
+    trainer: AdversarialTrainer
+    png: Path | None = None
+
+
+def train_mode_gan(cfg: ModeGanConfig) -> ModeRun:
+    """Train, then score ``n_eval`` samples (a seeded draw) and write the scatter PNG."""
+    trainer = build_mode_gan(cfg)
+    trainer.train()
+    mixture = make_mixture(cfg.mixture)
+    torch.manual_seed(cfg.loop.seed + 10_000)
+    samples = trainer.generator.sample(cfg.n_eval).cpu()
+    metrics = mode_metrics(samples, mixture)
+    trainer.logger.log(trainer.round, {f"modes/{k}": v for k, v in metrics.as_row().items()})
+    trainer.logger.flush()
+    png = None
+    if cfg.out:
+        out = Path(cfg.out)
+        title = (f"{cfg.method} on {cfg.mixture} (seed {cfg.loop.seed}): {metrics.modes_covered}/"
+                 f"{metrics.n_modes} modes, HQ {100 * metrics.high_quality:.1f}%, rKL {metrics.reverse_kl:.3f}")
+        png = save_scatter(samples, mixture, out / f"{cfg.mixture}_{cfg.method}_seed{cfg.loop.seed}.png", title)
+        with atomic_path(out / f"{cfg.mixture}_{cfg.method}_seed{cfg.loop.seed}.json") as tmp:
+            import json
+
+            tmp.write_text(json.dumps({"config": asdict(cfg), "metrics": asdict(metrics)}, indent=2, default=str))
+    return ModeRun(cfg, metrics, samples, trainer, png)
+
+
+def save_scatter(samples: torch.Tensor | np.ndarray, mixture: Mixture, path: str | Path, title: str = "",
+                 n_std: float = 3.0) -> Path:
+    """Scatter the samples over the mixture's modes (red circles: the 3σ regions)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = np.asarray(samples.detach().cpu() if isinstance(samples, torch.Tensor) else samples)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(x[:, 0], x[:, 1], s=2, c="black", alpha=0.3, label="generated")
+    for m in mixture.means:
+        ax.add_patch(plt.Circle(m, n_std * mixture.std, fill=False, color="red", lw=0.8))
+    ax.scatter(mixture.means[:, 0], mixture.means[:, 1], s=8, c="red", marker="x", label="modes")
+    span = np.abs(mixture.means).max() * 1.5 + 0.5
+    ax.set_xlim(-span, span)
+    ax.set_ylim(-span, span)
+    ax.set_aspect("equal")
+    ax.set_title(title, fontsize=8)
+    ax.legend(loc="upper right", fontsize=7)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
+__all__ = ["METHODS", "MIXTURES", "Mixture", "MixtureData", "ModeGanConfig", "ModeMetrics", "ModeRun",
+           "PackedDiscriminator", "build_mode_gan", "grid25", "make_mixture", "mode_metrics", "ring8",
+           "save_scatter", "train_mode_gan"]

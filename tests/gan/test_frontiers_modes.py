@@ -1,0 +1,114 @@
+"""Mode-collapse metrics on constructed samples (no GAN trained), PacGAN packing, and the `advrl gan modes` CLI."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from advrl.cli import main
+from advrl.gan.modes import PackedDiscriminator, grid25, make_mixture, mode_metrics, ring8
+from advrl.gan.models import MLPDiscriminator
+
+P_WITHIN_3SIGMA_2D = 1 - math.exp(-4.5)  # P(chi2 with 2 dof < 9) = 0.9889
+
+
+def test_mixtures_match_pacgan_settings():
+    ring, grid = ring8(), grid25()
+    assert ring.n_modes == 8 and ring.std == 0.01
+    assert np.allclose(np.linalg.norm(ring.means, axis=1), 1.0)
+    assert grid.n_modes == 25 and grid.std == 0.05
+    assert sorted(set(grid.means[:, 0])) == [-4, -2, 0, 2, 4]
+    with pytest.raises(ValueError, match="unknown --mixture 'spiral'"):
+        make_mixture("spiral")
+
+
+@pytest.mark.parametrize("mixture", [ring8(), grid25()], ids=["ring8", "grid25"])
+def test_true_samples_cover_every_mode_with_high_quality(mixture):
+    torch.manual_seed(0)
+    m = mode_metrics(mixture.sample(5000), mixture)
+    assert m.modes_covered == mixture.n_modes
+    assert m.high_quality == pytest.approx(P_WITHIN_3SIGMA_2D, abs=0.01)
+    assert m.reverse_kl < 0.01  # the histogram is near uniform
+    assert sum(m.counts) == round(m.high_quality * 5000)
+
+
+def test_single_mode_collapse():
+    mixture = ring8()
+    torch.manual_seed(1)
+    collapsed = torch.as_tensor(mixture.means[3], dtype=torch.float32) + 0.5 * mixture.std * torch.randn(2500, 2)
+    m = mode_metrics(collapsed, mixture)
+    assert m.modes_covered == 1 and m.counts[3] == 2500
+    assert m.high_quality == 1.0
+    assert m.reverse_kl == pytest.approx(math.log(8))  # KL(one-hot || uniform over 8)
+
+
+def test_half_the_modes_gives_log2_reverse_kl():
+    mixture = grid25()
+    pts = np.repeat(mixture.means[:5], 100, axis=0)  # 5 of 25 modes, equally
+    m = mode_metrics(pts, mixture)
+    assert m.modes_covered == 5 and m.high_quality == 1.0
+    assert m.reverse_kl == pytest.approx(math.log(5))
+
+
+def test_off_mode_noise_is_not_high_quality():
+    mixture = ring8()
+    # midpoints between neighbouring modes: ~0.38 away from both, i.e. 38 sigma
+    angles = 2 * np.pi * (np.arange(8) + 0.5) / 8
+    between = np.repeat(np.stack([np.cos(angles), np.sin(angles)], 1), 50, axis=0)
+    m = mode_metrics(between, mixture)
+    assert m.modes_covered == 0 and m.high_quality == 0.0 and math.isinf(m.reverse_kl)
+    # broad noise over the plane: almost nothing lands within 3 sigma = 0.03 of a mode
+    rng = np.random.default_rng(0)
+    noise = rng.uniform(-2, 2, size=(2500, 2))
+    m = mode_metrics(noise, mixture)
+    expected = 8 * math.pi * 0.03**2 / 16  # area fraction of the eight 3-sigma discs
+    assert m.high_quality < 5 * expected + 0.002
+    # mixing true samples with noise lowers HQ in proportion but keeps every mode
+    torch.manual_seed(0)
+    mixed = np.concatenate([mixture.sample(1000).numpy(), noise[:1000]])
+    m = mode_metrics(mixed, mixture)
+    assert m.modes_covered == 8 and 0.45 < m.high_quality < 0.52
+
+
+def test_metrics_reject_bad_shapes():
+    with pytest.raises(ValueError, match=r"shape \[N, 2\]"):
+        mode_metrics(np.zeros((10, 3)), ring8())
+
+
+def test_packed_discriminator_scores_packs():
+    torch.manual_seed(0)
+    d = PackedDiscriminator(MLPDiscriminator(in_dim=8, hidden=16), pack=4)
+    x = torch.randn(12, 2)
+    assert d(x).shape == (3,)
+    # the score of a pack depends on all of its members, not on other packs
+    y = x.clone()
+    y[0] += 1.0
+    assert d(y)[0] != d(x)[0] and torch.equal(d(y)[1:], d(x)[1:])
+    with pytest.raises(ValueError, match="multiple of the pack size 4"):
+        d(torch.randn(10, 2))
+
+
+def test_cli_modes_prints_metrics_and_writes_scatter(tmp_path, capsys):
+    code = main(["gan", "modes", "--mixture", "ring8", "--method", "minibatch", "--rounds", "20", "--n-eval", "500",
+                 "--out", str(tmp_path), "--no-progress", "--device", "cpu"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "modes covered" in out and "/8" in out
+    png = tmp_path / "ring8_minibatch_seed0.png"
+    assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert any((tmp_path / "tb").rglob("events.out.tfevents.*"))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--mixture", "spiral"], "unknown --mixture 'spiral'"),
+    (["--method", "unrolled"], "unknown --method 'unrolled'"),
+    (["--method", "pacgan", "--pack", "3"], "--pack must be >= 2 and divide --batch-size"),
+    (["--rounds", "0"], "must be positive"),
+])
+def test_cli_modes_bad_input_one_clear_error(tmp_path, capsys, argv, message):
+    code = main(["gan", "modes", *argv, "--out", str(tmp_path), "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("advrl: error:") and message in err[0], err

@@ -1,0 +1,133 @@
+"""Semi-supervised K+1 GAN: the loss algebra, the data split, the CLI, and that unlabelled
+data + a GAN beat the same network trained on the 100 labels alone."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from advrl.cli import main
+from advrl.core import LoopConfig, make_objective
+from advrl.gan.semisup import (SemiSupClassifier, SemiSupConfig, SemiSupervisedDiscriminator, load_semisup_split,
+                               pick_labels, run_semisup)
+
+
+def _disc(n_lab: int = 6, sup_weight: float = 2.0) -> SemiSupervisedDiscriminator:
+    torch.manual_seed(0)
+    clf = SemiSupClassifier(in_dim=64, hidden=(32, 16), n_classes=3)
+    x = torch.rand(n_lab, 1, 8, 8) * 2 - 1
+    y = torch.arange(n_lab) % 3
+    return SemiSupervisedDiscriminator(clf, x, y, labelled_batch=n_lab, sup_weight=sup_weight)
+
+
+def test_head_is_logsumexp_and_ns_loss_is_the_papers_unsupervised_loss():
+    d = _disc().eval()
+    real, fake = torch.rand(5, 1, 8, 8) * 2 - 1, torch.rand(7, 1, 8, 8) * 2 - 1
+    logits_r, logits_f = d.class_logits(real), d.class_logits(fake)
+    assert torch.allclose(d(real), torch.logsumexp(logits_r, 1))
+    # D(x) = Z/(Z+1) with the fake class's logit fixed at 0: the K+1 softmax's real mass
+    k1 = torch.softmax(torch.cat([logits_r, torch.zeros(5, 1)], 1), 1)
+    assert torch.allclose(torch.sigmoid(d(real)), 1 - k1[:, -1], atol=1e-6)
+    lse_r, lse_f = d(real), d(fake)
+    paper = -lse_r.mean() + F.softplus(lse_r).mean() + F.softplus(lse_f).mean()  # improved-gan, x2
+    assert torch.allclose(make_objective("ns").discriminator_loss(lse_r, lse_f), paper, atol=1e-6)
+
+
+def test_auxiliary_loss_is_weighted_cross_entropy_on_the_labelled_set():
+    d = _disc(sup_weight=2.0).eval()  # eval: no Gaussian noise, deterministic
+    x, y = d.labelled.data["x"], d.labelled.data["y"]
+    aux = d.auxiliary_loss(torch.zeros(2, 1, 8, 8), torch.zeros(2, 1, 8, 8))
+    assert torch.allclose(aux, 2.0 * F.cross_entropy(d.class_logits(x), y), atol=1e-6)
+    aux.backward()  # it trains the classifier
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in d.parameters())
+
+
+def test_noise_only_in_training_and_weight_norm_present():
+    d = _disc()
+    x = torch.rand(4, 1, 8, 8)
+    d.eval()
+    assert torch.equal(d(x), d(x))
+    d.train()
+    assert not torch.equal(d(x), d(x))
+    names = [n for n, _ in d.named_parameters()]
+    assert any("parametrizations.weight.original0" in n for n in names)  # g of w = g v/|v|
+
+
+def test_pick_labels_per_class_and_seeded():
+    labels = np.repeat(np.arange(10), 50)
+    idx = pick_labels(labels, 10, seed=3)
+    assert np.bincount(labels[idx]).tolist() == [10] * 10 and len(set(idx)) == 100
+    assert np.array_equal(idx, pick_labels(labels, 10, seed=3))
+    assert not np.array_equal(idx, pick_labels(labels, 10, seed=4))
+    with pytest.raises(ValueError, match="class 0 has only 50"):
+        pick_labels(labels, 51)
+
+
+def _write_idx(path, array: np.ndarray) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+
+
+def test_full_mnist_directory_uses_train_for_training_and_test_for_evaluation(tmp_path):
+    rng = np.random.default_rng(0)
+    _write_idx(tmp_path / "train-images-idx3-ubyte.gz", rng.integers(0, 255, (60, 28, 28)))
+    _write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.arange(60) % 10)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 255, (20, 28, 28)))
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(20) % 10)
+    split = load_semisup_split(f"mnist:{tmp_path}", labels_per_class=2)
+    assert len(split.unlabelled) == 60 and len(split.test_y) == 20 and len(split.labelled_y) == 20
+    assert "train/test IDX files" in split.source
+
+
+def test_shared_mnist_fixed_8k_2k_split(shared_data):
+    a = load_semisup_split(f"mnist:{shared_data('mnist')}", labels_per_class=10, n_train=8000, seed=0)
+    b = load_semisup_split(f"mnist:{shared_data('mnist')}", labels_per_class=10, n_train=8000, seed=0)
+    assert len(a.unlabelled) == 8000 and len(a.test_y) == 2000
+    assert np.bincount(a.labelled_y.numpy()).tolist() == [10] * 10
+    assert torch.equal(a.labelled_x, b.labelled_x) and torch.equal(a.test_x, b.test_x)
+    # labelled examples come from the training part, never from the held-out images
+    flat_test = {hash(t.numpy().tobytes()) for t in a.test_x}
+    assert not any(hash(t.numpy().tobytes()) in flat_test for t in a.labelled_x)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--data", "cifar"], "unknown --data 'cifar'"),
+    (["--labels-per-class", "0"], "--labels-per-class must be positive"),
+    (["--labels-per-class", "500"], "--labels-per-class 500: class"),
+    (["--hidden", "a,b"], "--hidden must be comma-separated integers"),
+    (["--data", "mnist:/nonexistent/dir"], "/nonexistent/dir: MNIST directory does not exist"),
+])
+def test_cli_semisup_bad_input_one_clear_error(tmp_path, capsys, argv, message):
+    code = main(["gan", "semisup", *argv, "--rounds", "2", "--out", str(tmp_path), "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("advrl: error:") and message in err[0], err
+
+
+def test_cli_semisup_runs_and_reports_both_accuracies(tmp_path, capsys):
+    code = main(["gan", "semisup", "--data", "digits", "--rounds", "20", "--hidden", "32,16", "--eval-every", "10",
+                 "--out", str(tmp_path), "--no-progress", "--device", "cpu"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "semi-supervised GAN test accuracy (EMA):" in out and "supervised-only on the same 100 labels:" in out
+    assert (tmp_path / "results.json").is_file() and (tmp_path / "samples_latest.png").is_file()
+    assert any((tmp_path / "tb").rglob("events.out.tfevents.*"))
+
+
+SEMI_MARGIN = 0.05  # absolute held-out accuracy the GAN's unlabelled data must add
+
+
+@pytest.mark.slow
+def test_semi_supervised_beats_supervised_only_on_10_labels_per_class():
+    """sklearn digits (embedded, 1437 train / 360 held out), 10 labels per class: the K+1
+    GAN with feature matching must beat the same classifier (noise, weight norm, EMA,
+    same number of updates) trained on the 100 labels alone by ``SEMI_MARGIN``."""
+    cfg = SemiSupConfig(data="digits", labels_per_class=10, hidden=(256, 128, 128), out=None, eval_every=0,
+                        loop=LoopConfig(rounds=600, batch_size=100, seed=0, device="cpu", progress=False))
+    result = run_semisup(cfg)
+    assert result.supervised_accuracy is not None
+    assert result.semi_accuracy >= result.supervised_accuracy + SEMI_MARGIN, result.summary()
