@@ -182,10 +182,11 @@ def run_grid(
 
     pending = {c.key for c in todo}
     while pending:  # submit in dependency order (dependencies first)
-        ready = [k for k in pending if all(d not in pending for d in by_key[k].deps)]
+        # the grid's order, each cell after its dependencies (Ray runs submitted tasks roughly in order)
+        ready = [c.key for c in todo if c.key in pending and all(d not in pending for d in c.deps)]
         if not ready:
             raise ValueError(f"dependency cycle among cells {sorted(pending)}")
-        for key in sorted(ready):
+        for key in ready:
             cell = by_key[key]
             try:
                 deps = [dep_value(d) for d in cell.deps]

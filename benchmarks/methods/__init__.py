@@ -167,10 +167,10 @@ def classic_grid(budget: str, envs: tuple[str, ...] | None = None, methods: tupl
     params: dict[str, Any] = {"budget": budget}
     if artifacts:
         params["artifacts"] = artifacts
-    cells = []
-    for env in envs or CLASSIC_ENVS:
-        for method in methods or METHODS:
-            for seed in seeds if seeds is not None else b.seeds:
+    cells = []  # seed-major order: every (env, method) of the first seed runs before the next seed
+    for seed in seeds if seeds is not None else b.seeds:
+        for env in envs or CLASSIC_ENVS:
+            for method in methods or METHODS:
                 deps = ()
                 if method == "transfer":
                     deps = (Cell(env, "gail", seed).key,)

@@ -1,5 +1,5 @@
 """Locate the shipped expert policy and demo file of an env under ``experts/`` (the GAIL issue's
-deliverable): ``experts/<env>-ppo.zip`` and a ``.npz`` demo file whose name starts with the env id."""
+deliverable): ``experts/<env>-ppo.zip`` and ``experts/demos/<env>.npz`` (or ``experts/<env>*.npz``)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,12 @@ def find_expert_policy(env_id: str, root: Path = EXPERTS) -> Path:
 
 
 def find_demos(env_id: str, root: Path = EXPERTS) -> Path:
-    """The shipped demo file of ``env_id`` (``experts/<env>*.npz``)."""
+    """The shipped demo file of ``env_id``."""
     stem = env_id.replace("/", "_")
+    exact = root / "demos" / f"{stem}.npz"
+    if exact.is_file():
+        return exact
     demos = sorted(p for p in root.glob(f"{stem}*.npz") if "obs_norm" not in p.name)
     if not demos:
-        raise FileNotFoundError(f"no shipped demo file for {env_id}: nothing matches {root / (stem + '*.npz')}")
+        raise FileNotFoundError(f"no shipped demo file for {env_id}: {exact} is missing")
     return demos[0]
