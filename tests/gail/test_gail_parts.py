@@ -1,0 +1,129 @@
+"""GAIL building blocks: reward net input handling, running normalisation,
+save/load, the reward VecEnv wrapper (true reward kept), the buffer."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from stable_baselines3.common.env_util import make_vec_env
+
+from advrl.core import gradient_penalty
+from advrl.gail.buffer import TransitionBuffer
+from advrl.gail.learned_reward import LearnedReward
+from advrl.gail.reward_net import RewardNet, RewardNetConfig, RunningNorm
+from advrl.gail.wrapper import RewardVecEnvWrapper, make_batch
+
+
+def test_running_norm_matches_numpy_over_several_batches():
+    norm = RunningNorm(3)
+    data = np.random.default_rng(0).normal(2.0, 3.0, size=(500, 3)).astype(np.float32)
+    for chunk in np.array_split(data, 7):
+        norm.update(torch.from_numpy(chunk))
+    np.testing.assert_allclose(norm.mean.numpy(), data.mean(0), rtol=1e-4)
+    np.testing.assert_allclose(norm.var.numpy(), data.var(0), rtol=1e-3)
+    norm.eval()
+    before = norm.mean.clone()
+    norm(torch.ones(4, 3), update=True)  # eval mode: frozen
+    assert torch.equal(before, norm.mean)
+
+
+def test_discrete_actions_are_one_hot_and_gradient_penalty_runs():
+    env = gym.make("CartPole-v1")
+    net = RewardNet(RewardNetConfig.for_spaces(env.observation_space, env.action_space))
+    batch = make_batch(np.zeros((4, 4)), np.array([0, 1, 1, 0]), None, None)
+    x = net.embed(batch)
+    assert x.shape == (4, 6)
+    np.testing.assert_array_equal(x[:, 4:].numpy(), [[1, 0], [0, 1], [0, 1], [1, 0]])
+    other = make_batch(np.ones((4, 4)), np.array([1, 1, 0, 0]), None, None)
+    gp = gradient_penalty(net, batch, other)
+    assert torch.isfinite(gp) and gp.requires_grad
+
+
+def test_entropy_bonus_is_an_auxiliary_loss_only_when_enabled():
+    env = gym.make("Pendulum-v1")
+    batch = make_batch(np.zeros((3, 3)), np.zeros((3, 1)), None, None)
+    off = RewardNet(RewardNetConfig.for_spaces(env.observation_space, env.action_space))
+    on = RewardNet(RewardNetConfig.for_spaces(env.observation_space, env.action_space, entropy_weight=0.1))
+    assert off.auxiliary_loss(batch, batch) is None
+    loss = on.auxiliary_loss(batch, batch)
+    # -w * H with H <= log 2, so the loss lies in [-0.1 log 2, 0)
+    assert -0.1 * np.log(2) - 1e-6 <= loss.item() < 0
+
+
+def test_learned_reward_save_load_gives_identical_rewards(tmp_path):
+    env = gym.make("Pendulum-v1")
+    cfg = RewardNetConfig.for_spaces(env.observation_space, env.action_space, use_next_obs=True, absorbing=True)
+    net = RewardNet(cfg)
+    rng = np.random.default_rng(0)
+    net.init_normalizers(make_batch(rng.normal(size=(64, 3)), rng.normal(size=(64, 1)), None, None))
+    reward = LearnedReward(net, "logit", "Pendulum-v1", metadata={"absorbing_horizon": 200})
+    path = reward.save(tmp_path / "r.pt")
+    loaded = LearnedReward.load(path)
+    obs, acts, nxt = rng.normal(size=(32, 3)), rng.normal(size=(32, 1)), rng.normal(size=(32, 3))
+    np.testing.assert_array_equal(reward(obs, acts, nxt, np.zeros(32)), loaded(obs, acts, nxt, np.zeros(32)))
+    assert loaded.absorbing_horizon == 200 and loaded.net.config == cfg
+    # the normaliser statistics travelled with the weights
+    assert torch.equal(loaded.net.obs_norm.mean, net.obs_norm.mean)
+    raw = torch.load(path, weights_only=True)  # loadable without unpickling code
+    assert raw["format"] == "advrl-gail-reward-v1"
+
+
+def test_learned_reward_rejects_other_files(tmp_path):
+    bad = tmp_path / "bad.pt"
+    torch.save({"format": "something-else"}, bad)
+    with pytest.raises(ValueError, match="not an advrl GAIL reward file"):
+        LearnedReward.load(bad)
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="junk.pt"):
+        LearnedReward.load(tmp_path / "junk.pt")
+
+
+def test_wrapper_replaces_reward_and_keeps_true_reward_in_info():
+    venv = make_vec_env("CartPole-v1", n_envs=2, seed=0)
+    buffer = TransitionBuffer(1000)
+    seen = []
+
+    def reward_fn(obs, acts, next_obs, dones, absorbing=None):
+        seen.append((obs.copy(), next_obs.copy(), dones.copy()))
+        return np.full(len(obs), 0.25)
+
+    env = RewardVecEnvWrapper(venv, reward_fn, buffer)
+    obs = env.reset()
+    true_total, episodes, steps = 0.0, [], 0
+    for _ in range(200):
+        new_obs, rew, dones, infos = env.step(np.array([0, 1]))
+        steps += 1
+        assert np.all(rew == 0.25)
+        assert all("true_reward" in i and i["true_reward"] == 1.0 for i in infos)
+        for i, done in enumerate(dones):
+            if done:
+                # next_obs handed to the reward is the terminal obs, not the reset obs
+                np.testing.assert_array_equal(seen[-1][1][i], infos[i]["terminal_observation"])
+                episodes.append(infos[i]["episode"]["r"])  # Monitor under the wrapper: TRUE return
+    assert episodes and all(r == int(r) and r >= 8 for r in episodes)
+    assert len(buffer) == 2 * steps
+    sample = buffer.sample(16)
+    assert sample["obs"].shape == (16, 4) and sample["acts"].dtype == torch.int64
+
+
+def test_absorbing_bonus_only_on_true_termination():
+    venv = make_vec_env("CartPole-v1", n_envs=1, seed=0)
+    buffer = TransitionBuffer(1000)
+
+    def reward_fn(obs, acts, next_obs, dones, absorbing=None):
+        return np.full(len(obs), 2.0) if absorbing is not None else np.zeros(len(obs))
+
+    env = RewardVecEnvWrapper(venv, reward_fn, buffer, absorbing_horizon=500, gamma=0.9)
+    env.reset()
+    t = 0
+    while True:
+        _, rew, dones, infos = env.step(np.array([0]))
+        t += 1
+        if dones[0]:
+            break
+        assert rew[0] == 0
+    expected = 2.0 * 0.9 * (1 - 0.9 ** (500 - t)) / (1 - 0.9)
+    assert rew[0] == pytest.approx(expected, rel=1e-5)
+    # one weighted virtual absorbing row went to the buffer
+    assert buffer._data["absorbing"][: len(buffer)].sum() == 1
+    assert buffer._data["weights"][: len(buffer)].max() == 500 - t
