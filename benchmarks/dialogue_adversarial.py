@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, dict] = {}
     histories: dict[str, list[float]] = {}
+    extra: dict[str, dict] = {}
     for name in args.systems.split(","):
         torch.manual_seed(args.seed)
         t = time.time()
@@ -111,10 +112,12 @@ def main(argv: list[str] | None = None) -> int:
             pretrain_discriminator(trainer, cfg.d_pretrain_steps)
             log = trainer.train()
             histories[name] = log.series("g/reward")
+            d_acc = log.series("d/accuracy")[-20:]
+            extra[name] = {"d_accuracy_last20": sum(d_acc) / max(1, len(d_acc))}
         else:
             raise ValueError(f"unknown system {name!r}")
         train_time = time.time() - t + (mle_time if name == "mle" else 0.0)
-        results[name] = {**evaluate(g, splits, seeds), "train_s": train_time}
+        results[name] = {**evaluate(g, splits, seeds), "train_s": train_time, **extra.get(name, {})}
         print(name, json.dumps({k: v for k, v in results[name].items() if k != "examples"}), flush=True)
 
     # evaluator reliability: human vs random replies (same recipe as the AdverSuc evaluator)

@@ -26,6 +26,7 @@ def register(subparsers) -> None:
         p.add_argument("--model", default=None, help="local seq2seq checkpoint directory (model + tokenizer)")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--device", default="cpu", help="cpu | cuda[:N] | auto")
+        p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
         p.add_argument("--no-progress", action="store_true")
 
     def sizes(p: argparse.ArgumentParser) -> None:
@@ -110,7 +111,7 @@ def _setup(args):
     from advrl.dialogue.corpora import load_corpus
     from advrl.dialogue.model import quiet_transformers
 
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+    torch.set_num_threads(max(1, args.threads))
     quiet_transformers()
     return load_corpus(args.corpus, seed=args.seed), resolve_device(args.device)
 
@@ -268,6 +269,7 @@ def _chat(args) -> int:
     from advrl.dialogue.model import quiet_transformers
 
     quiet_transformers()
+    torch.set_num_threads(max(1, args.threads))
     torch.manual_seed(args.seed)
     gen, _ = _load_for_inference(args, None, resolve_device(args.device))
     interactive = sys.stdin.isatty()

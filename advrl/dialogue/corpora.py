@@ -178,17 +178,30 @@ def load_opensubtitles(directory: str | Path, kind: str = "t_given_s") -> Splits
 
 
 def split_pairs(pairs: list[Pair], seed: int = 0, dev: float = 0.1, test: float = 0.1) -> Splits:
-    """Seeded shuffle into train/dev/test (dev and test at least one pair each
-    when there are at least three pairs)."""
+    """Seeded split into train/dev/test by *context*: all replies to one
+    (case-folded) context land in the same split, so held-out contexts are
+    unseen in training. Dev and test get at least one context each when there
+    are at least three distinct contexts."""
     if not pairs:
         raise ValueError("corpus is empty")
-    order = list(range(len(pairs)))
-    random.Random(seed).shuffle(order)
+    groups: dict[str, list[Pair]] = {}
+    for pair in pairs:
+        groups.setdefault(" ".join(pair[0].lower().split()), []).append(pair)
+    keys = list(groups)
+    random.Random(seed).shuffle(keys)
     n = len(pairs)
-    n_dev = max(1, int(round(n * dev))) if n >= 3 else 0
-    n_test = max(1, int(round(n * test))) if n >= 3 else 0
-    shuffled = [pairs[i] for i in order]
-    return Splits(train=shuffled[n_dev + n_test:], dev=shuffled[:n_dev], test=shuffled[n_dev:n_dev + n_test])
+    want_dev = max(1, int(round(n * dev))) if len(keys) >= 3 else 0
+    want_test = max(1, int(round(n * test))) if len(keys) >= 3 else 0
+    out: dict[str, list[Pair]] = {"dev": [], "test": [], "train": []}
+    for i, key in enumerate(keys):
+        left = len(keys) - i  # keep at least one context for train
+        if len(out["dev"]) < want_dev and left > 2:
+            out["dev"].extend(groups[key])
+        elif len(out["test"]) < want_test and left > 1:
+            out["test"].extend(groups[key])
+        else:
+            out["train"].extend(groups[key])
+    return Splits(**out)
 
 
 def load_corpus(spec: str, seed: int = 0) -> Splits:

@@ -33,6 +33,12 @@ def test_splits_are_seeded_disjoint_and_complete():
     assert a.test != c.test
     assert (len(a.train), len(a.dev), len(a.test)) == (80, 10, 10)
     assert sorted(a.all()) == sorted(pairs)
+    # replies to one context stay in one split: held-out contexts are unseen in training
+    dup = [(f"Ctx {i % 30}", f"r{i}") for i in range(90)]
+    d = split_pairs(dup, seed=0)
+    train_ctx = {c.lower() for c, _ in d.train}
+    assert d.dev and d.test and not any(c.lower() in train_ctx for c, _ in d.dev + d.test)
+    assert sorted(d.all()) == sorted(dup)
 
 
 def test_tsv_and_jsonl_parse(tmp_path):

@@ -4,6 +4,8 @@ the discriminator scores high (and lower the others)."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 
@@ -29,15 +31,36 @@ class FirstTokenDiscriminator(Discriminator):
         return torch.where(batch["reply"][:, 0] == self.token, 4.0, -4.0)
 
 
+_CACHE: dict[int, dict] = {}
+
+
+class ExactReplyDiscriminator(Discriminator):
+    """Fixed: logit +4 for exactly the reply ``token [EOS]``, else -4."""
+
+    def __init__(self, token: int, eos: int) -> None:
+        super().__init__()
+        self.token, self.eos = token, eos
+
+    def head(self, batch):
+        hit = (batch["reply"][:, 0] == self.token) & (batch["reply"][:, 1] == self.eos)
+        return torch.where(hit, 4.0, -4.0)
+
+
 def toy_generator(seed: int = 0) -> Seq2SeqGenerator:
+    """A tiny BART MLE-trained so that each of yes/no/maybe is about 1/3 likely
+    (trained once per seed, then copied)."""
     seed_everything(seed)
     pairs = [(c, r) for c in CONTEXTS for r in REPLIES]
     tok = train_tokenizer([t for p in pairs for t in p] + ["hey you"], vocab_size=60)
     model = build_model(tok, ModelConfig(d_model=32, layers=1, heads=2, ffn_dim=64, dropout=0.0))
     cfg = GeneratorConfig(context_len=6, reply_len=4, batch_size=48, lr=3e-3, adv_lr=3e-3, teacher_forcing=0)
     gen = Seq2SeqGenerator(model, tok, pairs, cfg)
-    for _ in range(60):  # MLE: each reply about 1/3 likely
-        gen.mle_step()
+    if seed not in _CACHE:
+        for _ in range(60):
+            gen.mle_step()
+        _CACHE[seed] = copy.deepcopy(gen.state_dict())
+    gen.load_state_dict(copy.deepcopy(_CACHE[seed]))
+    seed_everything(seed + 1)  # same RNG stream whether or not the cache was hit
     return gen
 
 
@@ -66,7 +89,8 @@ def test_token_log_probs_are_those_of_the_sampled_tokens():
 def test_reinforce_with_fixed_discriminator_raises_preferred_reply(target):
     gen = toy_generator()
     token = gen.tokenizer(target, add_special_tokens=False)["input_ids"][0]
-    critic = Critic(FirstTokenDiscriminator(token), make_objective("minimax", reward_name="d"), torch.device("cpu"))
+    critic = Critic(ExactReplyDiscriminator(token, gen.eos_id), make_objective("minimax", reward_name="d"),
+                    torch.device("cpu"))
     before = reply_probs(gen, "hey you")  # held-out context
     assert 0.15 < before[target] < 0.6, before
     rewards = [gen.train_step(critic)["reward"] for _ in range(25)]

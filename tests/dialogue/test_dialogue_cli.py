@@ -1,0 +1,77 @@
+"""`advrl dialogue pretrain|train|eval|chat` end to end on a tiny TSV corpus:
+artefacts, resume, piped chat, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from advrl.cli import main
+from advrl.core import load_checkpoint
+
+TINY = ["--vocab-size", "80", "--d-model", "16", "--layers", "1", "--context-len", "8", "--reply-len", "6",
+        "--batch-size", "16", "--no-progress"]
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    words = ["hello", "how are you", "good morning", "what is your name", "bye", "thanks", "nice day",
+             "see you", "who are you", "where are you"]
+    lines = [f"{a}\t{b}" for a, b in zip(words, words[1:] + words[:1])] * 2
+    path = tmp_path / "toy.tsv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_pretrain_train_resume_eval_chat(tmp_path, corpus, capsys):
+    out = tmp_path / "run"
+    spec = f"tsv:{corpus}"
+    assert main(["dialogue", "pretrain", "--corpus", spec, "--out", str(out), "--mle-epochs", "2", *TINY]) == 0
+    assert (out / "mle" / "config.json").is_file() and (out / "mle" / "tokenizer.json").is_file()
+    assert load_checkpoint(out / "mle.pt")["epoch"] == 2
+    # resuming pre-training continues from epoch 2
+    assert main(["dialogue", "pretrain", "--corpus", spec, "--out", str(out), "--mle-epochs", "3", "--resume",
+                 *TINY]) == 0
+    assert load_checkpoint(out / "mle.pt")["epoch"] == 3
+    train = ["dialogue", "train", "--corpus", spec, "--out", str(out), "--d-pretrain", "2", "--checkpoint-every",
+             "1", *TINY]
+    assert main([*train, "--rounds", "2"]) == 0
+    assert load_checkpoint(out / "train.pt")["round"] == 2
+    assert (out / "model" / "config.json").is_file()
+    assert any((out / "tb" / "adversarial").iterdir())
+    assert main([*train, "--rounds", "4", "--resume"]) == 0
+    assert load_checkpoint(out / "train.pt")["round"] == 4
+    assert json.loads((out / "model" / "advrl.json").read_text())["rounds"] == 4
+    capsys.readouterr()
+    assert main(["dialogue", "eval", "--corpus", spec, "--out", str(out), "--eval-seeds", "1"]) == 0
+    result = json.loads((out / "eval.json").read_text())
+    for key in ("adversuc", "evaluator_accuracy", "reliability_human_vs_random", "distinct1", "distinct2", "bleu",
+                "length"):
+        assert 0.0 <= result[key] <= (100.0 if key in ("bleu", "length") else 1.0), key
+    # chat answers each piped line on its own line
+    proc = subprocess.run([sys.executable, "-m", "advrl", "dialogue", "chat", "--out", str(out)],
+                          input="hello\n\nhow are you\n", capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 2
+
+
+def test_bad_input_is_one_error_line(tmp_path, capsys):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("a\tb\nno separator here\n")
+    assert main(["dialogue", "pretrain", "--corpus", f"tsv:{bad}", "--out", str(tmp_path / "o"), *TINY]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("advrl: error:") and f"{bad}:2:" in err and len(err.splitlines()) == 1
+    notmodel = tmp_path / "notmodel"
+    notmodel.mkdir()
+    (notmodel / "weights.bin").write_bytes(b"x")
+    good = tmp_path / "good.tsv"
+    good.write_text("a\tb\nc\td\ne\tf\n")
+    assert main(["dialogue", "train", "--corpus", f"tsv:{good}", "--out", str(tmp_path / "o"), "--model",
+                 str(notmodel), *TINY]) == 2
+    err = capsys.readouterr().err
+    assert "config.json" in err and "seq2seq checkpoint" in err
+    assert main(["dialogue", "chat", "--out", str(tmp_path / "empty")]) == 2
+    assert "no trained model" in capsys.readouterr().err
