@@ -43,7 +43,7 @@ class PPOGenerator:
         return self.buffer.sample(n)
 
     def train_step(self, critic: Any) -> dict[str, float]:
-        self.reward_fn.critic = critic
+        self.reward_fn.set_critic(critic)
         self.ppo.learn(self.steps_per_round, reset_num_timesteps=False, progress_bar=False)
         logged = self.ppo.logger.name_to_value
         metrics = {f"ppo/{k.split('/')[-1]}": float(v) for k, v in logged.items() if k.startswith("train/")}

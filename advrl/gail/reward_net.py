@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -142,3 +143,63 @@ class RewardNet(Discriminator):
             self.obs_norm.update(batch["obs"][keep].reshape(-1, self.config.obs_dim).float())
         if self.act_norm is not None:
             self.act_norm.update(batch["acts"][keep].reshape(-1, self.config.act_dim).float())
+
+
+class NumpyRewardNet:
+    """A frozen NumPy copy of a :class:`RewardNet` (eval mode) for per-env-step
+    rewards: one small batch per vector-env step costs far less in NumPy than
+    through torch's dispatcher. Gives the same logits as ``net(batch)`` (float32;
+    checked in tests); rebuild it whenever the net's weights change."""
+
+    def __init__(self, net: RewardNet) -> None:
+        c = net.config
+        self.config = c
+
+        def stats(norm: RunningNorm | None):
+            if norm is None:
+                return None
+            return (norm.mean.detach().cpu().numpy().astype(np.float32),
+                    np.sqrt(norm.var.detach().cpu().numpy() + norm.eps).astype(np.float32), norm.clip)
+
+        self.obs_stats, self.act_stats = stats(net.obs_norm), stats(net.act_norm)
+        self.layers = []
+        for module in net.mlp:
+            if isinstance(module, nn.Linear):
+                self.layers.append((module.weight.detach().cpu().numpy().T.copy(),
+                                    module.bias.detach().cpu().numpy().copy()))
+            elif not isinstance(module, nn.ReLU):
+                raise TypeError(f"NumpyRewardNet cannot mirror {type(module).__name__}")
+
+    @staticmethod
+    def _norm(x: np.ndarray, st) -> np.ndarray:
+        if st is None:
+            return x
+        mean, std, clip = st
+        return np.clip((x - mean) / std, -clip, clip)
+
+    def logits(self, obs, acts, next_obs=None, dones=None, absorbing=None) -> np.ndarray:
+        c = self.config
+        obs = np.asarray(obs, np.float32).reshape(len(obs), -1)
+        n = obs.shape[0]
+        parts = [self._norm(obs, self.obs_stats)]
+        acts = np.asarray(acts)
+        if c.act_kind == "discrete":
+            onehot = np.zeros((n, c.act_dim), np.float32)
+            onehot[np.arange(n), acts.reshape(-1).astype(np.int64)] = 1
+            parts.append(onehot)
+        else:
+            parts.append(self._norm(acts.reshape(n, -1).astype(np.float32), self.act_stats))
+        if c.use_next_obs:
+            nxt = obs if next_obs is None else np.asarray(next_obs, np.float32).reshape(n, -1)
+            parts.append(self._norm(nxt, self.obs_stats))
+        if c.use_done:
+            parts.append((np.zeros(n) if dones is None else np.asarray(dones)).astype(np.float32).reshape(n, 1))
+        x = np.concatenate(parts, axis=1)
+        if c.absorbing:
+            flag = (np.zeros(n) if absorbing is None else np.asarray(absorbing)).astype(np.float32).reshape(n, 1)
+            x = np.concatenate([x * (1 - flag), flag], axis=1)
+        for i, (w, b) in enumerate(self.layers):
+            x = x @ w + b
+            if i < len(self.layers) - 1:
+                x = np.maximum(x, 0)
+        return x[:, 0]

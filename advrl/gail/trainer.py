@@ -139,16 +139,21 @@ class TrueRewardEval(Callback):
     def __init__(self, eval_env: Any, every: int, episodes: int, deterministic: bool = True) -> None:
         self.eval_env, self.every, self.episodes, self.deterministic = eval_env, every, episodes, deterministic
         self.results: list[dict[str, float]] = []
+        self.seconds = 0.0  # wall time spent evaluating (excluded from throughput)
 
     def evaluate(self, trainer: AdversarialTrainer) -> dict[str, float]:
+        import time
+
         from stable_baselines3.common.evaluation import evaluate_policy
 
+        start = time.perf_counter()
         ppo = trainer.generator.ppo
         mean, std = evaluate_policy(ppo, self.eval_env, n_eval_episodes=self.episodes,
                                     deterministic=self.deterministic, warn=False)
         row = {"round": float(trainer.round), "env_steps": float(ppo.num_timesteps),
                "true_return": float(mean), "true_return_std": float(std)}
         self.results.append(row)
+        self.seconds += time.perf_counter() - start
         trainer.logger.log(trainer.round, {"eval/true_return": mean, "eval/true_return_std": std,
                                            "eval/env_steps": ppo.num_timesteps})
         return row

@@ -34,14 +34,33 @@ def make_batch(obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray | None, d
 
 class CriticReward:
     """Reward from the *current* discriminator through the loop's critic
-    (``critic.reward``: the objective's reward transform of D's logits)."""
+    (``critic.reward``: the objective's reward transform of D's logits).
 
-    def __init__(self) -> None:
+    ``set_critic`` is called at the start of every generator step; the
+    discriminator does not change during the step, so with ``fast=True`` (CPU)
+    its logits come from a NumPy snapshot (:class:`NumpyRewardNet`) and only
+    the objective's reward transform runs in torch — same numbers, less
+    per-step overhead."""
+
+    def __init__(self, fast: bool = True) -> None:
         self.critic = None
+        self.fast = fast
+        self._snapshot = None
+
+    def set_critic(self, critic) -> None:
+        from advrl.gail.reward_net import NumpyRewardNet, RewardNet
+
+        self.critic = critic
+        self._snapshot = None
+        if self.fast and critic.device.type == "cpu" and isinstance(critic.discriminator, RewardNet):
+            self._snapshot = NumpyRewardNet(critic.discriminator)
 
     def __call__(self, obs, acts, next_obs, dones, absorbing=None) -> np.ndarray:
         if self.critic is None:
             raise RuntimeError("CriticReward used before the trainer set its critic")
+        if self._snapshot is not None:
+            logits = torch.from_numpy(self._snapshot.logits(obs, acts, next_obs, dones, absorbing))
+            return self.critic.objective.reward(logits).float().numpy()
         batch = make_batch(obs, acts, next_obs, dones, self.critic.device, absorbing)
         return self.critic.reward(batch).float().cpu().numpy()
 

@@ -127,3 +127,26 @@ def test_absorbing_bonus_only_on_true_termination():
     # one weighted virtual absorbing row went to the buffer
     assert buffer._data["absorbing"][: len(buffer)].sum() == 1
     assert buffer._data["weights"][: len(buffer)].max() == 500 - t
+
+
+@pytest.mark.parametrize("env_id, kw", [("CartPole-v1", {"absorbing": True}),
+                                        ("Pendulum-v1", {"use_next_obs": True, "use_done": True})])
+def test_numpy_snapshot_gives_the_same_rewards_as_the_torch_net(env_id, kw):
+    from advrl.core import Critic, make_objective
+    from advrl.gail.wrapper import CriticReward
+
+    env = gym.make(env_id)
+    net = RewardNet(RewardNetConfig.for_spaces(env.observation_space, env.action_space, **kw))
+    rng = np.random.default_rng(0)
+    obs = rng.normal(size=(16, *env.observation_space.shape)).astype(np.float32)
+    acts = np.array([env.action_space.sample() for _ in range(16)])
+    net.init_normalizers(make_batch(obs * 3 + 1, acts, None, None))
+    net.eval()
+    critic = Critic(net, make_objective("minimax"), torch.device("cpu"))
+    fast, slow = CriticReward(fast=True), CriticReward(fast=False)
+    fast.set_critic(critic)
+    slow.set_critic(critic)
+    absorbing = (rng.random(16) < 0.3).astype(np.float32)
+    args = (obs, acts, obs[::-1].copy(), np.zeros(16))
+    np.testing.assert_allclose(fast(*args, absorbing=absorbing), slow(*args, absorbing=absorbing), rtol=1e-5,
+                               atol=1e-6)
