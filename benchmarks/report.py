@@ -64,11 +64,16 @@ def summarise(rows: list[dict]) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
-def _steps_cell(values: list[float | None], method: str) -> str:
+def _steps_cell(values: list[float | None], method: str, final_norm: list[float]) -> str:
     if method in ("expert", "random"):
         return "—"
     if method == "bc":  # offline: no env steps at all
-        return "0 (offline)" if any(v is not None for v in values) else "not reached"
+        if not final_norm:
+            return "n/a"
+        reached = sum(v >= 0.95 for v in final_norm)
+        return f"0, offline ({reached}/{len(final_norm)} seeds ≥ 95%)" if reached else "not reached"
+    if not values:
+        return "n/a"
     hit = [v for v in values if v is not None]
     if not hit:
         return f"not reached (0/{len(values)})"
@@ -87,7 +92,7 @@ def classic_tables(rows: list[dict]) -> str:
             norm = fmt_mean_std(c["final_norm"]) if c["final_norm"] else "n/a (no references)"
             lines.append(
                 f"| {env} | {METHOD_LABEL.get(method, method)} | {norm} (n={c['seeds']}) | "
-                f"{fmt_mean_std(c['final_raw'], 1)} | {_steps_cell(c['steps95'], method)} | "
+                f"{fmt_mean_std(c['final_raw'], 1)} | {_steps_cell(c['steps95'], method, c['final_norm'])} | "
                 f"{fmt_mean_std(c['wall'], 0)} |")
     ref_lines = ["| env | random return | expert return |", "|---|---|---|"]
     ref_lines += [f"| {env} | {rnd:.1f} | {exp:.1f} |" for env, (rnd, exp) in sorted(refs.items())]
@@ -267,6 +272,7 @@ def build_report(results_dir: Path, out: Path) -> Path:
         "",
         peer_section(out.parent / "imitation_peer.json"),
         "",
+        *(["![imitation peer](imitation_peer.png)", ""] if (out.parent / "imitation_peer.png").is_file() else []),
         "## Dialogue: MLE vs hand-designed-reward RL vs adversarial",
         "",
         dialogue_section(out.parent / "dialogue.md"),
