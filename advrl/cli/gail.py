@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--next-obs", action="store_true", help="D also sees the next observation")
     train.add_argument("--no-reward-norm", action="store_true", help="do not normalise the learned reward")
     train.add_argument("--demo-episodes", type=int, default=None, help="use only the first N demo episodes")
-    train.add_argument("--eval-every", type=int, default=None, help="rounds between true-reward evaluations")
+    train.add_argument("--eval-every", type=int, default=None, dest="eval_every_steps",
+                       help="env steps between true-reward evaluations (default 10000)")
     train.add_argument("--eval-episodes", type=int, default=None)
     train.add_argument("--no-progress", action="store_true")
     train.set_defaults(func=_train)
@@ -67,7 +68,7 @@ def _train(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)
     overrides = {"d_steps": args.d_steps, "d_lr": args.d_lr, "batch_size": args.batch_size, "reward": args.reward,
                  "gp_weight": args.gp_weight, "entropy_weight": args.entropy_weight,
-                 "eval_every": args.eval_every, "eval_episodes": args.eval_episodes,
+                 "eval_every_steps": args.eval_every_steps, "eval_episodes": args.eval_episodes,
                  "max_demo_episodes": args.demo_episodes}
     if args.timesteps < 1:
         raise ValueError(f"--timesteps must be >= 1, got {args.timesteps}")

@@ -125,7 +125,8 @@ class GAILConfig:
     out: str | None = None  # run directory (policy, reward net, checkpoint, TensorBoard)
     resume: bool = False
     checkpoint_every: int = 50  # rounds
-    eval_every: int = 20  # rounds between true-reward evaluations (0: only before/after)
+    eval_every: int = 0  # rounds between true-reward evaluations (0: every eval_every_steps env steps)
+    eval_every_steps: int = 10_000  # used when eval_every is 0 (<= 0: only before/after)
     eval_episodes: int = 10
     progress: bool = True
     tensorboard: bool = True
@@ -311,7 +312,9 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     generator = PPOGenerator(ppo, reward_env, reward_fn, buffer, vec_norm)
 
     eval_env = make_vec_env(train_id, n_envs=1, seed=cfg.seed + 10_000)
-    evaluator = TrueRewardEval(eval_env, cfg.eval_every, cfg.eval_episodes)
+    every = cfg.eval_every or (max(1, cfg.eval_every_steps // generator.steps_per_round)
+                               if cfg.eval_every_steps > 0 else 0)
+    evaluator = TrueRewardEval(eval_env, every, cfg.eval_episodes)
     objective = make_objective(cfg.loss, reward_name=cfg.reward, gp_weight=cfg.gp_weight or None)
     out = Path(cfg.out) if cfg.out else None
     loop = LoopConfig(
