@@ -115,7 +115,7 @@ def run_gail(cell: Cell) -> dict[str, Any]:
 
 def run_transfer(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
     """A fresh PPO trained from scratch on the frozen learned reward of this seed's GAIL cell (on the
-    fixed-horizon env GAIL trained on); returns measured on the true reward."""
+    env GAIL trained on, with its horizon handling); returns measured on the true reward."""
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import VecNormalize
 
@@ -130,14 +130,17 @@ def run_transfer(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
         reward_path = REPO / reward_path
     reward = LearnedReward.load(reward_path)
     budget = BUDGETS[cell.params["budget"]]
-    train_id = fixed_horizon_id(cell.env)
+    train_id = gail_row["result"].get("train_env") or fixed_horizon_id(cell.env)  # the env GAIL trained on
     n_envs = ppo_n_envs(cell.env, budget.steps(cell.env))
     # as in GAIL's own generator: the learned reward, normalised by VecNormalize (observations untouched)
     from advrl.gail.trainer import ppo_settings
 
     gamma = ppo_settings(cell.env, budget.steps(cell.env))[1].get("gamma", 0.99)
-    venv = VecNormalize(reward.wrap(make_vec_env(train_id, n_envs=n_envs, seed=cell.seed)),
-                        norm_obs=False, norm_reward=True, gamma=gamma)
+    try:  # rewards trained with a virtual absorbing state credit early ends (needs the discount)
+        wrapped = reward.wrap(make_vec_env(train_id, n_envs=n_envs, seed=cell.seed), gamma=gamma)
+    except TypeError:
+        wrapped = reward.wrap(make_vec_env(train_id, n_envs=n_envs, seed=cell.seed))
+    venv = VecNormalize(wrapped, norm_obs=False, norm_reward=True, gamma=gamma)
     model, curve, fps = train_ppo_with_curve(cell.env, venv, cell.seed, budget)
     mean, std = _final(model, cell.env, cell.seed, budget.final_episodes)
     return {"final_return": mean, "final_return_std": std, "curve": curve, "train_steps_per_s": fps,

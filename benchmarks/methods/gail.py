@@ -1,4 +1,4 @@
-"""The GAIL cell: advrl's GAIL (``advrl.gail.trainer``) on the fixed-horizon env from the shipped demos,
+"""The GAIL cell: advrl's GAIL (``advrl.gail``, its default horizon handling) from the shipped demos,
 its learning curve on the true reward, its final true return on the standard env, the saved learned
 reward (for the transfer cell) and the reward analysis."""
 
@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+
+import numpy as np
 from typing import Any
 
 from benchmarks.grid import Cell
@@ -23,8 +25,9 @@ def run_gail_cell(cell: Cell, budget: Budget, files: tuple[Path, Path], out: Pat
     total = budget.steps(cell.env)
     n_envs, kwargs, _ = ppo_settings(cell.env, total)
     steps_per_round = n_envs * kwargs.get("n_steps", 2048)
+    # advrl's GAIL as a user gets it: its defaults (horizon handling included), the shipped demos
     config = GAILConfig(
-        env_id=cell.env, demos=str(demos_path), horizon="fixed", total_timesteps=total, seed=cell.seed,
+        env_id=cell.env, demos=str(demos_path), total_timesteps=total, seed=cell.seed,
         device="cpu", out=str(out), eval_every=max(1, budget.eval_every // steps_per_round),
         eval_episodes=budget.eval_episodes, progress=False, tensorboard=False, checkpoint_every=0,
     )
@@ -37,7 +40,7 @@ def run_gail_cell(cell: Cell, budget: Budget, files: tuple[Path, Path], out: Pat
     curve = {"steps": [int(e["env_steps"]) for e in evals], "returns": [float(e["true_return"]) for e in evals]}
     mean, std = evaluate(run.ppo, eval_venv(cell.env, cell.seed + 20_000), budget.final_episodes)
 
-    # reward analysis on the env GAIL trained on (fixed horizon): expert, learner and random rollouts
+    # reward analysis on the env GAIL trained on: expert, learner and random rollouts
     env = gym.make(run.train_env_id)
     expert = ExpertPolicy(policy_path, gym.make(cell.env))
     random_policy = RandomPolicy(env.action_space, cell.seed)
@@ -49,7 +52,16 @@ def run_gail_cell(cell: Cell, budget: Budget, files: tuple[Path, Path], out: Pat
         "random": rollout_transitions(run.train_env_id, lambda o: random_policy.predict(o[None])[0][0],
                                       episodes, cell.seed + 32_000),
     }
-    analysis = analyse(run.learned_reward(), sources, seed=cell.seed)
+    reward = run.learned_reward()
+    horizon = getattr(reward, "absorbing_horizon", None)
+    r_abs = None
+    if horizon:  # virtual absorbing state: an early end is credited (H - T) steps of the absorbing reward
+        probe = sources["random"]
+        r_abs = float(reward(np.zeros((1, *probe["obs"].shape[1:]), np.float32), np.zeros((1, *probe["acts"].shape[1:]),
+                                                                                           probe["acts"].dtype),
+                             np.zeros((1, *probe["obs"].shape[1:]), np.float32), np.zeros(1), absorbing=np.ones(1))[0])
+    analysis = analyse(reward, sources, seed=cell.seed, absorbing_reward=r_abs, horizon=horizon)
+    analysis["config"] = {"horizon": config.horizon, "absorbing_reward": r_abs}
     rel = lambda p: str(Path(p).relative_to(REPO)) if Path(p).is_relative_to(REPO) else str(p)  # noqa: E731
     return {"final_return": mean, "final_return_std": std, "curve": curve, "timesteps": int(run.ppo.num_timesteps),
             "train_wall_s": wall, "train_steps_per_s": run.ppo.num_timesteps / max(wall, 1e-9),

@@ -44,9 +44,12 @@ def _corr(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
     return float(stats.pearsonr(x, y)[0]), float(stats.spearmanr(x, y)[0])
 
 
-def analyse(reward_fn: Callable, sources: dict[str, dict], max_points: int = 200, seed: int = 0) -> dict[str, Any]:
+def analyse(reward_fn: Callable, sources: dict[str, dict], max_points: int = 200, seed: int = 0,
+            absorbing_reward: float | None = None, horizon: int | None = None) -> dict[str, Any]:
     """Correlations of ``reward_fn(obs, acts, next_obs, dones)`` with the true reward over all sources,
-    plus small subsamples (per step, per episode) for the scatter plot."""
+    plus small subsamples (per step, per episode) for the scatter plot. With ``absorbing_reward`` and
+    ``horizon`` (GAIL's virtual absorbing state), an episode of T < horizon steps is credited
+    ``(horizon - T) * absorbing_reward`` in its learned return (its true return is unchanged)."""
     rng = np.random.default_rng(seed)
     learned_all, true_all, ep_learned, ep_true = [], [], [], []
     samples, episodes = {}, {}
@@ -58,6 +61,9 @@ def analyse(reward_fn: Callable, sources: dict[str, dict], max_points: int = 200
         samples[name] = {"true": np.round(tr["rewards"][idx], 4).tolist(), "learned": np.round(learned[idx], 4).tolist()}
         n_ep = int(tr["episode"].max()) + 1
         el = np.bincount(tr["episode"], weights=learned, minlength=n_ep)
+        if absorbing_reward is not None and horizon:
+            lengths = np.bincount(tr["episode"], minlength=n_ep)
+            el = el + np.clip(horizon - lengths, 0, None) * absorbing_reward
         et = np.bincount(tr["episode"], weights=tr["rewards"], minlength=n_ep)
         ep_learned.append(el)
         ep_true.append(et)
