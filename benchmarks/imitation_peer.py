@@ -114,7 +114,8 @@ def run_advrl(demos: Path, steps: int, seed: int, rnd: float, exp: float) -> dic
 
     return {
         "library": f"advrl {getattr(advrl, '__version__', '')}".strip(), "torch": torch.__version__,
-        "env": f"{run.train_env_id} (fixed horizon 500), {n_envs} envs", "eval_env": "CartPole-v1 (true return)",
+        "env": f"{run.train_env_id} (GAIL horizon mode {config.horizon!r}), {n_envs} envs",
+        "eval_env": "CartPole-v1 (true return)",
         "timesteps": int(run.ppo.num_timesteps), "steps_to_95": state["reached"],
         "curve": {"steps": [int(e["env_steps"]) for e in run.evaluations],
                   "returns": [float(e["true_return"]) for e in run.evaluations]},
@@ -122,7 +123,8 @@ def run_advrl(demos: Path, steps: int, seed: int, rnd: float, exp: float) -> dic
         "throughput": run.ppo.num_timesteps / max(train_s, 1e-9), "seed": seed,
         "settings": f"advrl.gail defaults for CartPole-v1 (GAIL_PPO table: {_show(kwargs) | {'n_envs': n_envs}}; "
                     f"d_steps={config.d_steps}, batch_size={config.batch_size}, d_lr={config.d_lr}, "
-                    f"normalize_reward={config.normalize_reward}), total_timesteps={steps}",
+                    f"normalize_reward={config.normalize_reward}, horizon={config.horizon!r}), "
+                    f"total_timesteps={steps}",
     }
 
 
