@@ -96,6 +96,10 @@ class RewardNet(Discriminator):
             layers += [nn.Linear(in_dim, width), nn.ReLU()]
             in_dim = width
         layers.append(nn.Linear(in_dim, 1))
+        # zero output layer: D starts at exactly 1/2 everywhere, so the first
+        # rollouts' rewards favour no behaviour (not even ending the episode early)
+        nn.init.zeros_(layers[-1].weight)
+        nn.init.zeros_(layers[-1].bias)
         self.mlp = nn.Sequential(*layers)
 
     def _norm_obs(self, obs: torch.Tensor, update: bool) -> torch.Tensor:

@@ -46,11 +46,13 @@ class CriticReward:
         self.critic = None
         self.fast = fast
         self._snapshot = None
+        self.version = 0  # bumped at every set_critic (the discriminator may have changed)
 
     def set_critic(self, critic) -> None:
         from advrl.gail.reward_net import NumpyRewardNet, RewardNet
 
         self.critic = critic
+        self.version += 1
         self._snapshot = None
         if self.fast and critic.device.type == "cpu" and isinstance(critic.discriminator, RewardNet):
             self._snapshot = NumpyRewardNet(critic.discriminator)
@@ -83,6 +85,7 @@ class RewardVecEnvWrapper(VecEnvWrapper):
         self.absorbing_horizon = absorbing_horizon
         self.gamma = float(gamma)
         self._t = np.zeros(self.num_envs, dtype=np.int64)
+        self._r_abs: tuple[int, float] | None = None
         self._obs: np.ndarray | None = None
         self._actions: np.ndarray | None = None
         self.reward_sum = 0.0
@@ -114,36 +117,51 @@ class RewardVecEnvWrapper(VecEnvWrapper):
             self.buffer.add(self._obs, self._actions, next_obs, dones)
         self._t += 1
         if self.absorbing_horizon:
-            rewards = rewards + self._absorbing_bonus(dones, infos)
+            rewards = self._absorbing_shift(rewards, dones, infos)
         self._t[np.asarray(dones, bool)] = 0
         self.reward_sum += float(rewards.sum())
         self.reward_count += len(rewards)
         self._obs = obs
         return obs, rewards, dones, infos
 
-    def _absorbing_bonus(self, dones: np.ndarray, infos: list[dict]) -> np.ndarray:
-        """DAC-style virtual absorbing state: an episode that truly terminates at
-        step t < H is credited the discounted learned reward of spending the
-        remaining H - t steps in the absorbing state, Σ_{k=1..H-t} γ^k r(s_abs),
-        so ending early is worth exactly what the discriminator says the
-        absorbing state is worth (no built-in survival bonus or penalty)."""
-        bonus = np.zeros(self.num_envs, dtype=np.float32)
+    def _absorbing_reward(self) -> float:
+        """The learned reward of the absorbing state (cached per reward version:
+        :class:`CriticReward` bumps ``version`` whenever the discriminator changes)."""
+        version = getattr(self.reward_fn, "version", 0)
+        if self._r_abs is None or self._r_abs[0] != version:
+            zeros_obs = np.zeros((1, *self._obs.shape[1:]), np.float32)
+            acts = np.asarray(self._actions)
+            zeros_act = np.zeros((1, *acts.shape[1:]), acts.dtype)
+            value = float(np.asarray(self.reward_fn(zeros_obs, zeros_act, zeros_obs, np.zeros(1),
+                                                    absorbing=np.ones(1)))[0])
+            self._r_abs = (version, value)
+        return self._r_abs[1]
+
+    def _absorbing_shift(self, rewards: np.ndarray, dones: np.ndarray, infos: list[dict]) -> np.ndarray:
+        """Virtual absorbing state (DAC, Kostrikov et al. 2019) for an on-policy learner.
+
+        Every episode is thought of as lasting H steps, the steps after a true
+        termination at t < H being spent in the absorbing state with learned
+        reward r_abs. Subtracting the constant r_abs from every step's reward
+        changes every such H-step return by the same amount, so it does not change
+        which policy is best, and it makes the absorbing steps worth exactly 0 —
+        so the episode can simply end at t, with no lump-sum bonus for PPO's value
+        function to chase. Ending early is then worth what the discriminator says
+        the absorbing state is worth relative to the states the policy would visit.
+        Each termination also puts one absorbing row, weighted H - t, in the buffer.
+        """
+        r_abs = self._absorbing_reward()
         ended = [i for i, d in enumerate(dones) if d and not infos[i].get("TimeLimit.truncated", False)
                  and self._t[i] < self.absorbing_horizon]
-        if not ended:
-            return bonus
-        n = len(ended)
-        zeros_obs = np.zeros((n, *self._obs.shape[1:]), np.float32)
-        zeros_act = np.zeros((n, *np.asarray(self._actions).shape[1:]), np.asarray(self._actions).dtype)
-        r_abs = np.asarray(self.reward_fn(zeros_obs, zeros_act, zeros_obs, np.zeros(n), absorbing=np.ones(n)))
-        remaining = self.absorbing_horizon - self._t[ended]
-        g = self.gamma
-        factor = g * (1 - g ** remaining) / (1 - g) if g < 1 else remaining.astype(float)
-        bonus[ended] = r_abs * factor
-        if self.buffer is not None:
-            self.buffer.add(zeros_obs, zeros_act, zeros_obs, np.ones(n, bool), weights=remaining.astype(np.float32),
+        if ended and self.buffer is not None:
+            n = len(ended)
+            zeros_obs = np.zeros((n, *self._obs.shape[1:]), np.float32)
+            acts = np.asarray(self._actions)
+            zeros_act = np.zeros((n, *acts.shape[1:]), acts.dtype)
+            remaining = (self.absorbing_horizon - self._t[ended]).astype(np.float32)
+            self.buffer.add(zeros_obs, zeros_act, zeros_obs, np.ones(n, bool), weights=remaining,
                             absorbing=np.ones(n, np.float32))
-        return bonus
+        return rewards - np.float32(r_abs)
 
     def pop_mean_reward(self) -> float:
         """Mean learned reward since the last call (for logging)."""
