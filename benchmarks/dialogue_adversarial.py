@@ -40,7 +40,7 @@ from advrl.dialogue.training import (  # noqa: E402
 DULL = ["i don't know.", "i don't know", "yes.", "no.", "ok.", "i'm not sure."]
 
 
-def evaluate(gen, splits, seeds: list[int]) -> dict[str, float]:
+def evaluate(gen, splits, seeds: list[int], epochs: int = 15) -> dict[str, float]:
     torch.manual_seed(1234)
     dev_ctx = [c for c, _ in splits.dev]
     test_ctx = [c for c, _ in splits.test]
@@ -49,7 +49,7 @@ def evaluate(gen, splits, seeds: list[int]) -> dict[str, float]:
     test_fake = list(zip(test_ctx, test_replies))
     sucs, accs = [], []
     for s in seeds:
-        ev = M.train_evaluator(gen.tokenizer, splits.dev, dev_fake, seed=s)
+        ev = M.train_evaluator(gen.tokenizer, splits.dev, dev_fake, seed=s, epochs=epochs)
         sucs.append(M.adver_suc(ev, gen.tokenizer, test_fake))
         accs.append(M.evaluator_accuracy(ev, gen.tokenizer, splits.test, test_fake))
     refs = [r for _, r in splits.test]
@@ -66,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=150, help="adversarial rounds = heuristic REINFORCE steps")
     ap.add_argument("--d-pretrain", type=int, default=100)
     ap.add_argument("--rollouts", type=int, default=2)
+    ap.add_argument("--d-steps", type=int, default=1, help="D updates per round (D:G ratio with g-steps 1)")
+    ap.add_argument("--d-lr", type=float, default=1e-3)
+    ap.add_argument("--adv-lr", type=float, default=1e-4)
     ap.add_argument("--eval-seeds", type=int, default=3)
+    ap.add_argument("--eval-epochs", type=int, default=15, help="evaluator training epochs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--systems", default="mle,heuristic,adv,adv+regs")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "dialogue.md"))
@@ -75,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
 
     splits = load_corpus(args.corpus, seed=args.seed)
     cfg = DialogueConfig(mle_epochs=args.mle_epochs, rounds=args.rounds, d_pretrain_steps=args.d_pretrain,
-                         seed=args.seed)
+                         seed=args.seed, d_steps=args.d_steps, d_lr=args.d_lr)
     cfg.generator.rollouts = args.rollouts
+    cfg.generator.adv_lr = args.adv_lr
     seeds = list(range(args.eval_seeds))
     t0 = time.time()
     gen = build_generator(splits.train, cfg)
@@ -117,12 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             raise ValueError(f"unknown system {name!r}")
         train_time = time.time() - t + (mle_time if name == "mle" else 0.0)
-        results[name] = {**evaluate(g, splits, seeds), "train_s": train_time, **extra.get(name, {})}
+        results[name] = {**evaluate(g, splits, seeds, args.eval_epochs), "train_s": train_time, **extra.get(name, {})}
         print(name, json.dumps({k: v for k, v in results[name].items() if k != "examples"}), flush=True)
 
     # evaluator reliability: human vs random replies (same recipe as the AdverSuc evaluator)
     rel = [M.reliability(gen.tokenizer, splits.dev, M.random_replies(splits.dev, s), splits.test,
-                         M.random_replies(splits.test, s + 100), seed=s) for s in seeds]
+                         M.random_replies(splits.test, s + 100), seed=s, epochs=args.eval_epochs)
+           for s in seeds]
     reliability = {"human_vs_random": sum(rel) / len(rel)}
     if args.corpus.startswith("opensubtitles:"):
         from advrl.dialogue.corpora import load_opensubtitles
@@ -130,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         d = args.corpus.split(":", 1)[1]
         for kind in ("decoded", "random"):
             neg = load_opensubtitles(d, kind)
-            reliability[f"human_vs_{kind}"] = M.reliability(gen.tokenizer, splits.dev, neg.dev, splits.test, neg.test)
+            reliability[f"human_vs_{kind}"] = M.reliability(gen.tokenizer, splits.dev, neg.dev, splits.test, neg.test,
+                                                            epochs=args.eval_epochs)
     write_report(args, argv, results, histories, reliability)
     return 0
 
@@ -180,7 +187,7 @@ def write_report(args, argv, results, histories, reliability) -> None:
     out.write_text(
         f"# Adversarial dialogue benchmark\n\nCommand:\n\n```\n{cmd}\n```\n\n"
         f"Corpus `{args.corpus}`, MLE epochs {args.mle_epochs}, rounds/steps {args.rounds}, D pretraining "
-        f"{args.d_pretrain}, REGS rollouts {args.rollouts}, {args.eval_seeds} evaluator seeds, seed {args.seed}. "
+        f"{args.d_pretrain}, D:G steps {args.d_steps}:1, D lr {args.d_lr}, G lr {args.adv_lr}, REGS rollouts {args.rollouts}, {args.eval_seeds} evaluator seeds x {args.eval_epochs} epochs, seed {args.seed}. "
         f"Replies are sampled (temperature 1) for held-out test contexts.\n\n{table}\n\n"
         f"Evaluator reliability (held-out balanced accuracy, dev-trained): {rel}\n\n{verdict}\n\n"
         f"Examples (test context -> reply):\n\n{examples}\n\n![plot]({png.name})\n",

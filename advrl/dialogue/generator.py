@@ -91,7 +91,7 @@ class Seq2SeqGenerator:
         if greedy or num_beams > 1:
             kwargs.update(do_sample=False, num_beams=num_beams)
         else:
-            kwargs.update(do_sample=True, temperature=cfg.temperature, top_k=cfg.top_k or None, top_p=None)
+            kwargs.update(do_sample=True, temperature=cfg.temperature, top_k=cfg.top_k, top_p=1.0)
         start = torch.full((context.shape[0], 1), self.model.config.decoder_start_token_id, device=self.device)
         if prefix is not None:
             kwargs["decoder_input_ids"] = torch.cat([start, prefix.to(self.device)], dim=1)
@@ -230,7 +230,11 @@ class Seq2SeqGenerator:
                 "baseline": self.baseline.clone(), "baseline_ready": self.baseline_ready}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
+        try:
+            self.model.load_state_dict(state["model"])
+        except RuntimeError as exc:
+            raise ValueError(f"checkpoint does not fit this model (were the size flags changed?): "
+                             f"{str(exc).splitlines()[0]}") from exc
         self.optimizer.load_state_dict(state["optimizer"])
         self.baseline = state["baseline"].clone().cpu()
         self.baseline_ready = bool(state["baseline_ready"])
