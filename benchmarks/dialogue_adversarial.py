@@ -188,7 +188,9 @@ def write_report(args, argv, results, histories, reliability) -> None:
         f"# Adversarial dialogue benchmark\n\nCommand:\n\n```\n{cmd}\n```\n\n"
         f"Corpus `{args.corpus}`, MLE epochs {args.mle_epochs}, rounds/steps {args.rounds}, D pretraining "
         f"{args.d_pretrain}, D:G steps {args.d_steps}:1, D lr {args.d_lr}, G lr {args.adv_lr}, REGS rollouts {args.rollouts}, {args.eval_seeds} evaluator seeds x {args.eval_epochs} epochs, seed {args.seed}. "
-        f"Replies are sampled (temperature 1) for held-out test contexts.\n\n{table}\n\n"
+        f"Replies are sampled (temperature 1) for held-out test contexts "
+        f"(contexts unseen in training). `train s`: wall-clock seconds of training beyond the shared MLE "
+        f"pre-training (mle row: the pre-training itself).\n\n{table}\n\n"
         f"Evaluator reliability (held-out balanced accuracy, dev-trained): {rel}\n\n{verdict}\n\n"
         f"Examples (test context -> reply):\n\n{examples}\n\n![plot]({png.name})\n",
         encoding="utf-8",

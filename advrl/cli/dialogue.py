@@ -57,8 +57,10 @@ def register(subparsers) -> None:
     p.add_argument("--teacher-forcing", type=int, default=1, help="MLE steps after each REINFORCE step")
     p.add_argument("--regs", action="store_true", help="per-token rewards by Monte-Carlo rollouts")
     p.add_argument("--rollouts", type=int, default=3)
-    p.add_argument("--reward", default="d", help="objective reward transform (default d = P(human))")
-    p.add_argument("--loss", default="minimax", help="discriminator objective (minimax | ns)")
+    p.add_argument("--reward", default="d", choices=["d", "log_d", "logit", "neg_log_one_minus_d"],
+                   help="objective reward transform (default d = P(human), Li et al.)")
+    p.add_argument("--loss", default="minimax", choices=["minimax", "ns"],
+                   help="discriminator objective (the gradient penalty of wgan-gp needs continuous inputs)")
     p.add_argument("--checkpoint-every", type=int, default=25)
     p.set_defaults(func=_train)
 
@@ -95,12 +97,13 @@ def _config(args):
     for name in ("context_len", "reply_len", "batch_size", "lr", "adv_lr", "teacher_forcing", "regs", "rollouts"):
         if hasattr(args, name):
             setattr(g, name, getattr(args, name))
-    for name in ("mle_epochs", "rounds", "d_pretrain", "d_steps", "g_steps", "batch_size", "context_len",
-                 "reply_len", "vocab_size", "d_model", "layers", "rollouts", "teacher_forcing"):
+    for name in ("batch_size", "context_len", "reply_len", "vocab_size", "d_model", "layers", "rollouts",
+                 "mle_epochs", "rounds", "d_pretrain", "d_steps", "g_steps", "teacher_forcing"):
         value = getattr(args, name, None)
-        if value is not None and value < (1 if name not in ("mle_epochs", "rounds", "d_pretrain", "d_steps",
-                                                             "g_steps", "teacher_forcing") else 0):
-            raise ValueError(f"--{name.replace('_', '-')} must be non-negative/positive, got {value}")
+        low = 1 if name in ("batch_size", "context_len", "reply_len", "vocab_size", "d_model", "layers",
+                            "rollouts") else 0
+        if value is not None and value < low:
+            raise ValueError(f"--{name.replace('_', '-')} must be at least {low}, got {value}")
     return cfg
 
 
