@@ -61,6 +61,8 @@ def register(subparsers) -> None:
                    help="objective reward transform (default d = P(human), Li et al.)")
     p.add_argument("--loss", default="minimax", choices=["minimax", "ns"],
                    help="discriminator objective (the gradient penalty of wgan-gp needs continuous inputs)")
+    p.add_argument("--discriminator", default="hierarchical", choices=["hierarchical", "transformer"],
+                   help="hierarchical GRU encoder (Li et al.) or a small transformer encoder")
     p.add_argument("--checkpoint-every", type=int, default=25)
     p.set_defaults(func=_train)
 
@@ -189,12 +191,16 @@ def _train(args) -> int:
     else:
         gen = _run_pretrain(args, splits, device, out)
     ckpt = out / "train.pt"
-    trainer = adversarial_trainer(gen, make_discriminator(gen), splits.train, cfg,
+    trainer = adversarial_trainer(gen, make_discriminator(gen, args.discriminator), splits.train, cfg,
                                   checkpoint_path=str(ckpt), checkpoint_every=args.checkpoint_every,
                                   logdir=str(out / "tb" / "adversarial"), progress=not args.no_progress,
                                   log_every=5)
     if args.resume and ckpt.exists():
-        trainer.resume(ckpt)
+        try:
+            trainer.resume(ckpt)
+        except RuntimeError as exc:  # a state dict of another shape
+            raise ValueError(f"{ckpt}: does not fit this model/discriminator (were size or --discriminator flags "
+                             f"changed?): {str(exc).splitlines()[0]}") from exc
         print(f"resuming adversarial training at round {trainer.round}", file=sys.stderr)
     else:
         pretrain_discriminator(trainer, cfg.d_pretrain_steps, progress=not args.no_progress)

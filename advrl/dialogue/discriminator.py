@@ -1,4 +1,5 @@
-"""Li et al.'s hierarchical discriminator behind the core protocol.
+"""Dialogue discriminators behind the core protocol: Li et al.'s hierarchical
+encoder and a small transformers encoder classifier.
 
 A GRU utterance encoder turns the context and the reply into one vector each; a
 GRU context encoder reads the two vectors in order; a linear layer gives the
@@ -47,4 +48,36 @@ class HierarchicalDiscriminator(Discriminator):
         return self.out(h[-1]).squeeze(-1)
 
 
-__all__ = ["HierarchicalDiscriminator"]
+
+
+class TransformerDiscriminator(Discriminator):
+    """A small transformers encoder (BERT config, trained from scratch) over
+    ``context [SEP] reply`` with segment ids; the first position's state gives
+    the logit. ``sep_id`` separates the two (the tokenizer's [EOS])."""
+
+    def __init__(self, vocab_size: int, max_len: int, pad_id: int = 0, sep_id: int = 3, hidden: int = 64,
+                 layers: int = 2, heads: int = 4) -> None:
+        super().__init__()
+        from transformers import BertConfig, BertModel
+
+        self.pad_id, self.sep_id = pad_id, sep_id
+        config = BertConfig(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers,
+                            num_attention_heads=heads, intermediate_size=2 * hidden,
+                            max_position_embeddings=max_len + 2, pad_token_id=pad_id, type_vocab_size=2)
+        self.encoder = BertModel(config, add_pooling_layer=False)
+        self.out = nn.Linear(hidden, 1)
+
+    def head(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        if not isinstance(batch, dict) or "context" not in batch or "reply" not in batch:
+            raise ValueError("the dialogue discriminator scores {'context', 'reply'} id batches")
+        context, reply = batch["context"], batch["reply"]
+        sep = torch.full((context.shape[0], 1), self.sep_id, dtype=context.dtype, device=context.device)
+        ids = torch.cat([sep, context, sep, reply], dim=1)  # position 0 plays [CLS]
+        mask = (ids != self.pad_id).long()
+        segments = torch.cat([torch.zeros_like(context[:, :1]), torch.zeros_like(context), torch.ones_like(sep),
+                              torch.ones_like(reply)], dim=1)
+        hidden = self.encoder(input_ids=ids, attention_mask=mask, token_type_ids=segments).last_hidden_state
+        return self.out(hidden[:, 0]).squeeze(-1)
+
+
+__all__ = ["HierarchicalDiscriminator", "TransformerDiscriminator"]

@@ -10,10 +10,10 @@ from typing import Any, Callable
 import torch
 from tqdm.auto import tqdm
 
-from advrl.core import AdversarialTrainer, Callback, LoopConfig, ScalarLogger, make_objective, seed_everything
+from advrl.core import AdversarialTrainer, Callback, Discriminator, LoopConfig, ScalarLogger, make_objective, seed_everything
 from advrl.dialogue.batches import human_data
 from advrl.dialogue.corpora import Pair
-from advrl.dialogue.discriminator import HierarchicalDiscriminator
+from advrl.dialogue.discriminator import HierarchicalDiscriminator, TransformerDiscriminator
 from advrl.dialogue.generator import GeneratorConfig, Seq2SeqGenerator
 from advrl.dialogue.model import ModelConfig, build_model, load_model, quiet_transformers
 from advrl.dialogue.tokenizer import load_tokenizer, train_tokenizer
@@ -75,8 +75,16 @@ def pretrain_mle(generator: Seq2SeqGenerator, epochs: int, logger: ScalarLogger 
     return losses
 
 
-def make_discriminator(generator: Seq2SeqGenerator) -> HierarchicalDiscriminator:
-    return HierarchicalDiscriminator(len(generator.tokenizer), pad_id=generator.pad_id)
+def make_discriminator(generator: Seq2SeqGenerator, kind: str = "hierarchical") -> Discriminator:
+    """``hierarchical`` (Li et al.: utterance GRU → context GRU) or ``transformer``
+    (a small BERT-config encoder over ``context [SEP] reply``)."""
+    if kind == "hierarchical":
+        return HierarchicalDiscriminator(len(generator.tokenizer), pad_id=generator.pad_id)
+    if kind == "transformer":
+        cfg = generator.config
+        return TransformerDiscriminator(len(generator.tokenizer), cfg.context_len + cfg.reply_len,
+                                        pad_id=generator.pad_id, sep_id=generator.eos_id)
+    raise ValueError(f"--discriminator {kind!r}: expected hierarchical or transformer")
 
 
 def adversarial_trainer(generator: Seq2SeqGenerator, discriminator: HierarchicalDiscriminator, train: list[Pair],
