@@ -46,11 +46,12 @@ class PPOGenerator:
         self.reward_fn.set_critic(critic)
         self.ppo.learn(self.steps_per_round, reset_num_timesteps=False, progress_bar=False)
         logged = self.ppo.logger.name_to_value
-        metrics = {f"ppo/{k.split('/')[-1]}": float(v) for k, v in logged.items() if k.startswith("train/")}
+        metrics: dict[str, float] = {}  # first keys show in the progress bar
+        if self.ppo.ep_info_buffer:  # Monitor under the reward wrapper: TRUE episode returns
+            metrics["g/true_return"] = float(np.mean([ep["r"] for ep in self.ppo.ep_info_buffer]))
         metrics["g/learned_reward"] = self.reward_env.pop_mean_reward()
         metrics["g/env_steps"] = float(self.ppo.num_timesteps)
-        if self.ppo.ep_info_buffer:
-            metrics["g/true_return"] = float(np.mean([ep["r"] for ep in self.ppo.ep_info_buffer]))
+        metrics.update({f"ppo/{k.split('/')[-1]}": float(v) for k, v in logged.items() if k.startswith("train/")})
         return metrics
 
     # -------------------------------------------------------------- state
