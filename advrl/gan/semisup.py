@@ -13,7 +13,8 @@ hidden layer (:class:`advrl.gan.NetworkGenerator` with ``feature_matching=True``
 The MNIST networks are the paper's (openai/improved-gan, ``train_mnist_feature_matching.py``):
 D = Gaussian noise 0.3 → 1000-500-250-250-250 weight-normalised ReLU layers each
 followed by Gaussian noise 0.5 → 10 logits; G = z(100) → 500-500 softplus + batch
-norm → 784 weight-normalised output. Evaluation uses an exponential moving average
+norm → 784 weight-normalised output. Weight-normalised layers get the data-dependent
+initialisation of Salimans & Kingma (2016) (:func:`data_init`). Evaluation uses an exponential moving average
 of the classifier's weights. :func:`train_supervised` trains the same network on
 the labelled examples alone (the baseline).
 
@@ -142,6 +143,27 @@ class SemiSupClassifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(self.features(x))
+
+
+@torch.no_grad()
+def data_init(classifier: SemiSupClassifier, x: torch.Tensor) -> None:
+    """Data-dependent initialisation of the weight-normalised layers (Salimans & Kingma 2016,
+    as in the improved-gan code): on a batch ``x``, set each layer's scale ``g`` and bias so its
+    pre-activations have zero mean and unit variance. Without it the 0.5 hidden noise swamps
+    the small activations of a default-initialised network."""
+    from torch.nn.utils import parametrize
+
+    h = (x.flatten(1) + 1) / 2
+    for m in list(classifier.body) + list(classifier.out):
+        if isinstance(m, GaussianNoise):
+            continue
+        if isinstance(m, nn.Linear) and parametrize.is_parametrized(m, "weight"):
+            v = m.parametrizations.weight.original1
+            t = h @ (v / v.norm(dim=1, keepdim=True)).T
+            mean, std = t.mean(0), t.std(0) + 1e-6
+            m.parametrizations.weight.original0.copy_((1 / std).view_as(m.parametrizations.weight.original0))
+            m.bias.copy_(-mean / std)
+        h = m(h)
 
 
 class SemiSupGenerator(nn.Module):
@@ -328,7 +350,10 @@ def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialT
     size = split.unlabelled.shape[-1]
     if split.unlabelled.ndim != 4 or split.unlabelled.shape[1] != 1:
         raise ValueError(f"{split.source}: expected images [N, 1, H, W], got {list(split.unlabelled.shape)}")
-    disc = SemiSupervisedDiscriminator(make_classifier(cfg, split), split.labelled_x, split.labelled_y,
+    classifier = make_classifier(cfg, split)
+    if cfg.weight_norm:  # data-dependent init on unlabelled images
+        data_init(classifier, split.unlabelled[torch.randperm(len(split.unlabelled))[:500]])
+    disc = SemiSupervisedDiscriminator(classifier, split.labelled_x, split.labelled_y,
                                        cfg.loop.batch_size, cfg.sup_weight)
     real = TensorData(split.unlabelled)
     generator = NetworkGenerator(SemiSupGenerator(cfg.z_dim, size, tuple(cfg.g_hidden)), cfg.z_dim,
@@ -356,7 +381,10 @@ def train_supervised(cfg: SemiSupConfig, split: SemiSupSplit, rounds: int | None
     rounds = rounds or cfg.loop.rounds
     device = resolve_device(cfg.loop.device)
     seed_everything(cfg.loop.seed)
-    model = make_classifier(cfg, split).to(device)
+    model = make_classifier(cfg, split)
+    if cfg.weight_norm:  # data-dependent init on the labelled images only
+        data_init(model, split.labelled_x)
+    model = model.to(device)
     ema = EMA(model, ema_decay(cfg, rounds))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
     labelled = TensorData({"x": split.labelled_x, "y": split.labelled_y})
@@ -400,5 +428,5 @@ def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None) -> SemiSu
 
 
 __all__ = ["EMA", "LinearDecay", "SemiSupClassifier", "SemiSupConfig", "SemiSupEval", "SemiSupGenerator",
-           "SemiSupResult", "SemiSupSplit", "SemiSupervisedDiscriminator", "build_semisup", "load_semisup_split",
+           "SemiSupResult", "SemiSupSplit", "SemiSupervisedDiscriminator", "build_semisup", "data_init", "load_semisup_split",
            "pick_labels", "run_semisup", "train_supervised"]
