@@ -1,5 +1,5 @@
-"""A small WordPiece tokenizer trained on the corpus with ``tokenizers`` and
-wrapped as a ``transformers`` fast tokenizer (saved beside the model)."""
+"""A small WordPiece tokenizer (``tokenizers``) with a vocabulary learnt from
+the corpus, wrapped as a ``transformers`` fast tokenizer (saved beside the model)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,41 @@ SPECIAL_TOKENS = {"pad_token": "[PAD]", "unk_token": "[UNK]", "bos_token": "[BOS
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 2000, min_frequency: int = 1) -> PreTrainedTokenizerFast:
-    """Lower-cased WordPiece over BERT-style pre-tokenisation. Ids 0..3 are
-    ``[PAD] [UNK] [BOS] [EOS]``."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    """A lower-cased WordPiece tokenizer over BERT-style pre-tokenisation whose
+    vocabulary is learnt from ``texts``: the special tokens (ids 0..3 are
+    ``[PAD] [UNK] [BOS] [EOS]``), every character seen (word-initial and ``##``
+    continuation, so no word is out of vocabulary), then the most frequent words
+    (ties broken alphabetically) up to ``vocab_size``.
+
+    The vocabulary is counted here rather than with ``tokenizers``' trainer,
+    whose merge ties depend on Rust hash order and change from run to run; this
+    keeps "same seed, same result".
+    """
+    from collections import Counter
+
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
 
     texts = [t for t in texts if t and t.strip()]
     if not texts:
         raise ValueError("cannot train a tokenizer on an empty corpus")
-    tok = Tokenizer(models.WordPiece(unk_token=SPECIAL_TOKENS["unk_token"]))
-    tok.normalizer = normalizers.Sequence([normalizers.NFD(), normalizers.Lowercase(), normalizers.StripAccents()])
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    normalizer = normalizers.Sequence([normalizers.NFD(), normalizers.Lowercase(), normalizers.StripAccents()])
+    pre = pre_tokenizers.BertPreTokenizer()
+    words: Counter[str] = Counter()
+    for text in texts:
+        words.update(w for w, _ in pre.pre_tokenize_str(normalizer.normalize_str(text)))
+    vocab: dict[str, int] = {}
+    for tok in list(SPECIAL_TOKENS.values()) + sorted({c for w in words for c in w}):
+        vocab.setdefault(tok, len(vocab))
+    for c in sorted({c for w in words for c in w[1:]}):
+        vocab.setdefault("##" + c, len(vocab))
+    for word, count in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])):
+        if len(vocab) >= vocab_size or count < min_frequency:
+            break
+        vocab.setdefault(word, len(vocab))
+    tok = Tokenizer(models.WordPiece(vocab=vocab, unk_token=SPECIAL_TOKENS["unk_token"]))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre
     tok.decoder = decoders.WordPiece()
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=list(SPECIAL_TOKENS.values()),
-        show_progress=False,
-    )
-    tok.train_from_iterator(texts, trainer)
     return PreTrainedTokenizerFast(tokenizer_object=tok, **SPECIAL_TOKENS)
 
 

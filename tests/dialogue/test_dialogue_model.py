@@ -48,3 +48,16 @@ def test_not_a_seq2seq_checkpoint(tmp_path):
     with pytest.raises(ValueError, match=r"config\.json: model_type 'bert' is not an encoder-decoder"):
         load_model(tmp_path)
     json.loads((tmp_path / "config.json").read_text())
+
+
+def test_same_seed_same_generator():
+    def run():
+        cfg = DialogueConfig(vocab_size=60, model=TINY, seed=3)
+        gen = build_generator(PAIRS, cfg)
+        for _ in range(3):
+            gen.mle_step()
+        torch.manual_seed(0)
+        return gen.respond(["hello there", "bye"]), [p.detach().clone() for p in gen.model.parameters()]
+
+    (r1, p1), (r2, p2) = run(), run()
+    assert r1 == r2 and all(torch.equal(a, b) for a, b in zip(p1, p2))

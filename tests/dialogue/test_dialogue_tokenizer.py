@@ -30,3 +30,8 @@ def test_errors(tmp_path):
         train_tokenizer(["", "  "])
     with pytest.raises(ValueError, match=r"no tokenizer\.json"):
         load_tokenizer(tmp_path)
+
+
+def test_training_is_deterministic():
+    texts = TEXTS + ["Unusual words: zebra, quokka, axolotl."]
+    assert train_tokenizer(texts, vocab_size=70).get_vocab() == train_tokenizer(texts, vocab_size=70).get_vocab()
