@@ -260,9 +260,11 @@ def build_report(results_dir: Path, out: Path) -> Path:
         "",
         "## Reward analysis: learned (GAIL discriminator) vs true reward",
         "",
-        "Transitions from expert, GAIL-learner and random-policy rollouts on the fixed-horizon env; "
-        "per-step correlations over all transitions, per-episode correlations between the episode's summed "
-        "learned reward and its true return.",
+        "Transitions from 5 expert, 5 GAIL-learner and 5 random-policy episodes per seed on the env GAIL trained "
+        "on (its horizon mode). Per-step: learned reward of each real transition vs its true reward (n/a where the "
+        "true per-step reward is constant). Per-episode: summed learned reward vs true return; with GAIL's virtual "
+        "absorbing state an episode ending at T < H is credited (H − T) × the learned absorbing-state reward, "
+        "as the learner sees it. Scatter plots show seed 0.",
         "",
         reward_table,
         "",
