@@ -173,7 +173,7 @@ def reward_analysis(rows: list[dict], out_dir: Path) -> tuple[str, list[Path]]:
             if eps:
                 axes[1].scatter(eps["true"], eps["learned"], s=15, alpha=0.7, c=color, label=source)
         axes[0].set(title=f"{env}: per step", xlabel="true reward", ylabel="learned reward")
-        axes[1].set(title=f"{env}: per episode", xlabel="true return", ylabel="learned return (fixed horizon)")
+        axes[1].set(title=f"{env}: per episode", xlabel="true return", ylabel="learned return (over the horizon)")
         for ax in axes:
             ax.legend(fontsize=7)
         fig.tight_layout()
