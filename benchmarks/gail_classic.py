@@ -47,11 +47,12 @@ def run_gail(env_id: str, seed: int, budget: int, eval_every_steps: int, eval_ep
                      eval_every=max(1, eval_every_steps // per_round), eval_episodes=eval_episodes, seed=seed,
                      device="cpu", progress=False)
     run = build_gail(cfg)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     run.train()
     wall = time.perf_counter() - start - run.evaluator.seconds
+    cpu = time.process_time() - cpu - run.evaluator.cpu_seconds
     return {"curve": [(r["env_steps"], r["true_return"]) for r in run.evaluations],
-            "steps": run.ppo.num_timesteps, "train_seconds": wall}
+            "steps": run.ppo.num_timesteps, "train_seconds": wall, "train_cpu_seconds": cpu}
 
 
 def run_ppo(env_id: str, seed: int, budget: int, eval_every_steps: int, eval_episodes: int) -> dict:
@@ -68,13 +69,14 @@ def run_ppo(env_id: str, seed: int, budget: int, eval_every_steps: int, eval_epi
     ppo = make_ppo(env_id, venv, budget, seed, "cpu")
     per_round = n_envs * kw.get("n_steps", 2048)
     every = max(1, eval_every_steps // per_round) * per_round
-    curve, eval_seconds = [], [0.0]
+    curve, eval_seconds, eval_cpu = [], [0.0], [0.0]
 
     def evaluate():
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         mean, _ = evaluate_policy(ppo, eval_env, n_eval_episodes=eval_episodes, deterministic=True, warn=False)
         curve.append((float(ppo.num_timesteps), float(mean)))
         eval_seconds[0] += time.perf_counter() - t
+        eval_cpu[0] += time.process_time() - c
 
     class Every(BaseCallback):
         def _on_step(self) -> bool:
@@ -88,12 +90,13 @@ def run_ppo(env_id: str, seed: int, budget: int, eval_every_steps: int, eval_epi
                 evaluate()
 
     evaluate()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     ppo.learn(budget, callback=Every())
     wall = time.perf_counter() - start - eval_seconds[0]
+    cpu = time.process_time() - cpu - eval_cpu[0]
     if curve[-1][0] != ppo.num_timesteps:
         evaluate()
-    return {"curve": curve, "steps": ppo.num_timesteps, "train_seconds": wall}
+    return {"curve": curve, "steps": ppo.num_timesteps, "train_seconds": wall, "train_cpu_seconds": cpu}
 
 
 def random_curve(random_mean: float, budget: int) -> list[tuple[float, float]]:
@@ -137,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             entry["runs"][key] = {"budget": budget, "gail": gail, "ppo": ppo}
             raw_path.write_text(json.dumps(results, indent=1))
             print(f"{env_id} seed {seed}: GAIL final {gail['curve'][-1][1]:.1f} "
-                  f"({gail['steps'] / gail['train_seconds']:.0f} steps/s), PPO final {ppo['curve'][-1][1]:.1f} "
-                  f"({ppo['steps'] / ppo['train_seconds']:.0f} steps/s)", flush=True)
+                  f"({gail['steps'] / gail['train_cpu_seconds']:.0f} steps/CPU-s), PPO final {ppo['curve'][-1][1]:.1f} "
+                  f"({ppo['steps'] / ppo['train_cpu_seconds']:.0f} steps/CPU-s)", flush=True)
     write_report(results, out, argv if argv is not None else sys.argv[1:])
     return 0
 
@@ -156,8 +159,9 @@ def write_report(results: dict, out: Path, argv: list[str]) -> None:
         "with the identical PPO settings (`advrl.gail.trainer.GAIL_PPO`). Returns are true-reward, deterministic "
         "policy, mean over the evaluation episodes. Normalised return = (R - R_random) / (R_expert - R_random); "
         "R_expert is the mean return of the demo file, R_random of a uniformly random policy (20 episodes). "
-        "Throughput = env steps per second of training (evaluation excluded), GAIL over PPO in the same process "
-        "and seed, on a shared 2-core CPU (absolute numbers vary with the machine's load; the ratio is paired).",
+        "Throughput = env steps per CPU-second of the process (time.process_time, evaluation excluded; one torch "
+        "thread), GAIL over PPO in the same process and seed. CPU time rather than wall-clock because the 2-core "
+        "machine was shared with other jobs (load average 6-11) whose load changed between the GAIL and PPO phases.",
         "",
         "| env | seeds | budget | expert | random | GAIL steps to 95% (per seed) | PPO steps to 95% | "
         "GAIL final norm. | PPO final norm. | throughput GAIL/PPO |",
@@ -174,8 +178,10 @@ def write_report(results: dict, out: Path, argv: list[str]) -> None:
         p_to = [steps_to(v["ppo"]["curve"], e, r) for v in runs.values()]
         g_fin = [norm(v["gail"]["curve"][-1][1]) for v in runs.values()]
         p_fin = [norm(v["ppo"]["curve"][-1][1]) for v in runs.values()]
-        ratio = [(v["gail"]["steps"] / v["gail"]["train_seconds"]) / (v["ppo"]["steps"] / v["ppo"]["train_seconds"])
-                 for v in runs.values()]
+        def tput(run: dict) -> float:  # env steps per CPU-second (wall-clock for runs that lack CPU time)
+            return run["steps"] / run.get("train_cpu_seconds", run["train_seconds"])
+
+        ratio = [tput(v["gail"]) / tput(v["ppo"]) for v in runs.values()]
         lines.append(
             f"| {env_id} | {','.join(runs)} | {entry['budget'] // 1000}k | {e:.1f} | {r:.1f} | "
             f"{', '.join(fmt(s) for s in g_to)} | {', '.join(fmt(s) for s in p_to)} | "

@@ -141,13 +141,14 @@ class TrueRewardEval(Callback):
         self.eval_env, self.every, self.episodes, self.deterministic = eval_env, every, episodes, deterministic
         self.results: list[dict[str, float]] = []
         self.seconds = 0.0  # wall time spent evaluating (excluded from throughput)
+        self.cpu_seconds = 0.0  # process CPU time spent evaluating
 
     def evaluate(self, trainer: AdversarialTrainer) -> dict[str, float]:
         import time
 
         from stable_baselines3.common.evaluation import evaluate_policy
 
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         ppo = trainer.generator.ppo
         mean, std = evaluate_policy(ppo, self.eval_env, n_eval_episodes=self.episodes,
                                     deterministic=self.deterministic, warn=False)
@@ -155,6 +156,7 @@ class TrueRewardEval(Callback):
                "true_return": float(mean), "true_return_std": float(std)}
         self.results.append(row)
         self.seconds += time.perf_counter() - start
+        self.cpu_seconds += time.process_time() - cpu_start
         trainer.logger.log(trainer.round, {"eval/true_return": mean, "eval/true_return_std": std,
                                            "eval/env_steps": ppo.num_timesteps})
         return row
