@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-seeds", type=int, default=3)
     ap.add_argument("--eval-epochs", type=int, default=15, help="evaluator training epochs")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--systems", default="mle,heuristic,adv,adv+regs")
+    ap.add_argument("--systems", default="mle,heuristic,adv,adv+regs",
+                    help="comma-separated; 'none' only checks evaluator reliability")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "dialogue.md"))
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     histories: dict[str, list[float]] = {}
     extra: dict[str, dict] = {}
-    for name in args.systems.split(","):
+    for name in [n for n in args.systems.split(",") if n and n != "none"]:
         torch.manual_seed(args.seed)
         t = time.time()
         if name == "mle":
@@ -125,18 +126,18 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = {**evaluate(g, splits, seeds, args.eval_epochs), "train_s": train_time, **extra.get(name, {})}
         print(name, json.dumps({k: v for k, v in results[name].items() if k != "examples"}), flush=True)
 
-    # evaluator reliability: human vs random replies (same recipe as the AdverSuc evaluator)
+    # evaluator reliability: human vs shuffled (another pair's) replies (same recipe as the AdverSuc evaluator)
     rel = [M.reliability(gen.tokenizer, splits.dev, M.random_replies(splits.dev, s), splits.test,
                          M.random_replies(splits.test, s + 100), seed=s, epochs=args.eval_epochs)
            for s in seeds]
-    reliability = {"human_vs_random": sum(rel) / len(rel)}
+    reliability = {"human_vs_shuffled_reply": sum(rel) / len(rel)}
     if args.corpus.startswith("opensubtitles:"):
         from advrl.dialogue.corpora import load_opensubtitles
 
         d = args.corpus.split(":", 1)[1]
         for kind in ("decoded", "random"):
             neg = load_opensubtitles(d, kind)
-            reliability[f"human_vs_{kind}"] = M.reliability(gen.tokenizer, splits.dev, neg.dev, splits.test, neg.test,
+            reliability[f"human_vs_{kind}_file"] = M.reliability(gen.tokenizer, splits.dev, neg.dev, splits.test, neg.test,
                                                             epochs=args.eval_epochs)
     write_report(args, argv, results, histories, reliability)
     return 0
@@ -155,6 +156,8 @@ def write_report(args, argv, results, histories, reliability) -> None:
     print(table)
     png = out.with_suffix(".png")
     try:
+        if not results:
+            raise RuntimeError("no systems run")
         import matplotlib
 
         matplotlib.use("Agg")

@@ -251,7 +251,7 @@ def _eval(args) -> int:
         "adversuc": sum(M.adver_suc(e, gen.tokenizer, test_fake) for e in evaluators) / len(evaluators),
         "evaluator_accuracy": sum(M.evaluator_accuracy(e, gen.tokenizer, splits.test, test_fake)
                                   for e in evaluators) / len(evaluators),
-        "reliability_human_vs_random": M.reliability(gen.tokenizer, splits.dev, M.random_replies(splits.dev),
+        "reliability_human_vs_shuffled_reply": M.reliability(gen.tokenizer, splits.dev, M.random_replies(splits.dev),
                                                      splits.test, M.random_replies(splits.test, 1)),
         "distinct1": M.distinct_n(replies, 1), "distinct2": M.distinct_n(replies, 2),
         "bleu": M.bleu(replies, [r for _, r in splits.test]), "length": M.mean_length(replies),
@@ -261,7 +261,7 @@ def _eval(args) -> int:
 
         for kind in ("decoded", "random"):
             neg = load_opensubtitles(args.corpus.split(":", 1)[1], kind)
-            result[f"reliability_human_vs_{kind}"] = M.reliability(gen.tokenizer, splits.dev, neg.dev,
+            result[f"reliability_human_vs_{kind}_file"] = M.reliability(gen.tokenizer, splits.dev, neg.dev,
                                                                    splits.test, neg.test)
     target = Path(args.out) / "eval.json"
     with atomic_path(target) as tmp:

@@ -48,7 +48,7 @@ def test_pretrain_train_resume_eval_chat(tmp_path, corpus, capsys):
     capsys.readouterr()
     assert main(["dialogue", "eval", "--corpus", spec, "--out", str(out), "--eval-seeds", "1"]) == 0
     result = json.loads((out / "eval.json").read_text())
-    for key in ("adversuc", "evaluator_accuracy", "reliability_human_vs_random", "distinct1", "distinct2", "bleu",
+    for key in ("adversuc", "evaluator_accuracy", "reliability_human_vs_shuffled_reply", "distinct1", "distinct2", "bleu",
                 "length"):
         assert 0.0 <= result[key] <= (100.0 if key in ("bleu", "length") else 1.0), key
     # chat answers each piped line on its own line
