@@ -24,9 +24,9 @@ import numpy as np
 import torch
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ANCHORS = {  # PacGAN (Lin et al. 2018) Table 1: modes (max 8 / 25), high-quality %, reverse KL
-    ("ring8", "GAN"): (6.3, 98.2, 0.45), ("ring8", "PacGAN4"): (7.8, 94.8, 0.07),
-    ("grid25", "GAN"): (17.3, 94.8, 0.70), ("grid25", "PacGAN4"): (24.8, 94.2, 0.05),
+ANCHORS = {  # PacGAN (Lin et al. 2018) Table 1, modes covered (as quoted in issue 5)
+    ("ring8", "GAN"): "6.3 / 8", ("ring8", "PacGAN4"): "7.8 / 8",
+    ("grid25", "GAN"): "17.3 / 25", ("grid25", "PacGAN4"): "24.8 / 25",
 }
 
 
@@ -134,7 +134,7 @@ def report() -> str:
                   "ns/minibatch/pacgan Adam 1e-3 (β 0.5, 0.999), 1 D step; WGAN-GP Adam 5e-4 (β 0.5, 0.9), 5 critic "
                   "steps, λ = 10; learning rates decay linearly to 0 over the second half; minibatch discrimination 5 kernels × 8; PacGAN packs 4 samples. "
                   "PacGAN trains 400 epochs × 1,000 batches; here the round counts below.", "",
-                  "| mixture | method | rounds | seeds | modes covered (mean ± sd) | HQ % | reverse KL | anchor (PacGAN Table 1) |",
+                  "| mixture | method | rounds | seeds | modes covered (mean ± sd) | HQ % | reverse KL | anchor: modes (PacGAN Table 1) |",
                   "|---|---|---|---|---|---|---|---|"]
         for mixture in ("ring8", "grid25"):
             for method in dict.fromkeys(r["method"] for r in rows):
@@ -143,7 +143,7 @@ def report() -> str:
                     continue
                 md, hq, kl = (np.array([r[k] for r in sel], dtype=float) for k in ("modes", "hq", "reverse_kl"))
                 anchor = ANCHORS.get((mixture, {"ns": "GAN", "pacgan": "PacGAN4"}.get(method, "")))
-                a = f"{anchor[0]} / {anchor[1]}% / {anchor[2]}" if anchor else ""
+                a = anchor or ""
                 lines.append(f"| {mixture} | {method} | {sel[0]['rounds']} | {len(sel)} | {md.mean():.1f} ± {md.std():.1f} "
                              f"/ {sel[0]['n_modes']} | {hq.mean():.1f} | {kl.mean():.3f} | {a} |")
         lines += ["", "Per seed: " + "; ".join(f"{r['mixture']}/{r['method']}/s{r['seed']}: {r['modes']} modes, "
@@ -155,6 +155,27 @@ def report() -> str:
         lines.append("")
     else:
         lines += ["(not run)", ""]
+    lines += ["## Gaps (honest)", ""]
+    if semi:
+        r = semi["row"]
+        lines.append(f"- Semi-supervised: {100 * r['semi_supervised_accuracy']:.2f}% is far below the 98.5% target; the "
+                     f"gain over supervised-only is {100 * (r['semi_supervised_accuracy'] - (r['supervised_only_accuracy'] or 0)):+.1f} "
+                     f"points after {r['rounds']} updates (the paper: ~180k updates). Whether the gap is budget alone or also "
+                     "a difference from the reference implementation is not established here; a GPU run with "
+                     "`--semisup-rounds 100000` is the next check.")
+    if modes:
+        best = {}
+        for r in modes["rows"]:
+            best.setdefault((r["mixture"], r["method"]), []).append(r["modes"])
+        for mixture, target in (("ring8", 7.8), ("grid25", 24.5)):
+            cand = {m: float(np.mean(v)) for (mx, m), v in best.items() if mx == mixture}
+            if cand:
+                m, v = max(cand.items(), key=lambda kv: kv[1])
+                lines.append(f"- {mixture}: best method {m} covers {v:.1f} modes on average "
+                             f"({'meets' if v >= target else 'misses'} the ≥ {target} target). HQ % is low for every "
+                             "method except minibatch discrimination because 1-2k updates do not reach the 3σ precision "
+                             "(σ = 0.01 / 0.05) that PacGAN's 400k updates do.")
+    lines.append("")
     return "\n".join(lines)
 
 
