@@ -4,7 +4,8 @@ imitation 1.0.1 pins gymnasium ~0.29 / stable-baselines3 ~2.2, so it lives in it
 (``benchmarks/cache/imitation-venv``, git-ignored), created on first use with ``torch==2.13.0``
 installed FIRST (an unpinned torch would pull a multi-GB CUDA build), then ``imitation==1.0.1`` and
 ``seals==0.2.1``. ``benchmarks/imitation_peer_worker.py`` runs there with imitation's documented
-CartPole GAIL settings; then advrl's GAIL runs here on the same file with its own CartPole settings.
+CartPole GAIL settings; then advrl's GAIL runs here on the same file with its own CartPole settings and
+its ``fixed`` horizon mode (simulated absorbing steps up to 500, like imitation's ``seals/CartPole-v0``).
 Both are evaluated on CartPole-v1's true reward (deterministic actions, 5 episodes) at comparable
 intervals (every ~16k env steps) and stop at the first evaluation reaching 95% of the expert
 (normalised: random = 0, expert = the demo file's mean return), or at their step cap.
