@@ -19,7 +19,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/advrl gan train --data digits --loss ns --rounds 1500 --out runs/demo
+	$(BIN)/advrl gail train --env CartPole-v1 --demos experts/demos/CartPole-v1.npz --seed 1 --timesteps 50000 --out runs/gail-cartpole
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
