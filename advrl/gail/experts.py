@@ -4,7 +4,7 @@ deterministic rollouts of an expert into native demonstration files."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import gymnasium as gym
 import numpy as np
@@ -99,26 +99,24 @@ class ExpertPolicy:
         return action
 
 
-def rollout_expert(
-    env_id: str, policy_path: str | Path | None, episodes: int, *, seed: int = 0, deterministic: bool = True,
-):
-    """Roll out ``episodes`` episodes (``policy_path=None``: uniformly random actions)
-    and return :class:`advrl.demos.Demonstrations` with true rewards and final obs."""
+def rollout(env_id: str, act: Callable[[np.ndarray], Any], episodes: int, *, seed: int = 0,
+            metadata: dict[str, Any] | None = None):
+    """Roll out ``act(obs) -> action`` for ``episodes`` episodes (episode ``i`` reset with
+    ``seed + i``) and return :class:`advrl.demos.Demonstrations` with true rewards and final obs."""
     from advrl.demos import Demonstrations
 
     check_env_id(env_id)
     env = gym.make(env_id)
-    expert = ExpertPolicy(policy_path, env) if policy_path is not None else None
     env.action_space.seed(seed)
     cols: dict[str, list] = {k: [] for k in ("obs", "acts", "next_obs", "dones", "terminals", "rewards")}
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
         done = False
         while not done:
-            act = expert.act(obs, deterministic) if expert is not None else env.action_space.sample()
-            next_obs, rew, term, trunc, _ = env.step(act)
+            action = act(obs)
+            next_obs, rew, term, trunc, _ = env.step(action)
             done = term or trunc
-            for key, val in zip(cols, (obs, act, next_obs, done, term, rew)):
+            for key, val in zip(cols, (obs, action, next_obs, done, term, rew)):
                 cols[key].append(val)
             obs = next_obs
     env.close()
@@ -131,9 +129,25 @@ def rollout_expert(
         obs=arrays["obs"].astype(np.float32), acts=arrays["acts"], next_obs=arrays["next_obs"].astype(np.float32),
         dones=arrays["dones"].astype(bool), terminals=arrays["terminals"].astype(bool),
         rewards=arrays["rewards"].astype(np.float64), next_obs_missing=np.zeros(len(arrays["dones"]), bool),
-        metadata={"format": "advrl", "env_id": env_id, "policy": str(policy_path) if policy_path else "random",
-                  "seed": seed, "deterministic": deterministic},
+        metadata={"format": "advrl", "env_id": env_id, "seed": seed, **(metadata or {})},
     )
+
+
+def rollout_expert(
+    env_id: str, policy_path: str | Path | None, episodes: int, *, seed: int = 0, deterministic: bool = True,
+):
+    """Roll out an expert zip (``policy_path=None``: uniformly random actions) into
+    :class:`advrl.demos.Demonstrations` (see :func:`rollout`)."""
+    check_env_id(env_id)
+    if policy_path is not None:
+        expert = ExpertPolicy(policy_path, gym.make(env_id))
+        act = lambda obs: expert.act(obs, deterministic)  # noqa: E731
+    else:
+        space = gym.make(env_id).action_space
+        space.seed(seed)
+        act = lambda obs: space.sample()  # noqa: E731
+    return rollout(env_id, act, episodes, seed=seed,
+                   metadata={"policy": str(policy_path) if policy_path else "random", "deterministic": deterministic})
 
 
 def evaluate_expert(env_id: str, policy_path: str | Path | None, episodes: int = 20, seed: int = 10_000,

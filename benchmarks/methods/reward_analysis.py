@@ -6,33 +6,18 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import gymnasium as gym
 import numpy as np
 
 
 def rollout_transitions(env_id: str, act: Callable[[np.ndarray], Any], episodes: int, seed: int) -> dict:
     """Roll out ``act`` on ``env_id``; per-step arrays (obs, acts, next_obs, dones, true rewards) and the
     episode index of each step."""
-    env = gym.make(env_id)
-    env.action_space.seed(seed)
-    cols: dict[str, list] = {k: [] for k in ("obs", "acts", "next_obs", "dones", "rewards", "episode")}
-    for ep in range(episodes):
-        obs, _ = env.reset(seed=seed + ep)
-        done = False
-        while not done:
-            action = act(obs)
-            next_obs, rew, term, trunc, _ = env.step(action)
-            done = bool(term or trunc)
-            for key, val in zip(cols, (obs, action, next_obs, done, float(rew), ep)):
-                cols[key].append(val)
-            obs = next_obs
-    env.close()
-    out = {k: np.asarray(v) for k, v in cols.items()}
-    if isinstance(env.action_space, gym.spaces.Discrete):
-        out["acts"] = out["acts"].astype(np.int64).reshape(-1)
-    else:
-        out["acts"] = out["acts"].astype(np.float32).reshape(len(out["acts"]), *env.action_space.shape)
-    return out
+    from advrl.gail.experts import rollout
+
+    demos = rollout(env_id, act, episodes, seed=seed)
+    episode = np.concatenate([[0], np.cumsum(demos.dones[:-1])]).astype(np.int64)
+    return {"obs": demos.obs, "acts": demos.acts, "next_obs": demos.next_obs, "dones": demos.dones,
+            "rewards": demos.rewards, "episode": episode}
 
 
 def _corr(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
