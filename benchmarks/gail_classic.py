@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-every", type=int, default=10_000, help="env steps between evaluations")
     parser.add_argument("--eval-episodes", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "gail_classic.md"))
+    parser.add_argument("--report-only", action="store_true", help="rebuild the .md/PNGs from the stored JSON")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     out = Path(args.out)
@@ -126,11 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     raw_path = out.with_suffix(".json")
     results: dict = json.loads(raw_path.read_text()) if raw_path.exists() else {}
 
-    for env_id in args.envs:
+    command = "python benchmarks/gail_classic.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    for env_id in ([] if args.report_only else args.envs):
         budget = args.timesteps or DEFAULT_BUDGET.get(env_id, 100_000)
         expert, random = expert_and_random(env_id)
         entry = results.setdefault(env_id, {"expert": expert, "random": random, "budget": budget, "runs": {}})
-        entry.update(expert=expert, random=random, budget=budget)
+        entry.update(expert=expert, random=random, budget=budget, command=command)
         for seed in args.seeds:
             key = str(seed)
             if key in entry["runs"] and entry["runs"][key].get("budget") == budget:
@@ -142,11 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{env_id} seed {seed}: GAIL final {gail['curve'][-1][1]:.1f} "
                   f"({gail['steps'] / gail['train_cpu_seconds']:.0f} steps/CPU-s), PPO final {ppo['curve'][-1][1]:.1f} "
                   f"({ppo['steps'] / ppo['train_cpu_seconds']:.0f} steps/CPU-s)", flush=True)
-    write_report(results, out, argv if argv is not None else sys.argv[1:])
+    write_report(results, out)
     return 0
 
 
-def write_report(results: dict, out: Path, argv: list[str]) -> None:
+def write_report(results: dict, out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -154,7 +156,9 @@ def write_report(results: dict, out: Path, argv: list[str]) -> None:
 
     lines = [
         "# GAIL on classic control (advrl.gail)", "",
-        "Command: `nice -n 10 .venv/bin/python benchmarks/gail_classic.py " + " ".join(argv) + "`", "",
+        "Commands (one per env row; the results accumulate in `gail_classic.json`, and "
+        "`python benchmarks/gail_classic.py --report-only` rebuilds this file):", "",
+        *[f"- {env_id}: `{entry.get('command', '(not recorded)')}`" for env_id, entry in results.items()], "",
         "GAIL: `--horizon absorbing` (default), demos `experts/demos/<env>.npz`; PPO: SB3 PPO on the true reward "
         "with the identical PPO settings (`advrl.gail.trainer.GAIL_PPO`). Returns are true-reward, deterministic "
         "policy, mean over the evaluation episodes. Normalised return = (R - R_random) / (R_expert - R_random); "
@@ -204,7 +208,6 @@ def write_report(results: dict, out: Path, argv: list[str]) -> None:
         png = out.parent / f"gail_classic_{env_id.replace('/', '_')}.png"
         fig.savefig(png, dpi=100)
         plt.close(fig)
-        lines.append("")
     lines += ["", "Learning curves: " + ", ".join(
         f"`gail_classic_{k.replace('/', '_')}.png`" for k, v in results.items() if v["runs"]), ""]
     notes = out.with_name(out.stem + "_notes.md")
