@@ -5,7 +5,8 @@ imitation 1.0.1 pins gymnasium ~0.29 / stable-baselines3 ~2.2, so it lives in it
 installed FIRST (an unpinned torch would pull a multi-GB CUDA build), then ``imitation==1.0.1`` and
 ``seals==0.2.1``. ``benchmarks/imitation_peer_worker.py`` runs there with imitation's documented
 CartPole GAIL settings; then advrl's GAIL runs here on the same file with its own CartPole settings and
-its ``fixed`` horizon mode (simulated absorbing steps up to 500, like imitation's ``seals/CartPole-v0``).
+each horizon mode asked for (default: ``absorbing``, advrl's default, and ``fixed`` — simulated absorbing
+steps up to 500, like imitation's ``seals/CartPole-v0``).
 Both are evaluated on CartPole-v1's true reward (deterministic actions, 5 episodes) at comparable
 intervals (every ~16k env steps) and stop at the first evaluation reaching 95% of the expert
 (normalised: random = 0, expert = the demo file's mean return), or at their step cap.
@@ -73,7 +74,7 @@ def run_imitation(demos: Path, steps: int, seed: int, rnd: float, exp: float, lo
     return result
 
 
-def run_advrl(demos: Path, steps: int, seed: int, rnd: float, exp: float) -> dict:
+def run_advrl(demos: Path, steps: int, seed: int, rnd: float, exp: float, horizon: str = "absorbing") -> dict:
     import torch
 
     from advrl.core import Callback
@@ -83,7 +84,7 @@ def run_advrl(demos: Path, steps: int, seed: int, rnd: float, exp: float) -> dic
     torch.set_num_threads(1)
     n_envs, kwargs, _ = ppo_settings("CartPole-v1", steps)
     per_round = n_envs * kwargs.get("n_steps", 2048)
-    config = GAILConfig(env_id="CartPole-v1", demos=str(demos), horizon="fixed", total_timesteps=steps, seed=seed,
+    config = GAILConfig(env_id="CartPole-v1", demos=str(demos), horizon=horizon, total_timesteps=steps, seed=seed,
                         device="cpu", eval_every=max(1, EVAL_EVERY // per_round), eval_episodes=5, progress=False,
                         tensorboard=False, checkpoint_every=0)
     state = {"eval_s": 0.0, "reached": None}
@@ -114,7 +115,7 @@ def run_advrl(demos: Path, steps: int, seed: int, rnd: float, exp: float) -> dic
     import advrl
 
     return {
-        "library": f"advrl {getattr(advrl, '__version__', '')}".strip(), "torch": torch.__version__,
+        "library": f"advrl {getattr(advrl, '__version__', '')} ({horizon} horizon)", "torch": torch.__version__,
         "env": f"{run.train_env_id} (GAIL horizon mode {config.horizon!r}), {n_envs} envs",
         "eval_env": "CartPole-v1 (true return)",
         "timesteps": int(run.ppo.num_timesteps), "steps_to_95": state["reached"],
@@ -172,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--imitation-steps", type=int, default=400_000,
                         help="cap on imitation's env steps (its tutorial trains 800k)")
     parser.add_argument("--advrl-steps", type=int, default=100_000, help="advrl GAIL's total_timesteps")
+    parser.add_argument("--advrl-horizons", nargs="+", default=["absorbing", "fixed"],
+                        choices=["absorbing", "fixed", "none"], help="advrl GAIL horizon modes to run")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     demos = Path(args.demos)
@@ -186,12 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     log = ROOT / "benchmarks" / "cache" / "imitation_peer_imitation.log"
     imitation = run_imitation(demos, args.imitation_steps, args.seed, rnd, exp, log)
     print(f"imitation: steps to 95% {imitation['steps_to_95']}, {imitation['throughput']:.0f} steps/s", flush=True)
-    ours = run_advrl(demos, args.advrl_steps, args.seed, rnd, exp)
-    print(f"advrl: steps to 95% {ours['steps_to_95']}, {ours['throughput']:.0f} steps/s", flush=True)
+    ours = []
+    for horizon in args.advrl_horizons:
+        ours.append(run_advrl(demos, args.advrl_steps, args.seed, rnd, exp, horizon))
+        print(f"{ours[-1]['library']}: steps to 95% {ours[-1]['steps_to_95']}, "
+              f"{ours[-1]['throughput']:.0f} steps/s", flush=True)
     command = "python -m benchmarks.imitation_peer " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     peer = {
         "command": command.strip(), "demos": str(demos.name), "random_return": rnd, "expert_return": exp,
-        "threshold": THRESHOLD, "runs": {imitation["library"]: imitation, ours["library"]: ours},
+        "threshold": THRESHOLD, "runs": {imitation["library"]: imitation, **{run["library"]: run for run in ours}},
         "notes": [
             f"Demo file: {demos.name} (57 expert CartPole episodes, mean return {exp:.1f} = the expert reference; "
             f"random reference {rnd:.1f} over 50 episodes). Both read it without unpickling (its pickled `infos` "
@@ -199,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             "which imitation's fixed-horizon check rejects as trajectories).",
             f"imitation: {imitation['settings']}; trained on {imitation['env']}; capped at {args.imitation_steps:,} "
             "env steps (the tutorial trains 800k).",
-            f"advrl: {ours['settings']}; trained on {ours['env']}.",
+            *[f"{run['library']}: {run['settings']}; trained on {run['env']}." for run in ours],
             "Evaluation: true CartPole return, deterministic actions, 5 episodes, after every ~16k env steps "
             "(imitation: after each GAIL round of 16,384 steps); training stops at the first evaluation at or "
             "above 95% of expert; 'steps to 95%' is that evaluation's env-step count (resolution ~16k). Final "
