@@ -30,7 +30,7 @@ from advrl.core import (AdversarialTrainer, Discriminator, LoopConfig, atomic_pa
                         resolve_device, seed_everything)
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import MLPDiscriminator, MLPGenerator
-from advrl.gan.semisup import LinearDecay
+from advrl.gan.schedules import LinearDecay
 
 
 @dataclass

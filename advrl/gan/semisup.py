@@ -44,6 +44,7 @@ from advrl.gan.classifier import accuracy
 from advrl.gan.data import MNIST_FILES, _find, load_digits, load_mnist, split_indices
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.layers import GaussianNoise
+from advrl.gan.schedules import LinearDecay
 
 
 # -------------------------------------------------------------------------------------------- data
@@ -260,28 +261,6 @@ class SemiSupEval(Callback):
         self.ema.update(trainer.discriminator.classifier)
         if self.every and trainer.round % self.every == 0:
             self.evaluate(trainer)
-
-
-class LinearDecay(Callback):
-    """Decays the discriminator's and generator's learning rates linearly to 0 over the last
-    ``fraction`` of the rounds (the paper's schedule, compressed to short budgets)."""
-
-    def __init__(self, total: int, fraction: float = 0.3) -> None:
-        self.total, self.fraction = total, fraction
-        self.base: list[float] = []
-
-    def _optimizers(self, trainer: AdversarialTrainer) -> list[torch.optim.Optimizer]:
-        return [trainer.d_optimizer, trainer.generator.optimizer]
-
-    def on_train_start(self, trainer: AdversarialTrainer) -> None:
-        self.base = [opt.param_groups[0]["lr"] for opt in self._optimizers(trainer)]
-
-    def on_round_end(self, trainer: AdversarialTrainer, metrics: dict[str, float]) -> None:
-        start = (1 - self.fraction) * self.total
-        scale = 1.0 if trainer.round < start else max(0.0, (self.total - trainer.round) / (self.total - start))
-        for opt, base in zip(self._optimizers(trainer), self.base):
-            for group in opt.param_groups:
-                group["lr"] = base * scale
 
 
 # --------------------------------------------------------------------------------------- training
