@@ -19,6 +19,7 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 Pair = tuple[str, str]
 
@@ -79,46 +80,54 @@ def load_chatterbot(directory: str | Path | None = None) -> list[Pair]:
     return pairs
 
 
-def load_tsv(path: str | Path) -> list[Pair]:
-    """``context<TAB>reply`` lines; blank lines and ``#`` comments are skipped."""
+def _read_pairs(path: str | Path, parse: Callable[[str, Path, int], Pair | None], empty: str) -> list[Pair]:
+    """Pairs from ``parse(line, path, lineno)`` over the lines of a text file (``None``: skip the line);
+    a file with no pair is an error naming it."""
     path = _existing(path)
     pairs: list[Pair] = []
     with path.open(encoding="utf-8") as fh:
         for lineno, raw in enumerate(fh, 1):
-            line = raw.rstrip("\n").rstrip("\r")
-            if not line.strip() or line.startswith("#"):
+            pair = parse(raw.rstrip("\n").rstrip("\r"), path, lineno)
+            if pair is None:
                 continue
-            if "\t" not in line:
-                raise ValueError(f"{path}:{lineno}: expected 'context<TAB>reply', found no tab separator")
-            context, reply = line.split("\t", 1)
+            context, reply = pair
             if not context.strip() or not reply.strip():
                 raise ValueError(f"{path}:{lineno}: empty context or reply")
             pairs.append((context.strip(), reply.strip()))
     if not pairs:
-        raise ValueError(f"{path}: corpus is empty (no 'context<TAB>reply' lines)")
+        raise ValueError(f"{path}: corpus is empty ({empty})")
     return pairs
+
+
+def _tsv_line(line: str, path: Path, lineno: int) -> Pair | None:
+    if not line.strip() or line.startswith("#"):
+        return None
+    if "\t" not in line:
+        raise ValueError(f"{path}:{lineno}: expected 'context<TAB>reply', found no tab separator")
+    context, reply = line.split("\t", 1)
+    return context, reply
+
+
+def _jsonl_line(line: str, path: Path, lineno: int) -> Pair | None:
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+    if not isinstance(obj, dict) or not isinstance(obj.get("context"), str) or not isinstance(obj.get("reply"), str):
+        raise ValueError(f"{path}:{lineno}: expected an object with string fields 'context' and 'reply'")
+    return obj["context"], obj["reply"]
+
+
+def load_tsv(path: str | Path) -> list[Pair]:
+    """``context<TAB>reply`` lines; blank lines and ``#`` comments are skipped."""
+    return _read_pairs(path, _tsv_line, "no 'context<TAB>reply' lines")
 
 
 def load_jsonl(path: str | Path) -> list[Pair]:
     """One JSON object a line with string fields ``context`` and ``reply``."""
-    path = _existing(path)
-    pairs: list[Pair] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(obj, dict) or not isinstance(obj.get("context"), str) or not isinstance(obj.get("reply"), str):
-                raise ValueError(f"{path}:{lineno}: expected an object with string fields 'context' and 'reply'")
-            if not obj["context"].strip() or not obj["reply"].strip():
-                raise ValueError(f"{path}:{lineno}: empty context or reply")
-            pairs.append((obj["context"].strip(), obj["reply"].strip()))
-    if not pairs:
-        raise ValueError(f"{path}: corpus is empty (no JSON lines)")
-    return pairs
+    return _read_pairs(path, _jsonl_line, "no JSON lines")
 
 
 def load_vocabulary(path: str | Path) -> list[str]:
