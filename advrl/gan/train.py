@@ -6,7 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from advrl.core import AdversarialTrainer, LoopConfig, TensorData, atomic_path, make_objective, resolve_device
+from advrl.core import (AdversarialTrainer, LoopConfig, TensorData, atomic_path, make_objective, resolve_device,
+                        seed_everything)
 from advrl.gan.data import ImageData, load_image_data
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import DCGANDiscriminator, DCGANGenerator
@@ -38,8 +39,6 @@ def build_gan(cfg: GanConfig, data: ImageData | None = None) -> AdversarialTrain
     wasserstein = cfg.loss.startswith("wgan")
     device = resolve_device(cfg.loop.device)
     cfg.loop.device = str(device)
-    from advrl.core import seed_everything
-
     seed_everything(cfg.loop.seed)  # networks are initialised from the seed
     size = data.image_size
     real = TensorData(data.images)
