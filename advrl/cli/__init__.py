@@ -14,10 +14,6 @@ import sys
 COMMAND_MODULES = ["gan", "demos", "expert", "gail", "dialogue"]
 
 
-class UserError(ValueError):
-    """An error caused by user input; printed as one line, exit code 2."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="advrl", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -35,9 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from advrl.core.errors import UserError  # after parsing: `--help` never imports torch
+
     try:
         result = args.func(args)
-    except (ValueError, FileNotFoundError, IsADirectoryError, NotADirectoryError, FloatingPointError) as exc:
+    except (UserError, FileNotFoundError, IsADirectoryError, NotADirectoryError, FloatingPointError) as exc:
         print(f"advrl: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -10,6 +10,8 @@ from typing import Any, Iterator
 
 import torch
 
+from advrl.core.errors import UserError
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
@@ -41,16 +43,20 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike) -> Path:
 def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[str, Any]:
     """Load a checkpoint with ``weights_only=True`` (no arbitrary unpickling).
 
-    Raises ``ValueError`` naming the file when it is missing, truncated or not
+    Raises :class:`UserError` naming the file when it is missing, truncated or not
     a checkpoint this library wrote.
     """
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{path}: no such checkpoint file")
+        raise UserError(f"{path}: no such checkpoint file")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises several types for bad files
-        raise ValueError(f"{path}: not a readable advrl checkpoint ({type(exc).__name__}: {exc})") from exc
+        # torch's message advises weights_only=False (unpickling an untrusted file): keep its first line only
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "weights_only" in reason or "Weights only load failed" in reason:
+            reason = "it holds objects other than tensors and plain containers (not unpickled, for safety)"
+        raise UserError(f"{path}: not a readable advrl checkpoint ({reason})") from None
     if not isinstance(state, dict):
-        raise ValueError(f"{path}: expected a dict checkpoint, found {type(state).__name__}")
+        raise UserError(f"{path}: expected a dict checkpoint, found {type(state).__name__}")
     return state

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from advrl.core.errors import UserError
+
 
 class TensorData:
     """Uniform minibatches (with replacement across calls, without within one)
@@ -16,11 +18,11 @@ class TensorData:
     def __init__(self, data: torch.Tensor | dict[str, torch.Tensor]) -> None:
         lengths = {len(v) for v in data.values()} if isinstance(data, dict) else {len(data)}
         if len(lengths) != 1:
-            raise ValueError(f"all fields must have the same length, got lengths {sorted(lengths)}")
+            raise UserError(f"all fields must have the same length, got lengths {sorted(lengths)}")
         self.data = data
         self.size = lengths.pop()
         if self.size == 0:
-            raise ValueError("real data is empty")
+            raise UserError("real data is empty")
 
     def __len__(self) -> int:
         return self.size

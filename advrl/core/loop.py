@@ -27,9 +27,10 @@ from tqdm.auto import tqdm
 
 from advrl.core.checkpoint import load_checkpoint, save_checkpoint
 from advrl.core.logging import ScalarLogger
-from advrl.core.objectives import Objective, Wasserstein
+from advrl.core.errors import UserError
+from advrl.core.objectives import Objective
 from advrl.core.protocols import Batch, Critic, Discriminator, Generator, RealData, to_device
-from advrl.core.runtime import resolve_device, rng_state, seed_everything, set_rng_state
+from advrl.core.runtime import resolve_device, rng_state, set_rng_state
 
 
 @dataclass
@@ -43,7 +44,7 @@ class LoopConfig:
     generator_first: bool = False  # GAIL order: rollouts, then discriminator
     d_lr: float = 2e-4  # discriminator Adam learning rate
     d_betas: tuple[float, float] = (0.5, 0.999)  # discriminator Adam betas
-    seed: int = 0  # seeds Python, NumPy and torch at construction
+    seed: int = 0  # the run's seed: families seed construction with it; kept in checkpoints
     device: str = "auto"  # auto | cpu | cuda[:N]
     log_every: int = 10  # rounds between logged rows
     checkpoint_every: int = 0  # rounds between checkpoints (0: only at the end)
@@ -67,8 +68,11 @@ def gradient_penalty(
 ) -> torch.Tensor:
     """E[(||∇ D(x̂)|| - target)²] on random interpolates x̂ of embedded real and
     fake batches (Gulrajani et al. 2017; ``target=0`` gives a zero-centred penalty)."""
-    x_real = discriminator.embed(real).detach()
-    x_fake = discriminator.embed(fake).detach()
+    x_real, x_fake = discriminator.embed(real), discriminator.embed(fake)
+    if not isinstance(x_real, torch.Tensor) or not isinstance(x_fake, torch.Tensor):
+        raise UserError(f"{type(discriminator).__name__} embeds batches as {type(x_real).__name__}, not one "
+                        "continuous tensor: a gradient penalty cannot interpolate it (use a loss without one)")
+    x_real, x_fake = x_real.detach(), x_fake.detach()
     if x_real.shape != x_fake.shape:
         raise ValueError(
             f"gradient penalty needs real and fake embeddings of one shape, got "
@@ -105,7 +109,7 @@ class AdversarialTrainer:
         d_optimizer: Callable[[Any], torch.optim.Optimizer] | None = None,
     ) -> None:
         self.config = config or LoopConfig()
-        seed_everything(self.config.seed)
+        # no seeding here: the family seeded once, before building its networks
         self.device = resolve_device(self.config.device)
         self.generator = generator
         self.discriminator = discriminator.to(self.device)
@@ -146,16 +150,8 @@ class AdversarialTrainer:
         self.d_optimizer.step()
         self.objective.after_discriminator_step(self.discriminator)
         metrics["d/loss"] = loss.item()
-        metrics.update(self._score_metrics(real_scores.detach(), fake_scores.detach()))
+        metrics.update(self.objective.score_metrics(real_scores.detach(), fake_scores.detach()))
         return metrics
-
-    def _score_metrics(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, float]:
-        if isinstance(self.objective, Wasserstein):
-            return {"d/critic_real": real.mean().item(), "d/critic_fake": fake.mean().item(),
-                    "d/wasserstein": (real.mean() - fake.mean()).item()}
-        acc = 0.5 * ((real > 0).float().mean() + (fake < 0).float().mean())
-        return {"d/real": torch.sigmoid(real).mean().item(), "d/fake": torch.sigmoid(fake).mean().item(),
-                "d/accuracy": acc.item()}
 
     def generator_step(self) -> dict[str, float]:
         """One generator update through the generator's own ``train_step``."""
@@ -231,7 +227,7 @@ class AdversarialTrainer:
         the next rounds are the ones an uninterrupted run would have produced."""
         state = load_checkpoint(path, map_location=self.device)
         if state.get("format") != "advrl-checkpoint-v1":
-            raise ValueError(f"{path}: not an advrl training checkpoint (format={state.get('format')!r})")
+            raise UserError(f"{path}: not an advrl training checkpoint (format={state.get('format')!r})")
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
         self.d_optimizer.load_state_dict(state["d_optimizer"])

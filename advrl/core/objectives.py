@@ -23,6 +23,8 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from advrl.core.errors import UserError
+
 RewardFn = Callable[[torch.Tensor], torch.Tensor]
 
 REWARDS: dict[str, RewardFn] = {
@@ -36,7 +38,7 @@ REWARDS: dict[str, RewardFn] = {
 
 def _reward_fn(name: str) -> RewardFn:
     if name not in REWARDS:
-        raise ValueError(f"unknown reward {name!r}; expected one of {sorted(REWARDS)}")
+        raise UserError(f"unknown reward {name!r}; expected one of {sorted(REWARDS)}")
     return REWARDS[name]
 
 
@@ -63,6 +65,13 @@ class Objective:
 
     def after_discriminator_step(self, discriminator: torch.nn.Module) -> None:
         """Hook run after each discriminator optimiser step (weight clipping)."""
+
+    def score_metrics(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, float]:
+        """What to log of a discriminator step's raw scores: D(real), D(fake), accuracy
+        for the logit-scoring objectives."""
+        acc = 0.5 * ((real > 0).float().mean() + (fake < 0).float().mean())
+        return {"d/real": torch.sigmoid(real).mean().item(), "d/fake": torch.sigmoid(fake).mean().item(),
+                "d/accuracy": acc.item()}
 
 
 def _bce_discriminator_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -113,6 +122,11 @@ class Wasserstein(Objective):
     def generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
         return -fake.mean()
 
+    def score_metrics(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, float]:
+        """Critic values and their gap (the Wasserstein estimate); no probabilities."""
+        return {"d/critic_real": real.mean().item(), "d/critic_fake": fake.mean().item(),
+                "d/wasserstein": (real.mean() - fake.mean()).item()}
+
     def after_discriminator_step(self, discriminator: torch.nn.Module) -> None:
         if self.clip is not None:
             with torch.no_grad():
@@ -135,7 +149,7 @@ def make_objective(name: str, **overrides) -> Objective:
     ``overrides`` set fields such as ``reward_name="logit"`` or ``gp_weight=1.0``.
     """
     if name not in OBJECTIVES:
-        raise ValueError(f"unknown loss {name!r}; expected one of {sorted(OBJECTIVES)}")
+        raise UserError(f"unknown loss {name!r}; expected one of {sorted(OBJECTIVES)}")
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if "reward_name" in overrides:
         _reward_fn(overrides["reward_name"])

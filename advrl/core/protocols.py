@@ -8,7 +8,7 @@ looks inside a batch; it only moves it to a device (``to_device``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Union, runtime_checkable
 
 import torch
 from torch import nn
@@ -16,25 +16,36 @@ from torch import nn
 from advrl.core.objectives import Objective
 
 Batch = Any
+# What ``Discriminator.embed`` returns and ``head`` takes: one continuous tensor
+# (images, transitions: the gradient penalty interpolates it) or a dict of tensors
+# (token ids and masks of a dialogue pair: nothing continuous to interpolate).
+Embedding = Union[torch.Tensor, dict[str, torch.Tensor]]
 
 
 class Discriminator(nn.Module):
     """Scores batches: higher means "more real". ``forward`` returns one raw score
     (a logit, or a critic value) per sample, shape ``[B]``.
 
-    Split into ``embed`` (batch → continuous tensor) and ``head`` (tensor → score)
-    so the loop can apply a gradient penalty on interpolates of the embedded
-    real and fake batches; the defaults treat the batch as that tensor already.
+    Split into ``embed`` (batch → :data:`Embedding`) and ``head`` (embedding → score)
+    so the loop can apply a gradient penalty on interpolates of the embedded real
+    and fake batches (which needs a tensor embedding); the defaults treat the batch
+    as the embedding already. ``features`` is the layer a feature-matching
+    generator matches (Salimans et al. 2016); only discriminators that offer it
+    can train such a generator.
     """
 
-    def embed(self, batch: Batch) -> torch.Tensor:
+    def embed(self, batch: Batch) -> Embedding:
         return batch
 
-    def head(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+    def head(self, x: Embedding) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def forward(self, batch: Batch) -> torch.Tensor:
         return self.head(self.embed(batch))
+
+    def features(self, batch: Batch) -> torch.Tensor:
+        """Intermediate features ``[B, F]`` for feature matching."""
+        raise NotImplementedError(f"{type(self).__name__} exposes no features (feature matching needs them)")
 
     def auxiliary_loss(self, real: Batch, fake: Batch) -> torch.Tensor | None:
         """Extra discriminator loss (e.g. supervised cross-entropy of a K+1 GAN,
@@ -68,6 +79,14 @@ class Generator(Protocol):
     def state_dict(self) -> dict[str, Any]: ...
 
     def load_state_dict(self, state: dict[str, Any]) -> Any: ...
+
+
+@runtime_checkable
+class OptimizedGenerator(Generator, Protocol):
+    """A generator that owns one torch optimiser (image generators, the dialogue
+    seq2seq): learning-rate schedules and fine-tuning phases act on it."""
+
+    optimizer: torch.optim.Optimizer
 
 
 @dataclass

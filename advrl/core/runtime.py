@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from advrl.core.errors import UserError
+
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``auto`` → CUDA when available, else CPU. ``cuda`` without a GPU is an error."""
@@ -16,11 +18,11 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"--device {device!r} asked for, but torch sees no CUDA device")
+        raise UserError(f"--device {device!r} asked for, but torch sees no CUDA device")
     try:
         return torch.device(device)
     except RuntimeError as exc:
-        raise ValueError(f"unknown device {device!r}; expected auto, cpu or cuda[:N]") from exc
+        raise UserError(f"unknown device {device!r}; expected auto, cpu or cuda[:N]") from exc
 
 
 def seed_everything(seed: int) -> None:
