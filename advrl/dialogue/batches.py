@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from advrl.core import TensorData
+from advrl.core import TensorData, UserError
 from advrl.dialogue.corpora import Pair
 
 
@@ -31,7 +31,7 @@ def encode_texts(tokenizer: PreTrainedTokenizerBase, texts: list[str], width: in
 def encode_pairs(tokenizer: PreTrainedTokenizerBase, pairs: list[Pair], context_len: int, reply_len: int) -> dict[str, torch.Tensor]:
     """A batch dict for ``pairs``."""
     if not pairs:
-        raise ValueError("no (context, reply) pairs to encode")
+        raise UserError("no (context, reply) pairs to encode")
     contexts, replies = zip(*pairs)
     return {"context": encode_texts(tokenizer, list(contexts), context_len, eos=False),
             "reply": encode_texts(tokenizer, list(replies), reply_len, eos=True)}

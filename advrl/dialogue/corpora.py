@@ -10,7 +10,7 @@ Sources:
   lines ``src ids|tgt ids``, ids resolved through ``movie_25000``: one word a line,
   id = line number starting at 1), with its ``decoded_*``/``random_*`` negatives.
 
-Every parse error is one ``ValueError`` naming the file and line.
+Every parse error is one :class:`~advrl.core.UserError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+from advrl.core import UserError
 
 Pair = tuple[str, str]
 
@@ -43,10 +45,10 @@ def chatterbot_dir() -> Path:
     try:
         import chatterbot_corpus
     except ImportError as exc:  # pragma: no cover - dependency of the package
-        raise ValueError("the default corpus needs the 'chatterbot-corpus' package (pip install chatterbot-corpus)") from exc
+        raise UserError("the default corpus needs the 'chatterbot-corpus' package (pip install chatterbot-corpus)") from exc
     path = Path(chatterbot_corpus.__file__).parent / "data" / "english"
     if not path.is_dir():
-        raise ValueError(f"{path}: chatterbot-corpus English data directory not found")
+        raise UserError(f"{path}: chatterbot-corpus English data directory not found")
     return path
 
 
@@ -57,17 +59,17 @@ def load_chatterbot(directory: str | Path | None = None) -> list[Pair]:
     directory = Path(directory) if directory is not None else chatterbot_dir()
     files = sorted(directory.glob("*.yml"))
     if not files:
-        raise ValueError(f"{directory}: no *.yml chatterbot files found")
+        raise UserError(f"{directory}: no *.yml chatterbot files found")
     pairs: list[Pair] = []
     for file in files:
         try:
             data = yaml.safe_load(file.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
-            raise ValueError(f"{file}:{line}: not valid YAML ({exc.__class__.__name__})") from exc
+            raise UserError(f"{file}:{line}: not valid YAML ({exc.__class__.__name__})") from exc
         conversations = (data or {}).get("conversations") or []
         if not isinstance(conversations, list):
-            raise ValueError(f"{file}: 'conversations' must be a list of utterance lists")
+            raise UserError(f"{file}: 'conversations' must be a list of utterance lists")
         for conv in conversations:
             if not isinstance(conv, list):
                 continue
@@ -76,7 +78,7 @@ def load_chatterbot(directory: str | Path | None = None) -> list[Pair]:
                 if a and b:
                     pairs.append((a, b))
     if not pairs:
-        raise ValueError(f"{directory}: corpus is empty (no conversation with two turns)")
+        raise UserError(f"{directory}: corpus is empty (no conversation with two turns)")
     return pairs
 
 
@@ -92,10 +94,10 @@ def _read_pairs(path: str | Path, parse: Callable[[str, Path, int], Pair | None]
                 continue
             context, reply = pair
             if not context.strip() or not reply.strip():
-                raise ValueError(f"{path}:{lineno}: empty context or reply")
+                raise UserError(f"{path}:{lineno}: empty context or reply")
             pairs.append((context.strip(), reply.strip()))
     if not pairs:
-        raise ValueError(f"{path}: corpus is empty ({empty})")
+        raise UserError(f"{path}: corpus is empty ({empty})")
     return pairs
 
 
@@ -103,7 +105,7 @@ def _tsv_line(line: str, path: Path, lineno: int) -> Pair | None:
     if not line.strip() or line.startswith("#"):
         return None
     if "\t" not in line:
-        raise ValueError(f"{path}:{lineno}: expected 'context<TAB>reply', found no tab separator")
+        raise UserError(f"{path}:{lineno}: expected 'context<TAB>reply', found no tab separator")
     context, reply = line.split("\t", 1)
     return context, reply
 
@@ -114,9 +116,9 @@ def _jsonl_line(line: str, path: Path, lineno: int) -> Pair | None:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+        raise UserError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("context"), str) or not isinstance(obj.get("reply"), str):
-        raise ValueError(f"{path}:{lineno}: expected an object with string fields 'context' and 'reply'")
+        raise UserError(f"{path}:{lineno}: expected an object with string fields 'context' and 'reply'")
     return obj["context"], obj["reply"]
 
 
@@ -137,7 +139,7 @@ def load_vocabulary(path: str | Path) -> list[str]:
     if words and words[-1] == "":
         words.pop()
     if not words:
-        raise ValueError(f"{path}: dictionary is empty")
+        raise UserError(f"{path}: dictionary is empty")
     return words
 
 
@@ -146,10 +148,10 @@ def decode_ids(text: str, vocab: list[str], path: Path, lineno: int) -> str:
     words = []
     for tok in text.split():
         if not tok.isdigit():
-            raise ValueError(f"{path}:{lineno}: expected integer word ids, found {tok!r}")
+            raise UserError(f"{path}:{lineno}: expected integer word ids, found {tok!r}")
         idx = int(tok)
         if not 1 <= idx <= len(vocab):
-            raise ValueError(f"{path}:{lineno}: unknown word id {idx} (dictionary has ids 1..{len(vocab)})")
+            raise UserError(f"{path}:{lineno}: unknown word id {idx} (dictionary has ids 1..{len(vocab)})")
         words.append(vocab[idx - 1])
     return " ".join(words)
 
@@ -164,14 +166,14 @@ def load_id_pairs(path: str | Path, vocab: list[str]) -> list[Pair]:
             if not line:
                 continue
             if "|" not in line:
-                raise ValueError(f"{path}:{lineno}: expected 'source ids|target ids', found no '|' separator")
+                raise UserError(f"{path}:{lineno}: expected 'source ids|target ids', found no '|' separator")
             src, tgt = line.split("|", 1)
             context, reply = decode_ids(src, vocab, path, lineno), decode_ids(tgt, vocab, path, lineno)
             if not context or not reply:
-                raise ValueError(f"{path}:{lineno}: empty source or target")
+                raise UserError(f"{path}:{lineno}: empty source or target")
             pairs.append((context, reply))
     if not pairs:
-        raise ValueError(f"{path}: corpus is empty (no 'src|tgt' lines)")
+        raise UserError(f"{path}: corpus is empty (no 'src|tgt' lines)")
     return pairs
 
 
@@ -180,7 +182,7 @@ def load_opensubtitles(directory: str | Path, kind: str = "t_given_s") -> Splits
     replies; ``decoded`` or ``random`` negatives for evaluator checks)."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise ValueError(f"{directory}: OpenSubtitles directory not found")
+        raise UserError(f"{directory}: OpenSubtitles directory not found")
     vocab = load_vocabulary(directory / "movie_25000")
     parts = {s: load_id_pairs(directory / f"{kind}_{s}.txt", vocab) for s in OPENSUBTITLES_SPLITS}
     return Splits(**parts)
@@ -192,7 +194,7 @@ def split_pairs(pairs: list[Pair], seed: int = 0, dev: float = 0.1, test: float 
     unseen in training. Dev and test get at least one context each when there
     are at least three distinct contexts."""
     if not pairs:
-        raise ValueError("corpus is empty")
+        raise UserError("corpus is empty")
     groups: dict[str, list[Pair]] = {}
     for pair in pairs:
         groups.setdefault(" ".join(pair[0].lower().split()), []).append(pair)
@@ -224,17 +226,27 @@ def load_corpus(spec: str, seed: int = 0) -> Splits:
         return split_pairs(load_jsonl(arg), seed)
     if kind == "opensubtitles" and arg:
         return load_opensubtitles(arg)
-    raise ValueError(f"--corpus {spec!r}: expected chatterbot, tsv:FILE, jsonl:FILE or opensubtitles:DIR")
+    raise UserError(f"--corpus {spec!r}: expected chatterbot, tsv:FILE, jsonl:FILE or opensubtitles:DIR")
+
+
+def load_negatives(spec: str) -> dict[str, Splits]:
+    """Known machine-reply negatives of the corpus ``spec`` names, by kind, for
+    evaluator checks: OpenSubtitles' ``decoded`` and ``random`` files; none for
+    the other corpora."""
+    kind, _, arg = spec.partition(":")
+    if kind == "opensubtitles" and arg:
+        return {neg: load_opensubtitles(arg, neg) for neg in ("decoded", "random")}
+    return {}
 
 
 def _existing(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{path}: no such file")
+        raise UserError(f"{path}: no such file")
     return path
 
 
 __all__ = [
     "OPENSUBTITLES_SPLITS", "Pair", "Splits", "chatterbot_dir", "decode_ids", "load_chatterbot", "load_corpus",
-    "load_id_pairs", "load_jsonl", "load_opensubtitles", "load_tsv", "load_vocabulary", "split_pairs",
+    "load_id_pairs", "load_jsonl", "load_negatives", "load_opensubtitles", "load_tsv", "load_vocabulary", "split_pairs",
 ]

@@ -4,8 +4,15 @@ encoder and a small transformers encoder classifier.
 A GRU utterance encoder turns the context and the reply into one vector each; a
 GRU context encoder reads the two vectors in order; a linear layer gives the
 logit that the reply is human. Batches are ``{"context", "reply"}`` id tensors
-(padding id ``pad_id``). The gradient penalty is not supported (the batch is
-discrete; use the ``minimax``/``ns`` objectives).
+(padding id ``pad_id``).
+
+Both follow the core split ``forward = head(embed(batch))`` with a *dict*
+:data:`~advrl.core.Embedding`: ``embed`` checks the batch and arranges its token
+ids (and masks) as the network reads them, ``head`` runs the network to one logit
+per pair. Token ids are discrete, so there is nothing to interpolate: the
+gradient penalty (``wgan-gp``) does not apply, and the core's
+:func:`~advrl.core.gradient_penalty` says so as a :class:`~advrl.core.UserError`
+(use the ``minimax``, ``ns`` or ``wgan`` objectives).
 """
 
 from __future__ import annotations
@@ -14,7 +21,14 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from advrl.core import Discriminator
+from advrl.core import Batch, Discriminator
+
+
+def _pair(batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (context, reply) id tensors of a dialogue batch."""
+    if not isinstance(batch, dict) or "context" not in batch or "reply" not in batch:
+        raise ValueError("the dialogue discriminator scores {'context', 'reply'} id batches")
+    return batch["context"], batch["reply"]
 
 
 class HierarchicalDiscriminator(Discriminator):
@@ -40,14 +54,16 @@ class HierarchicalDiscriminator(Discriminator):
         _, h = self.utterance(packed)  # [2, B, hidden]
         return torch.cat([h[0], h[1]], dim=-1)
 
-    def head(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        if not isinstance(batch, dict) or "context" not in batch or "reply" not in batch:
-            raise ValueError("the dialogue discriminator scores {'context', 'reply'} id batches")
-        turns = torch.stack([self.encode_utterance(batch["context"]), self.encode_utterance(batch["reply"])], dim=1)
+    def embed(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """The two turns in dialogue order: ``{"context": ids[B, Lc], "reply": ids[B, Lr]}``."""
+        context, reply = _pair(batch)
+        return {"context": context, "reply": reply}
+
+    def head(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Each turn → one vector (utterance GRU); the turns in order → the logit (context GRU)."""
+        turns = torch.stack([self.encode_utterance(x["context"]), self.encode_utterance(x["reply"])], dim=1)
         _, h = self.dialogue(self.dropout(turns))
         return self.out(h[-1]).squeeze(-1)
-
-
 
 
 class TransformerDiscriminator(Discriminator):
@@ -67,17 +83,19 @@ class TransformerDiscriminator(Discriminator):
         self.encoder = BertModel(config, add_pooling_layer=False)
         self.out = nn.Linear(hidden, 1)
 
-    def head(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        if not isinstance(batch, dict) or "context" not in batch or "reply" not in batch:
-            raise ValueError("the dialogue discriminator scores {'context', 'reply'} id batches")
-        context, reply = batch["context"], batch["reply"]
+    def embed(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """``[SEP] context [SEP] reply`` as the encoder's ``input_ids``, ``attention_mask``
+        and ``token_type_ids`` (segment 0: context, 1: reply)."""
+        context, reply = _pair(batch)
         sep = torch.full((context.shape[0], 1), self.sep_id, dtype=context.dtype, device=context.device)
         ids = torch.cat([sep, context, sep, reply], dim=1)  # position 0 plays [CLS]
-        mask = (ids != self.pad_id).long()
         segments = torch.cat([torch.zeros_like(context[:, :1]), torch.zeros_like(context), torch.ones_like(sep),
                               torch.ones_like(reply)], dim=1)
-        hidden = self.encoder(input_ids=ids, attention_mask=mask, token_type_ids=segments).last_hidden_state
-        return self.out(hidden[:, 0]).squeeze(-1)
+        return {"input_ids": ids, "attention_mask": (ids != self.pad_id).long(), "token_type_ids": segments}
+
+    def head(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The encoder's state at position 0 → the logit."""
+        return self.out(self.encoder(**x).last_hidden_state[:, 0]).squeeze(-1)
 
 
 __all__ = ["HierarchicalDiscriminator", "TransformerDiscriminator"]

@@ -10,33 +10,42 @@ followed by ``teacher_forcing`` maximum-likelihood steps on human replies.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from advrl.core import Critic, TensorData
+from advrl.core import Critic, TensorData, UserError
 from advrl.dialogue.batches import encode_pairs, encode_texts, pad_to
 from advrl.dialogue.corpora import Pair
+from advrl.dialogue.model import check_at_least
+
+DECODES = ("sample", "greedy", "beam")  # how :meth:`Seq2SeqGenerator.respond` picks reply tokens
 
 
-@dataclass
+@dataclass(frozen=True)
 class GeneratorConfig:
-    """Sampling and update settings of :class:`Seq2SeqGenerator`."""
+    """Sampling and update settings of :class:`Seq2SeqGenerator` (change one with
+    ``dataclasses.replace``)."""
 
     context_len: int = 24  # context tokens kept (the rest is cut)
     reply_len: int = 16  # most reply tokens sampled (incl. [EOS])
     batch_size: int = 32  # contexts per REINFORCE / MLE update
     lr: float = 2e-3  # Adam learning rate (MLE pre-training)
-    adv_lr: float = 1e-4  # Adam learning rate in adversarial training (set by the trainer)
+    adv_lr: float = 1e-4  # Adam learning rate of the adversarial phase (start_adversarial_phase)
     temperature: float = 1.0  # sampling temperature
     top_k: int = 0  # 0: sample from the full distribution
     teacher_forcing: int = 1  # MLE steps on human replies after each REINFORCE step
     baseline_momentum: float = 0.95  # running-mean baseline b <- m*b + (1-m)*mean(reward)
     regs: bool = False  # per-token rewards by Monte-Carlo rollouts of each prefix
     rollouts: int = 3  # completions per prefix when regs
-    grad_clip: float = 1.0
+    grad_clip: float = 1.0  # max gradient norm per update (0: no clipping)
+
+    def __post_init__(self) -> None:
+        check_at_least(self, 1, "context_len", "reply_len", "batch_size", "rollouts")
+        check_at_least(self, 0, "teacher_forcing")
 
 
 class Seq2SeqGenerator:
@@ -54,7 +63,7 @@ class Seq2SeqGenerator:
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, pairs: list[Pair],
                  config: GeneratorConfig | None = None, device: str | torch.device = "cpu") -> None:
         if not getattr(model.config, "is_encoder_decoder", False):
-            raise ValueError("the dialogue generator needs an encoder-decoder model")
+            raise UserError("the dialogue generator needs an encoder-decoder model")
         self.config = config or GeneratorConfig()
         self.device = torch.device(device)
         self.model = model.to(self.device)
@@ -62,9 +71,7 @@ class Seq2SeqGenerator:
         self.pad_id = int(tokenizer.pad_token_id)
         self.eos_id = int(tokenizer.eos_token_id)
         self.human = TensorData(encode_pairs(tokenizer, pairs, self.config.context_len, self.config.reply_len))
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.config.lr)
-        self.baseline = torch.zeros(())
-        self.baseline_ready = False
+        self._fresh_optimizer(self.config.lr)
         suppress = {self.pad_id}
         start = model.config.decoder_start_token_id
         if start is not None and start != self.eos_id:
@@ -137,9 +144,34 @@ class Seq2SeqGenerator:
         return logp.sum(1)
 
     # ---------------------------------------------------------------- updates
+    def _fresh_optimizer(self, lr: float) -> None:
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr)
+        self.baseline = torch.zeros(())
+        self.baseline_ready = False
+
     def set_learning_rate(self, lr: float) -> None:
+        """Set the optimiser's learning rate (its moment estimates are kept)."""
         for group in self.optimizer.param_groups:
             group["lr"] = lr
+
+    def start_adversarial_phase(self) -> None:
+        """Begin the REINFORCE phase: a fresh Adam at ``config.adv_lr`` and a fresh
+        reward baseline, so the phase starts the same whether the MLE model was
+        trained in this process or loaded from disk."""
+        self._fresh_optimizer(self.config.adv_lr)
+
+    def fork(self, config: GeneratorConfig | None = None) -> "Seq2SeqGenerator":
+        """An independent generator with a copy of this one's weights, the same
+        tokenizer and human pairs, and a fresh optimiser and baseline: systems that
+        start from one pre-trained model (``config`` may change update settings,
+        not the context/reply widths the human pairs were encoded with)."""
+        config = config or self.config
+        if (config.context_len, config.reply_len) != (self.config.context_len, self.config.reply_len):
+            raise UserError("a forked generator keeps context_len and reply_len")
+        twin = copy.copy(self)
+        twin.config, twin.model = config, copy.deepcopy(self.model)
+        twin._fresh_optimizer(config.lr)
+        return twin
 
     def _step(self, loss: torch.Tensor) -> None:
         self.optimizer.zero_grad(set_to_none=True)
@@ -211,8 +243,8 @@ class Seq2SeqGenerator:
     @torch.no_grad()
     def respond(self, contexts: list[str], decode: str = "sample", num_beams: int = 4, chunk: int = 128) -> list[str]:
         """Reply texts to context texts (``decode``: sample | greedy | beam)."""
-        if decode not in ("sample", "greedy", "beam"):
-            raise ValueError(f"--decode {decode!r}: expected sample, greedy or beam")
+        if decode not in DECODES:
+            raise UserError(f"decode {decode!r}: expected one of {', '.join(DECODES)}")
         out: list[str] = []
         for i in range(0, len(contexts), chunk):
             ids = encode_texts(self.tokenizer, contexts[i:i + chunk], self.config.context_len, eos=False)
@@ -226,18 +258,20 @@ class Seq2SeqGenerator:
 
     # ----------------------------------------------------------- checkpoints
     def state_dict(self) -> dict[str, Any]:
+        """Model, optimiser and baseline (what a resumed run needs)."""
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "baseline": self.baseline.clone(), "baseline_ready": self.baseline_ready}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`; :class:`UserError` when it is another model's."""
         try:
             self.model.load_state_dict(state["model"])
         except RuntimeError as exc:
-            raise ValueError(f"checkpoint does not fit this model (were the size flags changed?): "
+            raise UserError(f"checkpoint does not fit this model (were the size flags changed?): "
                              f"{str(exc).splitlines()[0]}") from exc
         self.optimizer.load_state_dict(state["optimizer"])
         self.baseline = state["baseline"].clone().cpu()
         self.baseline_ready = bool(state["baseline_ready"])
 
 
-__all__ = ["GeneratorConfig", "Seq2SeqGenerator"]
+__all__ = ["DECODES", "GeneratorConfig", "Seq2SeqGenerator"]

@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from transformers import PreTrainedTokenizerBase
 
+from advrl.core import UserError
+
 from advrl.dialogue.batches import encode_pairs
 from advrl.dialogue.corpora import Pair
 from advrl.dialogue.discriminator import HierarchicalDiscriminator
@@ -49,7 +51,7 @@ def train_evaluator(tokenizer: PreTrainedTokenizerBase, human: list[Pair], machi
     """A fresh hierarchical discriminator trained (BCE) to tell ``human`` from
     ``machine`` pairs; never seen by the generator."""
     if not human or not machine:
-        raise ValueError("evaluator training needs human and machine pairs")
+        raise UserError("evaluator training needs human and machine pairs")
     gen = torch.Generator().manual_seed(seed)
     torch_state = torch.get_rng_state()
     torch.manual_seed(seed)

@@ -8,6 +8,8 @@ from typing import Iterable
 
 from transformers import PreTrainedTokenizerFast
 
+from advrl.core import UserError
+
 SPECIAL_TOKENS = {"pad_token": "[PAD]", "unk_token": "[UNK]", "bos_token": "[BOS]", "eos_token": "[EOS]"}
 
 
@@ -28,7 +30,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 2000, min_frequency:
 
     texts = [t for t in texts if t and t.strip()]
     if not texts:
-        raise ValueError("cannot train a tokenizer on an empty corpus")
+        raise UserError("cannot train a tokenizer on an empty corpus")
     normalizer = normalizers.Sequence([normalizers.NFD(), normalizers.Lowercase(), normalizers.StripAccents()])
     pre = pre_tokenizers.BertPreTokenizer()
     words: Counter[str] = Counter()
@@ -56,11 +58,11 @@ def load_tokenizer(directory: str | Path) -> PreTrainedTokenizerFast:
 
     directory = Path(directory)
     if not (directory / "tokenizer.json").is_file():
-        raise ValueError(f"{directory}: no tokenizer.json (expected a tokenizer saved with the model)")
+        raise UserError(f"{directory}: no tokenizer.json (expected a tokenizer saved with the model)")
     tok = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
     for name in ("pad_token", "eos_token"):
         if getattr(tok, name) is None:
-            raise ValueError(f"{directory}: tokenizer has no {name}; a seq2seq generator needs one")
+            raise UserError(f"{directory}: tokenizer has no {name}; a seq2seq generator needs one")
     return tok
 
 

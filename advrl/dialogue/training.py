@@ -10,18 +10,28 @@ from typing import Any, Callable
 import torch
 from tqdm.auto import tqdm
 
-from advrl.core import AdversarialTrainer, Callback, Discriminator, LoopConfig, ScalarLogger, make_objective, seed_everything
+from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig, Objective, ScalarLogger, UserError,
+                        make_objective, resolve_device, seed_everything)
 from advrl.dialogue.batches import human_data
 from advrl.dialogue.corpora import Pair
 from advrl.dialogue.discriminator import HierarchicalDiscriminator, TransformerDiscriminator
 from advrl.dialogue.generator import GeneratorConfig, Seq2SeqGenerator
-from advrl.dialogue.model import ModelConfig, build_model, load_model, quiet_transformers
+from advrl.dialogue.model import ModelConfig, build_model, check_at_least, load_model, quiet_transformers
 from advrl.dialogue.tokenizer import load_tokenizer, train_tokenizer
 
+DISCRIMINATORS: dict[str, Callable[[Seq2SeqGenerator], Discriminator]] = {
+    # Li et al.: utterance GRU -> context GRU
+    "hierarchical": lambda g: HierarchicalDiscriminator(len(g.tokenizer), pad_id=g.pad_id),
+    # a small BERT-config encoder over [SEP] context [SEP] reply
+    "transformer": lambda g: TransformerDiscriminator(len(g.tokenizer), g.config.context_len + g.config.reply_len,
+                                                      pad_id=g.pad_id, sep_id=g.eos_id),
+}
 
-@dataclass
+
+@dataclass(frozen=True)
 class DialogueConfig:
-    """Everything a dialogue run needs besides the corpus."""
+    """Everything a dialogue run needs besides the corpus; checked when built
+    (:class:`UserError` naming the field), changed with ``dataclasses.replace``."""
 
     model: ModelConfig = field(default_factory=ModelConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
@@ -31,25 +41,48 @@ class DialogueConfig:
     rounds: int = 150  # adversarial rounds
     d_steps: int = 1  # discriminator updates per round
     g_steps: int = 1  # generator (REINFORCE + teacher forcing) updates per round
-    d_lr: float = 1e-3
-    loss: str = "minimax"  # the objective's discriminator loss
+    d_lr: float = 1e-3  # discriminator Adam learning rate
+    loss: str = "minimax"  # the objective's discriminator loss (minimax | ns | wgan; no gradient penalty)
     reward: str = "d"  # Li et al.: D's probability that the reply is human
-    seed: int = 0
+    discriminator: str = "hierarchical"  # hierarchical (Li et al.) | transformer
+    device: str = "auto"  # auto | cpu | cuda[:N]
+    seed: int = 0  # seeds the corpus split and, once, everything built from it
+
+    def __post_init__(self) -> None:
+        check_at_least(self, 1, "vocab_size")
+        check_at_least(self, 0, "mle_epochs", "d_pretrain_steps", "rounds", "d_steps", "g_steps")
+        if self.discriminator not in DISCRIMINATORS:
+            raise UserError(f"discriminator {self.discriminator!r}: expected one of {sorted(DISCRIMINATORS)}")
+        dialogue_objective(self)
+
+
+def dialogue_objective(config: DialogueConfig) -> Objective:
+    """The objective ``config.loss`` with reward ``config.reward``. A gradient
+    penalty is refused up front: it interpolates continuous inputs, and a dialogue
+    batch is token ids (see :mod:`advrl.dialogue.discriminator`)."""
+    objective = make_objective(config.loss, reward_name=config.reward)
+    if objective.gp_weight > 0:
+        raise UserError(f"loss {config.loss!r}: its gradient penalty interpolates continuous inputs, but dialogue "
+                        "batches are token ids; use minimax, ns or wgan")
+    return objective
 
 
 def build_generator(train: list[Pair], config: DialogueConfig, model_path: str | Path | None = None,
-                    device: str | torch.device = "cpu") -> Seq2SeqGenerator:
-    """A generator over ``train``: a fresh tokenizer + small BART, or the model
-    and tokenizer saved in ``model_path``."""
+                    tokenizer_path: str | Path | None = None) -> Seq2SeqGenerator:
+    """Seed everything once with ``config.seed``, then build a generator over
+    ``train`` on ``config.device``: the model and tokenizer saved in ``model_path``,
+    or a fresh small BART with the tokenizer in ``tokenizer_path`` or one trained
+    on ``train``."""
     quiet_transformers()
     seed_everything(config.seed)
+    gcfg = config.generator
     if model_path is not None:
-        model = load_model(model_path)
-        tokenizer = load_tokenizer(model_path)
+        model, tokenizer = load_model(model_path), load_tokenizer(model_path)
     else:
-        tokenizer = train_tokenizer([t for pair in train for t in pair], vocab_size=config.vocab_size)
-        model = build_model(tokenizer, config.model)
-    return Seq2SeqGenerator(model, tokenizer, train, config.generator, device=device)
+        tokenizer = (load_tokenizer(tokenizer_path) if tokenizer_path is not None
+                     else train_tokenizer([t for pair in train for t in pair], vocab_size=config.vocab_size))
+        model = build_model(tokenizer, config.model, max_len=max(gcfg.context_len, gcfg.reply_len))
+    return Seq2SeqGenerator(model, tokenizer, train, gcfg, device=resolve_device(config.device))
 
 
 def pretrain_mle(generator: Seq2SeqGenerator, epochs: int, logger: ScalarLogger | None = None,
@@ -75,31 +108,30 @@ def pretrain_mle(generator: Seq2SeqGenerator, epochs: int, logger: ScalarLogger 
     return losses
 
 
-def make_discriminator(generator: Seq2SeqGenerator, kind: str = "hierarchical") -> Discriminator:
-    """``hierarchical`` (Li et al.: utterance GRU → context GRU) or ``transformer``
-    (a small BERT-config encoder over ``context [SEP] reply``)."""
-    if kind == "hierarchical":
-        return HierarchicalDiscriminator(len(generator.tokenizer), pad_id=generator.pad_id)
-    if kind == "transformer":
-        cfg = generator.config
-        return TransformerDiscriminator(len(generator.tokenizer), cfg.context_len + cfg.reply_len,
-                                        pad_id=generator.pad_id, sep_id=generator.eos_id)
-    raise ValueError(f"--discriminator {kind!r}: expected hierarchical or transformer")
+def make_discriminator(generator: Seq2SeqGenerator,
+                       kind: str = DialogueConfig.discriminator) -> Discriminator:
+    """A fresh discriminator of ``kind`` (a key of :data:`DISCRIMINATORS`) sized
+    for ``generator``'s tokenizer and widths."""
+    if kind not in DISCRIMINATORS:
+        raise UserError(f"discriminator {kind!r}: expected one of {sorted(DISCRIMINATORS)}")
+    return DISCRIMINATORS[kind](generator)
 
 
-def adversarial_trainer(generator: Seq2SeqGenerator, discriminator: HierarchicalDiscriminator, train: list[Pair],
+def adversarial_trainer(generator: Seq2SeqGenerator, discriminator: Discriminator, train: list[Pair],
                         config: DialogueConfig, callbacks: list[Callback] | None = None,
                         **loop: Any) -> AdversarialTrainer:
     """The shared loop with human pairs as real data, D:G = d_steps:g_steps and
-    the objective's reward ``config.reward`` (``d`` by default)."""
+    the objective's reward ``config.reward`` (``d`` by default). Starts the
+    generator's adversarial phase (fresh Adam at ``adv_lr``); ``loop`` sets other
+    :class:`LoopConfig` fields (logging, checkpoints, progress)."""
     gcfg = generator.config
-    generator.set_learning_rate(gcfg.adv_lr)
+    generator.start_adversarial_phase()
     real = human_data(generator.tokenizer, train, gcfg.context_len, gcfg.reply_len)
-    objective = make_objective(config.loss, reward_name=config.reward)
     loop_cfg = LoopConfig(rounds=config.rounds, d_steps=config.d_steps, g_steps=config.g_steps,
                           batch_size=gcfg.batch_size, d_lr=config.d_lr, seed=config.seed,
                           device=str(generator.device), **loop)
-    return AdversarialTrainer(generator, discriminator, objective, real, loop_cfg, callbacks=callbacks)
+    return AdversarialTrainer(generator, discriminator, dialogue_objective(config), real, loop_cfg,
+                              callbacks=callbacks)
 
 
 def pretrain_discriminator(trainer: AdversarialTrainer, steps: int, progress: bool = True) -> list[dict[str, float]]:
@@ -115,13 +147,14 @@ def pretrain_discriminator(trainer: AdversarialTrainer, steps: int, progress: bo
 
 def train_with_reward(generator: Seq2SeqGenerator, critic: Any, steps: int, progress: bool = True) -> list[dict]:
     """REINFORCE steps against a fixed critic-like reward (no discriminator
-    updates), e.g. :class:`~advrl.dialogue.heuristic.HeuristicReward`."""
-    generator.set_learning_rate(generator.config.adv_lr)
+    updates), e.g. :class:`~advrl.dialogue.heuristic.HeuristicReward`, from a
+    fresh adversarial phase (as :func:`adversarial_trainer`)."""
+    generator.start_adversarial_phase()
     return [generator.train_step(critic) for _ in tqdm(range(steps), desc="reinforce", disable=not progress)]
 
 
 @torch.no_grad()
-def mean_score(generator: Seq2SeqGenerator, discriminator: HierarchicalDiscriminator, contexts: torch.Tensor,
+def mean_score(generator: Seq2SeqGenerator, discriminator: Discriminator, contexts: torch.Tensor,
                samples: int = 1) -> float:
     """Mean D probability of sampled replies to ``contexts`` [B, Lc]."""
     was = discriminator.training
@@ -134,5 +167,5 @@ def mean_score(generator: Seq2SeqGenerator, discriminator: HierarchicalDiscrimin
     return torch.cat(scores).mean().item()
 
 
-__all__ = ["DialogueConfig", "adversarial_trainer", "build_generator", "make_discriminator", "mean_score",
-           "pretrain_discriminator", "pretrain_mle", "train_with_reward"]
+__all__ = ["DISCRIMINATORS", "DialogueConfig", "adversarial_trainer", "build_generator", "dialogue_objective",
+           "make_discriminator", "mean_score", "pretrain_discriminator", "pretrain_mle", "train_with_reward"]

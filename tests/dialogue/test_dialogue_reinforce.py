@@ -5,6 +5,7 @@ the discriminator scores high (and lower the others)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 import torch
@@ -103,8 +104,8 @@ def test_reinforce_with_fixed_discriminator_raises_preferred_reply(target):
 
 
 def test_regs_per_token_rewards_average_rollouts():
-    gen = toy_generator()
-    gen.config.regs, gen.config.rollouts = True, 4
+    base = toy_generator()
+    gen = base.fork(dataclasses.replace(base.config, regs=True, rollouts=4))
     token = gen.tokenizer("yes", add_special_tokens=False)["input_ids"][0]
     critic = Critic(FirstTokenDiscriminator(token), make_objective("minimax", reward_name="d"), torch.device("cpu"))
     ctx = encode_texts(gen.tokenizer, ["hello"] * 3, 6, eos=False)

@@ -1,0 +1,126 @@
+"""The files of a dialogue run directory and their formats.
+
+``tokenizer/`` and ``mle.pt`` (MLE pre-training checkpoint, format
+``advrl-dialogue-mle-v1``: epoch, generator state, RNG states; resumable),
+``mle/`` (the MLE model), ``train.pt`` (the adversarial checkpoint: the core's
+``advrl-checkpoint-v1``; resumable), ``model/`` (the final model), ``tb/``
+(TensorBoard), ``eval.json``.
+
+A saved model directory (``mle/``, ``model/``) is a transformers checkpoint
+(model + tokenizer) plus ``advrl.json``: the stage that wrote it and the
+:class:`GeneratorConfig` it was trained with, which loading restores.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from advrl.core import UserError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from advrl.dialogue.corpora import Pair
+from advrl.dialogue.generator import GeneratorConfig, Seq2SeqGenerator
+from advrl.dialogue.model import load_model, save_pretrained_atomic
+from advrl.dialogue.tokenizer import load_tokenizer
+
+MLE_FORMAT = "advrl-dialogue-mle-v1"
+
+
+@dataclass(frozen=True)
+class RunDir:
+    """Paths inside one run directory ``root``."""
+
+    root: Path
+
+    @property
+    def tokenizer(self) -> Path:
+        return self.root / "tokenizer"
+
+    @property
+    def mle_checkpoint(self) -> Path:
+        return self.root / "mle.pt"
+
+    @property
+    def mle_model(self) -> Path:
+        return self.root / "mle"
+
+    @property
+    def train_checkpoint(self) -> Path:
+        return self.root / "train.pt"
+
+    @property
+    def model(self) -> Path:
+        return self.root / "model"
+
+    @property
+    def eval_json(self) -> Path:
+        return self.root / "eval.json"
+
+    def tb(self, stage: str) -> Path:
+        """TensorBoard directory of one stage (``pretrain``, ``adversarial``)."""
+        return self.root / "tb" / stage
+
+    def trained_model(self) -> Path:
+        """The newest saved model: ``model/`` after adversarial training, else ``mle/``."""
+        for path in (self.model, self.mle_model):
+            if is_saved_model(path):
+                return path
+        raise UserError(f"{self.root}: no trained model (expected {self.model} or {self.mle_model}); "
+                        "run `advrl dialogue train` first or pass --model")
+
+
+def is_saved_model(path: str | Path) -> bool:
+    """Whether ``path`` holds a saved model (its ``config.json``)."""
+    return (Path(path) / "config.json").is_file()
+
+
+def save_mle_checkpoint(generator: Seq2SeqGenerator, epoch: int, path: str | Path) -> Path:
+    """Write the pre-training checkpoint after ``epoch`` epochs (atomically)."""
+    return save_checkpoint({"format": MLE_FORMAT, "epoch": epoch, "generator": generator.state_dict(),
+                            "rng": rng_state()}, path)
+
+
+def resume_mle_checkpoint(generator: Seq2SeqGenerator, path: str | Path) -> int:
+    """Restore generator and RNG states from a pre-training checkpoint; the
+    epochs it had done. :class:`UserError` for a file of another kind or model."""
+    state = load_checkpoint(path)
+    if state.get("format") != MLE_FORMAT:
+        raise UserError(f"{path}: not an advrl dialogue pre-training checkpoint (format={state.get('format')!r})")
+    generator.load_state_dict(state["generator"])
+    set_rng_state(state["rng"])
+    return int(state["epoch"])
+
+
+def save_generator(generator: Seq2SeqGenerator, path: str | Path, **info: Any) -> Path:
+    """Save model + tokenizer into ``path`` atomically, with ``info`` (stage,
+    corpus, ...) and the generator's config in ``advrl.json``."""
+    return save_pretrained_atomic(generator.model, generator.tokenizer, path,
+                                  extra={**info, "generator": asdict(generator.config)})
+
+
+def saved_generator_config(path: str | Path) -> GeneratorConfig:
+    """The :class:`GeneratorConfig` recorded with a saved model (defaults for a
+    model saved elsewhere, or fields it does not record)."""
+    info_file = Path(path) / "advrl.json"
+    try:
+        info = json.loads(info_file.read_text(encoding="utf-8")) if info_file.is_file() else {}
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{info_file}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    saved = info.get("generator") if isinstance(info, dict) else None
+    known = {f.name for f in fields(GeneratorConfig)}
+    return GeneratorConfig(**{k: v for k, v in (saved or {}).items() if k in known})
+
+
+def load_generator(path: str | Path, pairs: list[Pair] | None = None, config: GeneratorConfig | None = None,
+                   device: Any = "cpu") -> Seq2SeqGenerator:
+    """A generator around the model saved in ``path``, with the config it was
+    trained with unless ``config`` is given. ``pairs``: the human pairs it trains
+    on (none needed to reply)."""
+    config = config or saved_generator_config(path)
+    model, tokenizer = load_model(path), load_tokenizer(path)
+    return Seq2SeqGenerator(model, tokenizer, pairs or [("hello", "hello")], config, device=device)
+
+
+__all__ = ["MLE_FORMAT", "RunDir", "is_saved_model", "load_generator", "resume_mle_checkpoint", "save_generator",
+           "save_mle_checkpoint", "saved_generator_config"]

@@ -1,0 +1,152 @@
+"""Runs in a run directory (see :mod:`advrl.dialogue.checkpoint` for its files):
+MLE pre-training, adversarial training, evaluation and chat, each resumable or
+re-runnable from what earlier stages left there. ``advrl dialogue`` is a thin
+layer over these four functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import torch
+
+from advrl.core import AdversarialTrainer, ScalarLogger, UserError, atomic_path, resolve_device
+from advrl.dialogue.checkpoint import (RunDir, is_saved_model, load_generator, resume_mle_checkpoint, save_generator,
+                                       save_mle_checkpoint)
+from advrl.dialogue.corpora import Splits, load_corpus
+from advrl.dialogue.evaluation import EvalConfig, evaluate
+from advrl.dialogue.generator import DECODES, Seq2SeqGenerator
+from advrl.dialogue.model import check_at_least, quiet_transformers
+from advrl.dialogue.training import (DialogueConfig, adversarial_trainer, build_generator, make_discriminator,
+                                     pretrain_discriminator, pretrain_mle)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Where a run reads and writes, and how it reports."""
+
+    out: str  # the run directory
+    corpus: str = "chatterbot"  # chatterbot | tsv:FILE | jsonl:FILE | opensubtitles:DIR
+    model: str | None = None  # a local seq2seq checkpoint directory (model + tokenizer) to start from or use
+    resume: bool = False  # continue from the checkpoints in out
+    checkpoint_every: int = 25  # adversarial rounds between checkpoints (0: only at the end)
+    log_every: int = 5  # adversarial rounds between logged rows
+    threads: int = 1  # torch CPU threads
+    progress: bool = True  # tqdm bars
+
+    def __post_init__(self) -> None:
+        check_at_least(self, 1, "log_every", "threads")
+        check_at_least(self, 0, "checkpoint_every")
+
+    @property
+    def dir(self) -> RunDir:
+        return RunDir(Path(self.out))
+
+
+@dataclass(frozen=True)
+class ChatConfig:
+    """How :func:`chat` replies."""
+
+    decode: str = "greedy"  # sample | greedy | beam
+    seed: int = 0  # seeds sampled replies
+
+    def __post_init__(self) -> None:
+        if self.decode not in DECODES:
+            raise UserError(f"decode {self.decode!r}: expected one of {', '.join(DECODES)}")
+
+
+def _start(run: RunConfig, config: DialogueConfig | None = None) -> Splits | None:
+    """Process settings, then the corpus split by ``config.seed`` (none without a config)."""
+    torch.set_num_threads(run.threads)
+    quiet_transformers()
+    return load_corpus(run.corpus, seed=config.seed) if config is not None else None
+
+
+def pretrain(run: RunConfig, config: DialogueConfig, splits: Splits | None = None) -> Seq2SeqGenerator:
+    """Tokenizer + MLE pre-training with a checkpoint after every epoch (continued
+    with ``run.resume``); the MLE model is saved to ``mle/``."""
+    splits = splits or _start(run, config)
+    d = run.dir
+    resuming = run.resume and d.mle_checkpoint.exists()
+    tokenizer = d.tokenizer if resuming and run.model is None else None
+    gen = build_generator(splits.train, config, model_path=run.model, tokenizer_path=tokenizer)
+    start = 0
+    if resuming:
+        start = resume_mle_checkpoint(gen, d.mle_checkpoint)
+        print(f"resuming MLE pre-training at epoch {start}", file=sys.stderr)
+    else:
+        gen.tokenizer.save_pretrained(str(d.tokenizer))
+    logger = ScalarLogger(d.tb("pretrain"))
+    pretrain_mle(gen, config.mle_epochs, logger=logger, progress=run.progress, start_epoch=start,
+                 on_epoch_end=lambda epoch: save_mle_checkpoint(gen, epoch, d.mle_checkpoint))
+    logger.close()
+    save_generator(gen, d.mle_model, stage="mle", corpus=run.corpus, epochs=config.mle_epochs)
+    return gen
+
+
+def train(run: RunConfig, config: DialogueConfig) -> AdversarialTrainer:
+    """Adversarial training (Li et al. 2017, Algorithm 1) from ``run.model``, the
+    MLE model in ``mle/``, or a fresh MLE pre-training; discriminator
+    pre-training, then the rounds with checkpoints (continued with
+    ``run.resume``). The final model is saved to ``model/``."""
+    splits = _start(run, config)
+    d = run.dir
+    start = run.model or (d.mle_model if is_saved_model(d.mle_model) else None)
+    gen = build_generator(splits.train, config, model_path=start) if start else pretrain(run, config, splits)
+    trainer = adversarial_trainer(gen, make_discriminator(gen, config.discriminator), splits.train, config,
+                                  checkpoint_path=str(d.train_checkpoint), checkpoint_every=run.checkpoint_every,
+                                  logdir=str(d.tb("adversarial")), progress=run.progress, log_every=run.log_every)
+    if run.resume and d.train_checkpoint.exists():
+        _resume(trainer, d.train_checkpoint)
+        print(f"resuming adversarial training at round {trainer.round}", file=sys.stderr)
+    else:
+        pretrain_discriminator(trainer, config.d_pretrain_steps, progress=run.progress)
+        trainer.save(d.train_checkpoint)
+    trainer.train()
+    save_generator(gen, d.model, stage="adversarial", corpus=run.corpus, rounds=trainer.round)
+    return trainer
+
+
+def _resume(trainer: AdversarialTrainer, path: Path) -> None:
+    try:
+        trainer.resume(path)
+    except UserError:
+        raise
+    except (RuntimeError, ValueError) as exc:  # a state dict of another shape
+        raise UserError(f"{path}: does not fit this model/discriminator (were size or --discriminator flags "
+                        f"changed?): {str(exc).splitlines()[0]}") from exc
+
+
+def _model_path(run: RunConfig) -> Path:
+    return Path(run.model) if run.model else run.dir.trained_model()
+
+
+def evaluate_run(run: RunConfig, config: DialogueConfig, eval_config: EvalConfig = EvalConfig()) -> dict[str, Any]:
+    """The evaluation suite (:func:`advrl.dialogue.evaluation.evaluate`) of the
+    run's newest model (or ``run.model``) on the corpus's test split; written
+    to ``eval.json`` and returned."""
+    splits = _start(run, config)
+    path = _model_path(run)
+    gen = load_generator(path, device=resolve_device(config.device))
+    result = {"model": str(path), "corpus": run.corpus, "decode": eval_config.decode,
+              **evaluate(gen, splits, eval_config, corpus=run.corpus)}
+    with atomic_path(run.dir.eval_json) as tmp:
+        tmp.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return result
+
+
+def chat(run: RunConfig, config: DialogueConfig, lines: Iterable[str],
+         chat_config: ChatConfig = ChatConfig()) -> Iterator[str]:
+    """One reply for each non-blank line, from the run's newest model (or ``run.model``)."""
+    _start(run)
+    gen = load_generator(_model_path(run), device=resolve_device(config.device))
+    torch.manual_seed(chat_config.seed)
+    for line in lines:
+        if line.strip():
+            yield gen.respond([line.strip()], decode=chat_config.decode)[0]
+
+
+__all__ = ["ChatConfig", "RunConfig", "chat", "evaluate_run", "pretrain", "train"]
