@@ -1,34 +1,90 @@
-"""``advrl gan`` — image GANs on the shared loop."""
+"""``advrl gan`` — image GANs on the shared loop.
+
+Every option defaults to ``None`` and is passed through: what the user does not give keeps
+the default of the config dataclass (``GanConfig``, ``SemiSupConfig``, ``ModeGanConfig``), the
+one place each default lives. ``--help`` reads those defaults when it is shown.
+"""
 
 from __future__ import annotations
 
 import argparse
+import functools
+from dataclasses import fields, replace
+from typing import Any, Callable, TypeVar
 
-from advrl.core.objectives import OBJECTIVES
+C = TypeVar("C")
+
+
+def config_from_args(config: C, args: argparse.Namespace, **parsed: Any) -> C:
+    """``config`` with each option the user gave (not ``None``; ``parsed`` overrides ``args``) set on
+    the field of the same name, of the config or of its ``loop``. A new config; the rest keeps its default."""
+    given = {k: v for k, v in {**vars(args), **parsed}.items() if v is not None}
+    own = {f.name for f in fields(config)} - {"loop"}  # type: ignore[arg-type]
+    on_loop = {f.name for f in fields(config.loop)} - own  # type: ignore[attr-defined]
+    loop = replace(config.loop, **{k: v for k, v in given.items() if k in on_loop})  # type: ignore[attr-defined]
+    return replace(config, loop=loop, **{k: v for k, v in given.items() if k in own})  # type: ignore[type-var]
+
+
+def describe_defaults(config: Any) -> dict[str, str]:
+    """``{field: default as help text}`` for the fields of ``config`` and its ``loop`` (the config's
+    own win); ``None`` and booleans are left out (their flags say what they do)."""
+    values = {f.name: getattr(config.loop, f.name) for f in fields(config.loop)}
+    values.update({f.name: getattr(config, f.name) for f in fields(config) if f.name != "loop"})
+    shown = {k: v for k, v in values.items() if v is not None and not isinstance(v, bool)}
+    return {k: ",".join(map(str, v)) if isinstance(v, tuple) else str(v) for k, v in shown.items()}
+
+
+def per_recipe(table: dict[str, Any], attr: str, what: str) -> str:
+    """``"the <what>'s: ns 0.0002, ..."``: one recipe field across a table of recipes."""
+    return f"the {what}'s: " + ", ".join(f"{name} {getattr(recipe, attr):g}" for name, recipe in table.items())
+
+
+def config_help(describe: Callable[[], dict[str, str]]) -> type[argparse.HelpFormatter]:
+    """A help formatter that appends ``(default: ...)`` to every pass-through option (default
+    ``None``) that ``describe()`` knows; ``describe`` runs only when help is shown."""
+    describe = functools.cache(describe)
+
+    class ConfigDefaults(argparse.HelpFormatter):
+        def _get_help_string(self, action: argparse.Action) -> str:
+            text = describe().get(action.dest) if action.default is None else None
+            help_text = action.help or ""
+            return help_text if text is None else f"{help_text} (default: {text.replace('%', '%%')})".lstrip()
+
+    return ConfigDefaults
+
+
+def _train_defaults() -> dict[str, str]:
+    from advrl.gan.train import LOSSES, GanConfig
+
+    return {**describe_defaults(GanConfig()), "loss": f"{GanConfig.loss}; one of {', '.join(LOSSES)}",
+            "lr": per_recipe(LOSSES, "lr", "loss"), "d_steps": per_recipe(LOSSES, "d_steps", "loss")}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``advrl gan train`` (and ``semisup``, ``modes``)."""
     gan = sub.add_parser("gan", help="image GANs (DCGAN, WGAN-GP, minibatch discrimination, semi-supervised)")
     verbs = gan.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    train = verbs.add_parser("train", help="train a DCGAN on digits or MNIST IDX files")
-    train.add_argument("--data", default="digits", help="digits (sklearn, embedded) or mnist:DIR (IDX files)")
-    train.add_argument("--loss", default="ns", help=f"one of {', '.join(sorted(OBJECTIVES))}")
-    train.add_argument("--rounds", type=int, default=2000, help="generator steps")
-    train.add_argument("--d-steps", type=int, default=None, help="discriminator steps per round (default 1; 5 for wgan)")
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--lr", type=float, default=None, help="Adam lr (default 2e-4; 1e-4 for wgan)")
-    train.add_argument("--z-dim", type=int, default=64)
-    train.add_argument("--width", type=int, default=64, help="base channel count")
-    train.add_argument("--minibatch-kernels", type=int, default=0, help="minibatch discrimination kernels (0 = off)")
-    train.add_argument("--feature-matching", action="store_true", help="generator matches D's mean features")
-    train.add_argument("--sample-every", type=int, default=500, help="rounds between PNG sample grids")
-    train.add_argument("--checkpoint-every", type=int, default=500)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    train.add_argument("--out", default="runs/gan", help="output directory")
+    train = verbs.add_parser("train", help="train a DCGAN on digits or MNIST IDX files",
+                             formatter_class=config_help(_train_defaults))
+    train.add_argument("--data", help="digits (sklearn, embedded) or mnist:DIR (IDX files)")
+    train.add_argument("--loss", help="the objective, with its optimiser settings")
+    train.add_argument("--rounds", type=int, help="generator steps")
+    train.add_argument("--d-steps", type=int, help="discriminator steps per round")
+    train.add_argument("--batch-size", type=int, help="real and fake images per step")
+    train.add_argument("--lr", type=float, help="Adam lr of G and D")
+    train.add_argument("--z-dim", type=int, help="latent size")
+    train.add_argument("--width", type=int, help="base channel count")
+    train.add_argument("--minibatch-kernels", type=int, help="minibatch discrimination kernels (0 = off)")
+    train.add_argument("--feature-matching", action="store_true", default=None,
+                       help="generator matches D's mean features")
+    train.add_argument("--sample-every", type=int, help="rounds between PNG sample grids")
+    train.add_argument("--checkpoint-every", type=int, help="rounds between checkpoints (0: only at the end)")
+    train.add_argument("--seed", type=int, help="seeds networks and training")
+    train.add_argument("--device", help="auto | cpu | cuda[:N]")
+    train.add_argument("--out", help="output directory")
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    train.add_argument("--no-progress", action="store_true")
+    train.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no tqdm bar")
     train.set_defaults(func=_train)
 
     import importlib.util
@@ -38,24 +94,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from advrl.core import LoopConfig
     from advrl.gan.train import GanConfig, train_gan
 
-    if args.loss not in OBJECTIVES:
-        raise ValueError(f"unknown --loss {args.loss!r}; expected one of {', '.join(sorted(OBJECTIVES))}")
-    wgan = args.loss.startswith("wgan")
-    if args.rounds <= 0 or args.batch_size <= 0:
-        raise ValueError("--rounds and --batch-size must be positive")
-    loop = LoopConfig(rounds=args.rounds, d_steps=args.d_steps or (5 if wgan else 1), batch_size=args.batch_size,
-                      seed=args.seed, device=args.device, checkpoint_every=args.checkpoint_every,
-                      progress=not args.no_progress)
-    cfg = GanConfig(data=args.data, loss=args.loss, z_dim=args.z_dim, width=args.width,
-                    lr=args.lr or (1e-4 if wgan else 2e-4), minibatch_kernels=args.minibatch_kernels,
-                    feature_matching=args.feature_matching, sample_every=args.sample_every, out=args.out, loop=loop)
+    cfg = config_from_args(GanConfig(), args)
     trainer = train_gan(cfg, resume=args.resume)
     last = trainer.logger.history[-1] if trainer.logger.history else {}
-    print(f"trained {trainer.round} rounds on {args.data} ({args.loss}); "
+    print(f"trained {trainer.round} rounds on {cfg.data} ({cfg.loss}); "
           + ", ".join(f"{k}={v:.3f}" for k, v in last.items() if k != "step"))
-    print(f"samples: {args.out}/samples_latest.png  losses: {args.out}/losses.png  "
-          f"checkpoint: {args.out}/checkpoint.pt  tensorboard: {args.out}/tb")
+    print(f"samples: {cfg.out}/samples_latest.png  losses: {cfg.out}/losses.png  "
+          f"checkpoint: {cfg.out}/checkpoint.pt  tensorboard: {cfg.out}/tb")
     return 0

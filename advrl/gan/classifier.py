@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from advrl.core import load_checkpoint, save_checkpoint
+from advrl.core import UserError, load_checkpoint, save_checkpoint
 
 
 class DigitClassifier(nn.Module):
@@ -72,7 +72,7 @@ def save_classifier(model: DigitClassifier, path: str | Path) -> Path:
 def load_classifier(path: str | Path) -> DigitClassifier:
     state = load_checkpoint(path)
     if state.get("format") != "advrl-digit-classifier-v1":
-        raise ValueError(f"{path}: not an advrl digit classifier (format={state.get('format')!r})")
+        raise UserError(f"{path}: not an advrl digit classifier (format={state.get('format')!r})")
     model = DigitClassifier(image_size=int(state["image_size"]))
     model.load_state_dict(state["state"])
     return model.eval()

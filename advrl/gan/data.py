@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from advrl.core import UserError
+
 IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 MNIST_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
@@ -35,24 +37,24 @@ class ImageData:
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """Read an IDX file (``.gz`` or raw). Raises ``ValueError`` naming the file
+    """Read an IDX file (``.gz`` or raw). Raises :class:`advrl.core.UserError` naming the file
     when it is not IDX or is truncated."""
     path = Path(path)
     try:
         raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise ValueError(f"{path}: cannot read IDX data ({exc})") from exc
+        raise UserError(f"{path}: cannot read IDX data ({exc})") from exc
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_DTYPES:
-        raise ValueError(f"{path}: not an IDX file (expected magic 0x0000<type><ndim>, got {raw[:4].hex()!r})")
+        raise UserError(f"{path}: not an IDX file (expected magic 0x0000<type><ndim>, got {raw[:4].hex()!r})")
     ndim = raw[3]
     header = 4 + 4 * ndim
     if ndim == 0 or len(raw) < header:
-        raise ValueError(f"{path}: IDX header truncated or has no dimensions")
+        raise UserError(f"{path}: IDX header truncated or has no dimensions")
     shape = struct.unpack(f">{ndim}I", raw[4:header])
     dtype = np.dtype(IDX_DTYPES[raw[2]])
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(raw) - header != expected:
-        raise ValueError(f"{path}: IDX body has {len(raw) - header} bytes, header {shape} needs {expected}")
+        raise UserError(f"{path}: IDX body has {len(raw) - header} bytes, header {shape} needs {expected}")
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
 
 
@@ -70,7 +72,7 @@ def load_mnist(directory: str | Path, split: str = "all") -> ImageData:
     """
     directory = Path(directory)
     if not directory.is_dir():
-        raise ValueError(f"{directory}: MNIST directory does not exist")
+        raise UserError(f"{directory}: MNIST directory does not exist")
     splits = ["train", "test"] if split == "all" else [split]
     images, labels = [], []
     for name in splits:
@@ -79,14 +81,14 @@ def load_mnist(directory: str | Path, split: str = "all") -> ImageData:
             continue
         x, y = read_idx(img_path), read_idx(lbl_path)
         if x.ndim != 3 or x.shape[1:] != (28, 28):
-            raise ValueError(f"{img_path}: expected images of shape [N, 28, 28], got {list(x.shape)}")
+            raise UserError(f"{img_path}: expected images of shape [N, 28, 28], got {list(x.shape)}")
         if y.ndim != 1 or len(y) != len(x):
-            raise ValueError(f"{lbl_path}: expected {len(x)} labels of shape [N], got {list(y.shape)}")
+            raise UserError(f"{lbl_path}: expected {len(x)} labels of shape [N], got {list(y.shape)}")
         images.append(x)
         labels.append(y)
     if not images:
         wanted = ", ".join(f"{a}(.gz) + {b}(.gz)" for a, b in (MNIST_FILES[s] for s in splits))
-        raise ValueError(f"{directory}: no MNIST IDX files found (expected {wanted})")
+        raise UserError(f"{directory}: no MNIST IDX files found (expected {wanted})")
     x = torch.from_numpy(np.concatenate(images).astype(np.float32) / 127.5 - 1.0).unsqueeze(1)
     y = torch.from_numpy(np.concatenate(labels).astype(np.int64))
     return ImageData(x, y, f"mnist:{directory}")
@@ -107,7 +109,7 @@ def load_image_data(spec: str) -> ImageData:
         return load_digits()
     if spec.startswith("mnist:"):
         return load_mnist(spec.split(":", 1)[1])
-    raise ValueError(f"unknown --data {spec!r}; expected 'digits' or 'mnist:DIR'")
+    raise UserError(f"unknown --data {spec!r}; expected 'digits' or 'mnist:DIR'")
 
 
 def split_indices(n: int, n_train: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

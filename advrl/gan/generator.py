@@ -12,13 +12,15 @@ from advrl.core import Critic, RealData
 
 
 class NetworkGenerator:
-    """Wraps ``net: z -> sample`` as a :class:`advrl.core.Generator`.
+    """Wraps ``net: z -> sample`` as an :class:`advrl.core.OptimizedGenerator` (it owns its Adam).
 
     ``train_step`` minimises ``critic.loss(G(z))``, or with ``feature_matching``
     the squared distance between the mean discriminator features of a real and
     a generated batch (Salimans et al. 2016, §3.1; needs ``real_data`` and a
-    discriminator with a ``features`` method).
+    discriminator that implements :meth:`advrl.core.Discriminator.features`).
     """
+
+    optimizer: torch.optim.Optimizer
 
     def __init__(self, net: nn.Module, z_dim: int, batch_size: int = 64, lr: float = 2e-4,
                  betas: tuple[float, float] = (0.5, 0.999), device: str | torch.device = "cpu",
@@ -32,6 +34,7 @@ class NetworkGenerator:
         self.feature_matching, self.real_data = feature_matching, real_data
 
     def noise(self, n: int) -> torch.Tensor:
+        """``n`` latent vectors z ~ N(0, I)."""
         return torch.randn(n, self.z_dim, device=self.device)
 
     @torch.no_grad()
@@ -44,10 +47,12 @@ class NetworkGenerator:
         return out
 
     def generate(self, n: int) -> torch.Tensor:
+        """``n`` fakes for a discriminator step (train mode, no gradient)."""
         with torch.no_grad():
             return self.net(self.noise(n))
 
     def train_step(self, critic: Critic) -> dict[str, float]:
+        """One Adam step on the generator loss (or the feature-matching loss)."""
         fake = self.net(self.noise(self.batch_size))
         if self.feature_matching:
             real = self.real_data.sample(self.batch_size).to(self.device)  # type: ignore[union-attr]

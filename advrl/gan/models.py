@@ -6,13 +6,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from advrl.core import Discriminator
+from advrl.core import Discriminator, UserError
 from advrl.gan.layers import MinibatchDiscrimination
 
 
 def _check_size(image_size: int) -> int:
     if image_size % 4 != 0 or image_size < 8:
-        raise ValueError(f"image size must be a multiple of 4 and >= 8, got {image_size}")
+        raise UserError(f"image size must be a multiple of 4 and >= 8, got {image_size}")
     return image_size // 4
 
 
@@ -53,7 +53,7 @@ class FeatureDiscriminator(Discriminator):
         self.out = nn.Linear(self.minibatch.out_features if self.minibatch else n_features, 1)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Penultimate activations (used by feature matching)."""
+        """Penultimate activations ``[B, F]`` (what feature matching matches)."""
         return self.body(x)
 
     def head(self, x: torch.Tensor) -> torch.Tensor:

@@ -19,17 +19,19 @@ samples; Lin et al. 2018).
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from advrl.core import (AdversarialTrainer, Discriminator, LoopConfig, atomic_path, make_objective,
-                        resolve_device, seed_everything)
+from advrl.core import (AdversarialTrainer, Discriminator, LoopConfig, UserError, atomic_path, make_objective,
+                        seed_everything)
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import MLPDiscriminator, MLPGenerator
+from advrl.gan.recipes import Recipe, as_run, check_positive, lookup, loop_for
 from advrl.gan.schedules import LinearDecay
 
 
@@ -68,9 +70,8 @@ MIXTURES = {"ring8": ring8, "grid25": grid25}
 
 
 def make_mixture(name: str) -> Mixture:
-    if name not in MIXTURES:
-        raise ValueError(f"unknown --mixture {name!r}; expected one of {', '.join(MIXTURES)}")
-    return MIXTURES[name]()
+    """The mixture called ``name`` (a key of :data:`MIXTURES`)."""
+    return lookup(MIXTURES, name, "--mixture")()
 
 
 @dataclass
@@ -109,7 +110,22 @@ def mode_metrics(samples: torch.Tensor | np.ndarray, mixture: Mixture, n_std: fl
 
 
 # ---------------------------------------------------------------------------------------------- GANs
-METHODS = ("ns", "minibatch", "wgan-gp", "wgan", "pacgan")
+@dataclass(frozen=True)
+class ModeMethod(Recipe):
+    """A :class:`Recipe` for the toy GANs, with the discriminator it needs."""
+
+    minibatch: bool = False  # minibatch discrimination (ModeGanConfig.minibatch_kernels kernels)
+    packed: bool = False  # PacGAN: D judges packs of ModeGanConfig.pack samples
+
+
+# PacGAN's toy settings for the logit GANs; WGAN-GP's (Gulrajani et al. 2017) and WGAN's (Arjovsky et al.) critics
+METHODS: dict[str, ModeMethod] = {
+    "ns": ModeMethod("ns", lr=1e-3, betas=(0.5, 0.999)),
+    "minibatch": ModeMethod("ns", lr=1e-3, betas=(0.5, 0.999), minibatch=True),
+    "wgan-gp": ModeMethod("wgan-gp", lr=5e-4, betas=(0.5, 0.9), d_steps=5),
+    "wgan": ModeMethod("wgan", lr=5e-5, betas=(0.0, 0.9), d_steps=5),
+    "pacgan": ModeMethod("ns", lr=1e-3, betas=(0.5, 0.999), packed=True),
+}
 
 
 class MixtureData:
@@ -119,6 +135,7 @@ class MixtureData:
         self.mixture = mixture
 
     def sample(self, n: int) -> torch.Tensor:
+        """``n`` fresh samples of the mixture."""
         return self.mixture.sample(n)
 
 
@@ -133,6 +150,7 @@ class PackedDiscriminator(Discriminator):
         self.inner, self.pack = inner, pack
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The inner discriminator's features of each pack ``[B / pack, F]``."""
         return self.inner.features(self._packed(x))
 
     def _packed(self, x: torch.Tensor) -> torch.Tensor:
@@ -148,58 +166,60 @@ class PackedDiscriminator(Discriminator):
 class ModeGanConfig:
     """A toy GAN on a 2-D mixture."""
 
-    mixture: str = "ring8"  # ring8 | grid25
-    method: str = "ns"  # ns | minibatch | wgan-gp | wgan | pacgan
+    mixture: str = "ring8"  # a key of MIXTURES: ring8 | grid25
+    method: str = "ns"  # a key of METHODS: ns | minibatch | wgan-gp | wgan | pacgan
     z_dim: int = 2  # PacGAN: 2-D standard normal latent
     g_hidden: int = 128
     g_layers: int = 3
     d_hidden: int = 128
     d_layers: int = 2
-    lr: float | None = None  # default 1e-3 (5e-4 for wgan-gp, 5e-5 for wgan)
+    lr: float | None = None  # Adam learning rate of G and D (None: the method's, see METHODS)
+    d_steps: int | None = None  # discriminator steps per round (None: the method's, see METHODS)
     decay_fraction: float = 0.5  # linear lr decay to 0 over this last fraction of the rounds (0: off)
     minibatch_kernels: int = 5  # for method=minibatch
     pack: int = 4  # for method=pacgan
     n_eval: int = 2500  # samples for the metrics (PacGAN: 2,500)
-    out: str | None = None  # directory for the scatter PNG (None: no PNG)
+    out: str | None = "runs/modes"  # scatter PNG, metrics JSON, TensorBoard under out/tb (None: nothing written)
     loop: LoopConfig = field(default_factory=lambda: LoopConfig(rounds=3000, batch_size=100, log_every=50))
+
+    @property
+    def run_name(self) -> str:
+        """``<mixture>_<method>_seed<seed>``: names this run's files under ``out``."""
+        return f"{self.mixture}_{self.method}_seed{self.loop.seed}"
+
+
+def mode_discriminator(cfg: ModeGanConfig, method: ModeMethod) -> Discriminator:
+    """The MLP discriminator ``method`` needs (packed for PacGAN, with minibatch features for minibatch)."""
+    if method.packed:
+        return PackedDiscriminator(MLPDiscriminator(2 * cfg.pack, cfg.d_hidden, cfg.d_layers), cfg.pack)
+    kernels = cfg.minibatch_kernels if method.minibatch else 0
+    return MLPDiscriminator(2, cfg.d_hidden, cfg.d_layers, minibatch_kernels=kernels)
 
 
 def build_mode_gan(cfg: ModeGanConfig) -> AdversarialTrainer:
-    """The trainer for ``cfg`` (MLPGenerator/MLPDiscriminator on the core loop)."""
-    if cfg.method not in METHODS:
-        raise ValueError(f"unknown --method {cfg.method!r}; expected one of {', '.join(METHODS)}")
+    """The trainer for ``cfg`` (MLPGenerator/MLPDiscriminator on the core loop). ``cfg`` is not
+    changed; every RNG is seeded from ``cfg.loop.seed`` once, before the networks are built."""
+    method = lookup(METHODS, cfg.method, "--method").with_overrides(cfg.lr, cfg.d_steps)
     mixture = make_mixture(cfg.mixture)
-    if cfg.loop.rounds <= 0 or cfg.loop.batch_size <= 0:
-        raise ValueError("rounds and batch size must be positive")
-    if cfg.method == "pacgan" and (cfg.pack < 2 or cfg.loop.batch_size % cfg.pack):
-        raise ValueError(f"--pack must be >= 2 and divide --batch-size ({cfg.loop.batch_size}), got {cfg.pack}")
-    wasserstein = cfg.method in ("wgan-gp", "wgan")
-    objective = make_objective(cfg.method if wasserstein else "ns")
-    lr = cfg.lr or {"wgan-gp": 5e-4, "wgan": 5e-5}.get(cfg.method, 1e-3)
-    if wasserstein and cfg.loop.d_steps == 1:
-        cfg.loop.d_steps = 5
-    betas = {"wgan-gp": (0.5, 0.9), "wgan": (0.0, 0.9)}.get(cfg.method, (0.5, 0.999))
-    cfg.loop.d_lr, cfg.loop.d_betas = lr, betas
-    device = resolve_device(cfg.loop.device)
-    cfg.loop.device = str(device)
-    seed_everything(cfg.loop.seed)  # networks are initialised from the seed
+    loop = loop_for(method, cfg.loop)
+    check_positive(n_eval=cfg.n_eval)
+    if method.packed and (cfg.pack < 2 or loop.batch_size % cfg.pack):
+        raise UserError(f"--pack must be >= 2 and divide --batch-size ({loop.batch_size}), got {cfg.pack}")
+    seed_everything(loop.seed)  # networks are initialised from the seed
     g_net = MLPGenerator(cfg.z_dim, 2, cfg.g_hidden, cfg.g_layers)
-    generator = NetworkGenerator(g_net, cfg.z_dim, cfg.loop.batch_size, lr=lr, betas=betas, device=device)
-    if cfg.method == "pacgan":
-        disc: Discriminator = PackedDiscriminator(MLPDiscriminator(2 * cfg.pack, cfg.d_hidden, cfg.d_layers),
-                                                  cfg.pack)
-    else:
-        kernels = cfg.minibatch_kernels if cfg.method == "minibatch" else 0
-        disc = MLPDiscriminator(2, cfg.d_hidden, cfg.d_layers, minibatch_kernels=kernels)
-    callbacks = [LinearDecay(cfg.loop.rounds, cfg.decay_fraction)] if cfg.decay_fraction > 0 else []
-    return AdversarialTrainer(generator, disc, objective, MixtureData(mixture), cfg.loop, callbacks)
+    generator = NetworkGenerator(g_net, cfg.z_dim, loop.batch_size, lr=method.lr, betas=method.betas,
+                                 device=loop.device)
+    disc = mode_discriminator(cfg, method)
+    callbacks = [LinearDecay(loop.rounds, cfg.decay_fraction)] if cfg.decay_fraction > 0 else []
+    return AdversarialTrainer(generator, disc, make_objective(method.objective), MixtureData(mixture), loop,
+                              callbacks)
 
 
 @dataclass
 class ModeRun:
     """What :func:`train_mode_gan` returns."""
 
-    config: ModeGanConfig
+    config: ModeGanConfig  # as run: lr, d_steps and the loop resolved
     metrics: ModeMetrics
     samples: torch.Tensor
     trainer: AdversarialTrainer
@@ -207,7 +227,10 @@ class ModeRun:
 
 
 def train_mode_gan(cfg: ModeGanConfig) -> ModeRun:
-    """Train, then score ``n_eval`` samples (a seeded draw) and write the scatter PNG."""
+    """Train, then score ``n_eval`` samples (a seeded draw); with ``out``, log to ``out/tb/<run>``
+    and write the scatter PNG and a JSON of the config as run and its metrics. ``cfg`` is not changed."""
+    if cfg.out and cfg.loop.logdir is None:
+        cfg = replace(cfg, loop=replace(cfg.loop, logdir=str(Path(cfg.out) / "tb" / cfg.run_name)))
     trainer = build_mode_gan(cfg)
     trainer.train()
     mixture = make_mixture(cfg.mixture)
@@ -216,17 +239,16 @@ def train_mode_gan(cfg: ModeGanConfig) -> ModeRun:
     metrics = mode_metrics(samples, mixture)
     trainer.logger.log(trainer.round, {f"modes/{k}": v for k, v in metrics.as_row().items()})
     trainer.logger.flush()
+    ran = as_run(cfg, trainer)
     png = None
     if cfg.out:
         out = Path(cfg.out)
         title = (f"{cfg.method} on {cfg.mixture} (seed {cfg.loop.seed}): {metrics.modes_covered}/"
                  f"{metrics.n_modes} modes, HQ {100 * metrics.high_quality:.1f}%, rKL {metrics.reverse_kl:.3f}")
-        png = save_scatter(samples, mixture, out / f"{cfg.mixture}_{cfg.method}_seed{cfg.loop.seed}.png", title)
-        with atomic_path(out / f"{cfg.mixture}_{cfg.method}_seed{cfg.loop.seed}.json") as tmp:
-            import json
-
-            tmp.write_text(json.dumps({"config": asdict(cfg), "metrics": asdict(metrics)}, indent=2, default=str))
-    return ModeRun(cfg, metrics, samples, trainer, png)
+        png = save_scatter(samples, mixture, out / f"{cfg.run_name}.png", title)
+        with atomic_path(out / f"{cfg.run_name}.json") as tmp:
+            tmp.write_text(json.dumps({"config": asdict(ran), "metrics": asdict(metrics)}, indent=2, default=str))
+    return ModeRun(ran, metrics, samples, trainer, png)
 
 
 def save_scatter(samples: torch.Tensor | np.ndarray, mixture: Mixture, path: str | Path, title: str = "",
@@ -256,6 +278,6 @@ def save_scatter(samples: torch.Tensor | np.ndarray, mixture: Mixture, path: str
     return Path(path)
 
 
-__all__ = ["METHODS", "MIXTURES", "Mixture", "MixtureData", "ModeGanConfig", "ModeMetrics", "ModeRun",
-           "PackedDiscriminator", "build_mode_gan", "grid25", "make_mixture", "mode_metrics", "ring8",
-           "save_scatter", "train_mode_gan"]
+__all__ = ["METHODS", "MIXTURES", "Mixture", "MixtureData", "ModeGanConfig", "ModeMethod", "ModeMetrics", "ModeRun",
+           "PackedDiscriminator", "build_mode_gan", "grid25", "make_mixture", "mode_discriminator", "mode_metrics",
+           "ring8", "save_scatter", "train_mode_gan"]

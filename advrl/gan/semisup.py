@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +38,13 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
-from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig, TensorData, atomic_path,
+from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig, TensorData, UserError, atomic_path,
                         make_objective, resolve_device, seed_everything)
 from advrl.gan.classifier import accuracy
 from advrl.gan.data import MNIST_FILES, _find, load_digits, load_mnist, split_indices
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.layers import GaussianNoise
+from advrl.gan.recipes import Recipe, as_run, loop_for
 from advrl.gan.schedules import LinearDecay
 
 
@@ -75,7 +76,7 @@ def pick_labels(labels: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray
     for c in np.unique(labels):
         idx = np.flatnonzero(labels == c)
         if len(idx) < per_class:
-            raise ValueError(f"--labels-per-class {per_class}: class {c} has only {len(idx)} training examples")
+            raise UserError(f"--labels-per-class {per_class}: class {c} has only {len(idx)} training examples")
         picked.append(rng.choice(idx, per_class, replace=False))
     return np.sort(np.concatenate(picked))
 
@@ -83,11 +84,11 @@ def pick_labels(labels: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray
 def load_semisup_split(spec: str, labels_per_class: int = 10, n_train: int = 8000, seed: int = 0) -> SemiSupSplit:
     """The semi-supervised data for ``--data`` (``mnist:DIR`` or ``digits``); see the module docstring."""
     if labels_per_class <= 0:
-        raise ValueError(f"--labels-per-class must be positive, got {labels_per_class}")
+        raise UserError(f"--labels-per-class must be positive, got {labels_per_class}")
     if spec.startswith("mnist:"):
         directory = Path(spec.split(":", 1)[1])
         if not directory.is_dir():
-            raise ValueError(f"{directory}: MNIST directory does not exist")
+            raise UserError(f"{directory}: MNIST directory does not exist")
         has_train = all(_find(directory, stem) for stem in MNIST_FILES["train"])
         if has_train:
             train, test = load_mnist(directory, "train"), load_mnist(directory, "test")
@@ -96,7 +97,7 @@ def load_semisup_split(spec: str, labels_per_class: int = 10, n_train: int = 800
         else:
             data = load_mnist(directory, "test")
             if not 0 < n_train < len(data.labels):
-                raise ValueError(f"--n-train must be in 1..{len(data.labels) - 1} for {directory}, got {n_train}")
+                raise UserError(f"--n-train must be in 1..{len(data.labels) - 1} for {directory}, got {n_train}")
             tr, te = split_indices(len(data.labels), n_train, seed)
             x, y, tx, ty = data.images[tr], data.labels[tr], data.images[te], data.labels[te]
             source = f"mnist:{directory} (seeded {n_train}/{len(te)} split of {len(data.labels)} images)"
@@ -107,7 +108,7 @@ def load_semisup_split(spec: str, labels_per_class: int = 10, n_train: int = 800
         x, y, tx, ty = data.images[tr], data.labels[tr], data.images[te], data.labels[te]
         source = f"digits (seeded {n}/{len(te)} split)"
     else:
-        raise ValueError(f"unknown --data {spec!r}; expected 'digits' or 'mnist:DIR'")
+        raise UserError(f"unknown --data {spec!r}; expected 'digits' or 'mnist:DIR'")
     lab = pick_labels(y.numpy(), labels_per_class, seed)
     return SemiSupSplit(x, x[lab], y[lab], tx, ty, source)
 
@@ -278,19 +279,21 @@ class SemiSupConfig:
     input_noise: float = 0.3
     hidden_noise: float = 0.5
     weight_norm: bool = True
-    lr: float = 3e-3  # Adam lr of D and G (paper: 0.003, beta1 0.5)
+    lr: float = 3e-3  # Adam lr of D and G (paper: 0.003)
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas of D and G (paper: beta1 0.5)
     sup_weight: float = 2.0  # cross-entropy weight (2 = the paper's 1/2-weighted unsupervised loss)
     decay_fraction: float = 0.3  # linear lr decay to 0 over this last fraction of rounds
     ema_decay: float | None = None  # None: min(0.999, 1 - 10/rounds)
     eval_every: int = 500
     baseline: bool = True  # also train the supervised-only baseline
     out: str | None = "runs/semisup"  # sample grids, TensorBoard, results.json (None: nothing written)
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(rounds=6000, batch_size=100, d_lr=3e-3,
-                                                                log_every=50))
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(rounds=6000, batch_size=100, log_every=50))
 
 
 @dataclass
 class SemiSupResult:
+    """What :func:`run_semisup` returns."""
+
     semi_accuracy: float  # EMA classifier, held-out
     semi_accuracy_raw: float  # final raw classifier, held-out
     supervised_accuracy: float | None  # same network on the labelled examples alone (EMA), held-out
@@ -300,6 +303,7 @@ class SemiSupResult:
     ema_classifier: nn.Module
 
     def summary(self) -> dict[str, Any]:
+        """The accuracies and data sizes, as written to ``results.json``."""
         return {"semi_supervised_accuracy": self.semi_accuracy, "semi_supervised_accuracy_raw": self.semi_accuracy_raw,
                 "supervised_only_accuracy": self.supervised_accuracy, "n_labelled": len(self.split.labelled_y),
                 "n_unlabelled": len(self.split.unlabelled), "n_test": len(self.split.test_y),
@@ -314,39 +318,38 @@ def ema_decay(cfg: SemiSupConfig, rounds: int | None = None) -> float:
 
 
 def make_classifier(cfg: SemiSupConfig, split: SemiSupSplit) -> SemiSupClassifier:
+    """A fresh K-class classifier for ``split``'s images, shaped by ``cfg``."""
     return SemiSupClassifier(split.unlabelled[0].numel(), tuple(cfg.hidden), split.n_classes, cfg.input_noise,
                              cfg.hidden_noise, cfg.weight_norm)
 
 
 def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialTrainer, SemiSupEval]:
-    """The semi-supervised GAN on the core loop (ns objective, feature-matching generator)."""
-    if cfg.loop.rounds <= 0 or cfg.loop.batch_size <= 0:
-        raise ValueError("--rounds and --batch-size must be positive")
-    device = resolve_device(cfg.loop.device)
-    cfg.loop.device = str(device)
-    cfg.loop.d_lr, cfg.loop.d_betas = cfg.lr, (0.5, 0.999)
-    seed_everything(cfg.loop.seed)
-    size = split.unlabelled.shape[-1]
+    """The semi-supervised GAN on the core loop (ns objective, feature-matching generator). ``cfg`` is
+    not changed; every RNG is seeded from ``cfg.loop.seed`` once, before the networks are built."""
+    recipe = Recipe("ns", cfg.lr, cfg.betas)
+    loop = loop_for(recipe, cfg.loop)
     if split.unlabelled.ndim != 4 or split.unlabelled.shape[1] != 1:
-        raise ValueError(f"{split.source}: expected images [N, 1, H, W], got {list(split.unlabelled.shape)}")
+        raise UserError(f"{split.source}: expected images [N, 1, H, W], got {list(split.unlabelled.shape)}")
+    size = split.unlabelled.shape[-1]
+    seed_everything(loop.seed)  # networks are initialised from the seed
     classifier = make_classifier(cfg, split)
     if cfg.weight_norm:  # data-dependent init on unlabelled images
         data_init(classifier, split.unlabelled[torch.randperm(len(split.unlabelled))[:500]])
-    disc = SemiSupervisedDiscriminator(classifier, split.labelled_x, split.labelled_y,
-                                       cfg.loop.batch_size, cfg.sup_weight)
+    disc = SemiSupervisedDiscriminator(classifier, split.labelled_x, split.labelled_y, loop.batch_size,
+                                       cfg.sup_weight)
     real = TensorData(split.unlabelled)
     generator = NetworkGenerator(SemiSupGenerator(cfg.z_dim, size, tuple(cfg.g_hidden)), cfg.z_dim,
-                                 cfg.loop.batch_size, lr=cfg.lr, betas=(0.5, 0.999), device=device,
+                                 loop.batch_size, lr=recipe.lr, betas=recipe.betas, device=loop.device,
                                  feature_matching=True, real_data=real)
     evaluator = SemiSupEval(split.test_x, split.test_y, cfg.eval_every, ema_decay(cfg))
     callbacks: list[Callback] = [evaluator]
     if cfg.decay_fraction > 0:
-        callbacks.append(LinearDecay(cfg.loop.rounds, cfg.decay_fraction))
+        callbacks.append(LinearDecay(loop.rounds, cfg.decay_fraction))
     if cfg.out and size % 4 == 0:
         from advrl.gan.plots import SampleGridCallback
 
-        callbacks.append(SampleGridCallback(cfg.out, every=max(cfg.loop.rounds // 4, 1)))
-    trainer = AdversarialTrainer(generator, disc, make_objective("ns"), real, cfg.loop, callbacks)
+        callbacks.append(SampleGridCallback(cfg.out, every=max(loop.rounds // 4, 1)))
+    trainer = AdversarialTrainer(generator, disc, make_objective(recipe.objective), real, loop, callbacks)
     return trainer, evaluator
 
 
@@ -365,7 +368,7 @@ def train_supervised(cfg: SemiSupConfig, split: SemiSupSplit, rounds: int | None
         data_init(model, split.labelled_x)
     model = model.to(device)
     ema = EMA(model, ema_decay(cfg, rounds))
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=cfg.betas)
     labelled = TensorData({"x": split.labelled_x, "y": split.labelled_y})
     start = (1 - cfg.decay_fraction) * rounds
     show = cfg.loop.progress if progress is None else progress
@@ -388,7 +391,7 @@ def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None) -> SemiSu
     evaluate both on the held-out images; writes ``results.json`` to ``cfg.out``."""
     split = split or load_semisup_split(cfg.data, cfg.labels_per_class, cfg.n_train, cfg.split_seed)
     if cfg.out and cfg.loop.logdir is None:
-        cfg.loop.logdir = str(Path(cfg.out) / "tb")
+        cfg = replace(cfg, loop=replace(cfg.loop, logdir=str(Path(cfg.out) / "tb")))
     trainer, evaluator = build_semisup(cfg, split)
     trainer.train()
     final = evaluator.evaluate(trainer)
@@ -401,11 +404,11 @@ def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None) -> SemiSu
                            evaluator.history, copy.deepcopy(evaluator.ema.module))
     if cfg.out:
         with atomic_path(Path(cfg.out) / "results.json") as tmp:
-            tmp.write_text(json.dumps({"config": asdict(cfg), "results": result.summary(),
+            tmp.write_text(json.dumps({"config": asdict(as_run(cfg, trainer)), "results": result.summary(),
                                        "history": evaluator.history}, indent=2, default=str))
     return result
 
 
-__all__ = ["EMA", "LinearDecay", "SemiSupClassifier", "SemiSupConfig", "SemiSupEval", "SemiSupGenerator",
-           "SemiSupResult", "SemiSupSplit", "SemiSupervisedDiscriminator", "build_semisup", "data_init", "load_semisup_split",
-           "pick_labels", "run_semisup", "train_supervised"]
+__all__ = ["EMA", "SemiSupClassifier", "SemiSupConfig", "SemiSupEval", "SemiSupGenerator", "SemiSupResult",
+           "SemiSupSplit", "SemiSupervisedDiscriminator", "build_semisup", "data_init", "ema_decay",
+           "load_semisup_split", "make_classifier", "pick_labels", "run_semisup", "train_supervised"]

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from advrl.core import (AdversarialTrainer, LoopConfig, TensorData, atomic_path, make_objective, resolve_device,
+from advrl.core import (AdversarialTrainer, LoopConfig, TensorData, UserError, atomic_path, make_objective,
                         seed_everything)
 from advrl.gan.data import ImageData, load_image_data
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import DCGANDiscriminator, DCGANGenerator
 from advrl.gan.plots import SampleGridCallback, save_curves
+from advrl.gan.recipes import Recipe, as_run, lookup, loop_for
+
+
+@dataclass(frozen=True)
+class ImageLoss(Recipe):
+    """A :class:`Recipe` for image GANs, with the discriminator's normalisation."""
+
+    d_norm: str = "batch"  # batch | layer | none: no batch norm under a critic (it couples the batch's samples)
+
+
+# DCGAN (Radford et al. 2016) for the logit losses; WGAN-GP's settings (Gulrajani et al. 2017) for the critics
+LOSSES: dict[str, ImageLoss] = {
+    "ns": ImageLoss("ns", lr=2e-4, betas=(0.5, 0.999)),
+    "minimax": ImageLoss("minimax", lr=2e-4, betas=(0.5, 0.999)),
+    "wgan-gp": ImageLoss("wgan-gp", lr=1e-4, betas=(0.0, 0.9), d_steps=5, d_norm="layer"),
+    "wgan": ImageLoss("wgan", lr=1e-4, betas=(0.0, 0.9), d_steps=5, d_norm="layer"),
+}
 
 
 @dataclass
@@ -19,10 +36,11 @@ class GanConfig:
     """Everything ``advrl gan train`` needs; defaults are DCGAN's."""
 
     data: str = "digits"  # digits | mnist:DIR
-    loss: str = "ns"  # ns | minimax | wgan-gp | wgan
+    loss: str = "ns"  # a key of LOSSES: ns | minimax | wgan-gp | wgan
     z_dim: int = 64  # latent size
     width: int = 64  # base channel count of G and D
-    lr: float = 2e-4  # Adam learning rate of G and D
+    lr: float | None = None  # Adam learning rate of G and D (None: the loss's, see LOSSES)
+    d_steps: int | None = None  # discriminator steps per round (None: the loss's, see LOSSES)
     minibatch_kernels: int = 0  # >0: minibatch discrimination with that many kernels
     feature_matching: bool = False  # generator matches D's mean features instead of the loss
     sample_every: int = 500  # rounds between PNG sample grids
@@ -31,40 +49,35 @@ class GanConfig:
 
 
 def build_gan(cfg: GanConfig, data: ImageData | None = None) -> AdversarialTrainer:
-    """The trainer for ``cfg`` (data loaded from ``cfg.data`` unless given)."""
-    objective = make_objective(cfg.loss)
+    """The trainer for ``cfg`` (data loaded from ``cfg.data`` unless given). ``cfg`` is not
+    changed; every RNG is seeded from ``cfg.loop.seed`` once, before the networks are built."""
+    loss = lookup(LOSSES, cfg.loss, "--loss").with_overrides(cfg.lr, cfg.d_steps)
+    loop = loop_for(loss, cfg.loop)
     data = data or load_image_data(cfg.data)
     if data.images.ndim != 4 or data.images.shape[1] != 1 or data.images.shape[2] != data.images.shape[3]:
-        raise ValueError(f"{data.source}: expected images [N, 1, H, H], got {list(data.images.shape)}")
-    wasserstein = cfg.loss.startswith("wgan")
-    device = resolve_device(cfg.loop.device)
-    cfg.loop.device = str(device)
-    seed_everything(cfg.loop.seed)  # networks are initialised from the seed
+        raise UserError(f"{data.source}: expected images [N, 1, H, H], got {list(data.images.shape)}")
+    seed_everything(loop.seed)  # networks are initialised from the seed
     size = data.image_size
     real = TensorData(data.images)
-    generator = NetworkGenerator(DCGANGenerator(cfg.z_dim, size, cfg.width), cfg.z_dim, cfg.loop.batch_size,
-                                 lr=cfg.lr, betas=(0.0, 0.9) if wasserstein else (0.5, 0.999), device=device,
+    generator = NetworkGenerator(DCGANGenerator(cfg.z_dim, size, cfg.width), cfg.z_dim, loop.batch_size,
+                                 lr=loss.lr, betas=loss.betas, device=loop.device,
                                  feature_matching=cfg.feature_matching, real_data=real)
-    disc = DCGANDiscriminator(size, cfg.width, norm="layer" if wasserstein else "batch",
-                              minibatch_kernels=cfg.minibatch_kernels)
-    if wasserstein:
-        cfg.loop.d_betas = (0.0, 0.9)
-    cfg.loop.d_lr = cfg.lr
+    disc = DCGANDiscriminator(size, cfg.width, norm=loss.d_norm, minibatch_kernels=cfg.minibatch_kernels)
     callbacks = [SampleGridCallback(cfg.out, cfg.sample_every)] if cfg.out else []
-    return AdversarialTrainer(generator, disc, objective, real, cfg.loop, callbacks)
+    return AdversarialTrainer(generator, disc, make_objective(loss.objective), real, loop, callbacks)
 
 
 def train_gan(cfg: GanConfig, resume: bool = False) -> AdversarialTrainer:
-    """Train (resuming from ``out/checkpoint.pt`` when asked and present); write
-    samples, loss curves and the config to ``cfg.out``."""
+    """Train (resuming from ``out/checkpoint.pt`` when asked and present); write samples, loss
+    curves and the config as run (``config.json``) to ``cfg.out``. ``cfg`` is not changed."""
     out = Path(cfg.out)
-    cfg.loop.checkpoint_path = str(out / "checkpoint.pt")
-    cfg.loop.logdir = cfg.loop.logdir or str(out / "tb")
+    cfg = replace(cfg, loop=replace(cfg.loop, checkpoint_path=str(out / "checkpoint.pt"),
+                                    logdir=cfg.loop.logdir or str(out / "tb")))
     trainer = build_gan(cfg)
-    if resume and Path(cfg.loop.checkpoint_path).exists():
-        trainer.resume(cfg.loop.checkpoint_path)
+    if resume and Path(trainer.config.checkpoint_path or "").exists():
+        trainer.resume(trainer.config.checkpoint_path)
     with atomic_path(out / "config.json") as tmp:
-        tmp.write_text(json.dumps(asdict(cfg), indent=2))
+        tmp.write_text(json.dumps(asdict(as_run(cfg, trainer)), indent=2))
     log = trainer.train()
     steps = log.series("step")
     curves = {k: (steps, log.series(k)) for k in ("d/loss", "g/loss") if log.series(k)}
