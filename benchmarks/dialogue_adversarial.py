@@ -17,7 +17,6 @@ Evaluator reliability: accuracy of the same evaluator recipe on human vs random 
 from __future__ import annotations
 
 import argparse
-import copy
 import dataclasses
 import json
 import sys
@@ -26,51 +25,32 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from advrl.dialogue import metrics as M  # noqa: E402
-from advrl.dialogue.corpora import load_corpus  # noqa: E402
-from advrl.dialogue.heuristic import HeuristicReward  # noqa: E402
-from advrl.dialogue.training import (  # noqa: E402
-    DialogueConfig, adversarial_trainer, build_generator, make_discriminator, pretrain_discriminator, pretrain_mle,
-    train_with_reward,
+from advrl.core import seed_everything
+from advrl.dialogue import (
+    DialogueConfig, EvalConfig, EvaluationCallback, GeneratorConfig, HeuristicReward, adversarial_trainer,
+    Seq2SeqGenerator, Splits, build_generator, evaluate_generator, evaluator_reliability, load_corpus,
+    make_discriminator, pretrain_discriminator, pretrain_mle, train_with_reward,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 DULL = ["i don't know.", "i don't know", "yes.", "no.", "ok.", "i'm not sure."]
-
-
-def evaluate(gen, splits, seeds: list[int], epochs: int = 15) -> dict[str, float]:
-    torch.manual_seed(1234)
-    dev_ctx = [c for c, _ in splits.dev]
-    test_ctx = [c for c, _ in splits.test]
-    dev_fake = list(zip(dev_ctx, gen.respond(dev_ctx)))
-    test_replies = gen.respond(test_ctx)
-    test_fake = list(zip(test_ctx, test_replies))
-    sucs, accs = [], []
-    for s in seeds:
-        ev = M.train_evaluator(gen.tokenizer, splits.dev, dev_fake, seed=s, epochs=epochs)
-        sucs.append(M.adver_suc(ev, gen.tokenizer, test_fake))
-        accs.append(M.evaluator_accuracy(ev, gen.tokenizer, splits.test, test_fake))
-    refs = [r for _, r in splits.test]
-    return {"adversuc": sum(sucs) / len(sucs), "eval_acc": sum(accs) / len(accs),
-            "distinct1": M.distinct_n(test_replies, 1), "distinct2": M.distinct_n(test_replies, 2),
-            "bleu": M.bleu(test_replies, refs), "length": M.mean_length(test_replies),
-            "examples": [f"{c} -> {r}" for c, r in test_fake[:5]]}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default="chatterbot")
-    ap.add_argument("--mle-epochs", type=int, default=20)
-    ap.add_argument("--rounds", type=int, default=150, help="adversarial rounds = heuristic REINFORCE steps")
-    ap.add_argument("--d-pretrain", type=int, default=100)
+    ap.add_argument("--mle-epochs", type=int, default=DialogueConfig.mle_epochs)
+    ap.add_argument("--rounds", type=int, default=DialogueConfig.rounds,
+                    help="adversarial rounds = heuristic REINFORCE steps")
+    ap.add_argument("--d-pretrain", type=int, default=DialogueConfig.d_pretrain_steps)
     ap.add_argument("--rollouts", type=int, default=2)
-    ap.add_argument("--d-steps", type=int, default=1, help="D updates per round (D:G ratio with g-steps 1)")
-    ap.add_argument("--d-lr", type=float, default=1e-3)
-    ap.add_argument("--adv-lr", type=float, default=1e-4)
-    ap.add_argument("--eval-seeds", type=int, default=3)
-    ap.add_argument("--eval-epochs", type=int, default=15, help="evaluator training epochs")
+    ap.add_argument("--d-steps", type=int, default=DialogueConfig.d_steps, help="D updates per round (D:G ratio with g-steps 1)")
+    ap.add_argument("--d-lr", type=float, default=DialogueConfig.d_lr)
+    ap.add_argument("--adv-lr", type=float, default=GeneratorConfig.adv_lr)
+    ap.add_argument("--eval-seeds", type=int, default=EvalConfig.seeds)
+    ap.add_argument("--eval-epochs", type=int, default=EvalConfig.epochs, help="evaluator training epochs")
+    ap.add_argument("--eval-every", type=int, default=0,
+                    help="also evaluate the adversarial systems every N rounds (0: only at the end)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--systems", default="mle,heuristic,adv,adv+regs",
                     help="comma-separated; 'none' only checks evaluator reliability")
@@ -80,77 +60,64 @@ def main(argv: list[str] | None = None) -> int:
 
     splits = load_corpus(args.corpus, seed=args.seed)
     cfg = DialogueConfig(mle_epochs=args.mle_epochs, rounds=args.rounds, d_pretrain_steps=args.d_pretrain,
-                         seed=args.seed, d_steps=args.d_steps, d_lr=args.d_lr)
-    cfg.generator.rollouts = args.rollouts
-    cfg.generator.adv_lr = args.adv_lr
-    seeds = list(range(args.eval_seeds))
+                         seed=args.seed, d_steps=args.d_steps, d_lr=args.d_lr,
+                         generator=GeneratorConfig(rollouts=args.rollouts, adv_lr=args.adv_lr))
+    ecfg = EvalConfig(seeds=args.eval_seeds, epochs=args.eval_epochs, seed=1234)
     t0 = time.time()
-    gen = build_generator(splits.train, cfg)
+    gen = build_generator(splits.train, cfg)  # seeds everything once with args.seed
     pretrain_mle(gen, cfg.mle_epochs)
     mle_time = time.time() - t0
-    mle_state = copy.deepcopy(gen.model.state_dict())
-
-    def fresh(regs: bool = False):
-        g = copy.copy(gen)
-        g.config = dataclasses.replace(cfg.generator, regs=regs)
-        g.model = copy.deepcopy(gen.model)
-        g.model.load_state_dict(mle_state)
-        g.optimizer = torch.optim.Adam(g.model.parameters(), lr=cfg.generator.adv_lr)
-        g.baseline, g.baseline_ready = torch.zeros(()), False
-        return g
 
     results: dict[str, dict] = {}
     histories: dict[str, list[float]] = {}
-    extra: dict[str, dict] = {}
+    curves: dict[str, tuple[list[int], list[float]]] = {}
     for name in [n for n in args.systems.split(",") if n and n != "none"]:
-        torch.manual_seed(args.seed)
+        seed_everything(args.seed)  # every system starts from the same RNG state
         t = time.time()
-        if name == "mle":
-            g = gen
-        elif name == "heuristic":
-            g = fresh()
-            dull = [g.tokenizer(d, add_special_tokens=False)["input_ids"] for d in DULL]
-            rows = train_with_reward(g, HeuristicReward(g.pad_id, g.eos_id, dull=dull), cfg.rounds)
-            histories[name] = [r["reward"] for r in rows]
-        elif name in ("adv", "adv+regs"):
-            g = fresh(regs=name == "adv+regs")
-            trainer = adversarial_trainer(g, make_discriminator(g), splits.train, cfg, log_every=1)
-            pretrain_discriminator(trainer, cfg.d_pretrain_steps)
-            log = trainer.train()
-            histories[name] = log.series("g/reward")
-            d_acc = log.series("d/accuracy")[-20:]
-            extra[name] = {"d_accuracy_last20": sum(d_acc) / max(1, len(d_acc))}
-        else:
-            raise ValueError(f"unknown system {name!r}")
+        g, history, extra, curve = run_system(name, gen, splits, cfg, ecfg, args.eval_every)
+        histories.update({name: history} if history else {})
+        curves.update({name: curve} if curve else {})
         train_time = time.time() - t + (mle_time if name == "mle" else 0.0)
-        results[name] = {**evaluate(g, splits, seeds, args.eval_epochs), "train_s": train_time, **extra.get(name, {})}
+        results[name] = {**evaluate_generator(g, splits, ecfg), "train_s": train_time, **extra}
         print(name, json.dumps({k: v for k, v in results[name].items() if k != "examples"}), flush=True)
 
-    # evaluator reliability: human vs shuffled (another pair's) replies (same recipe as the AdverSuc evaluator)
-    rel = [M.reliability(gen.tokenizer, splits.dev, M.random_replies(splits.dev, s), splits.test,
-                         M.random_replies(splits.test, s + 100), seed=s, epochs=args.eval_epochs)
-           for s in seeds]
-    reliability = {"human_vs_shuffled_reply": sum(rel) / len(rel)}
-    if args.corpus.startswith("opensubtitles:"):
-        from advrl.dialogue.corpora import load_opensubtitles
-
-        d = args.corpus.split(":", 1)[1]
-        for kind in ("decoded", "random"):
-            neg = load_opensubtitles(d, kind)
-            reliability[f"human_vs_{kind}_file"] = M.reliability(gen.tokenizer, splits.dev, neg.dev, splits.test, neg.test,
-                                                            epochs=args.eval_epochs)
-    write_report(args, argv, results, histories, reliability)
+    reliability = evaluator_reliability(gen.tokenizer, splits, ecfg, corpus=args.corpus)
+    write_report(args, argv, results, histories, reliability, curves)
     return 0
 
 
-def write_report(args, argv, results, histories, reliability) -> None:
+def run_system(name: str, mle: Seq2SeqGenerator, splits: Splits, cfg: DialogueConfig, ecfg: EvalConfig,
+               eval_every: int):
+    """Train one system from (a fork of) the MLE generator: the generator, its
+    per-step rewards, extra numbers, and its AdverSuc curve (with ``eval_every``)."""
+    if name == "mle":
+        return mle, [], {}, None
+    if name == "heuristic":
+        g = mle.fork()
+        dull = [g.tokenizer(d, add_special_tokens=False)["input_ids"] for d in DULL]
+        rows = train_with_reward(g, HeuristicReward(g.pad_id, g.eos_id, dull=dull), cfg.rounds)
+        return g, [r["reward"] for r in rows], {}, None
+    if name not in ("adv", "adv+regs"):
+        raise SystemExit(f"unknown system {name!r}")
+    g = mle.fork(dataclasses.replace(cfg.generator, regs=name == "adv+regs"))
+    evals = [EvaluationCallback(splits, ecfg, every=eval_every)] if eval_every else []
+    trainer = adversarial_trainer(g, make_discriminator(g, cfg.discriminator), splits.train, cfg,
+                                  callbacks=evals, log_every=1)
+    pretrain_discriminator(trainer, cfg.d_pretrain_steps)
+    log = trainer.train()
+    d_acc = log.series("d/accuracy")[-20:]
+    extra = {"d_accuracy_last20": sum(d_acc) / max(1, len(d_acc))}
+    return g, log.series("g/reward"), extra, evals[0].series("adversuc") if evals else None
+
+
+def write_report(args, argv, results, histories, reliability, curves=None) -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = "nice -n 10 .venv/bin/python benchmarks/dialogue_adversarial.py " + " ".join(argv or sys.argv[1:])
     header = "| system | AdverSuc | evaluator acc | distinct-1 | distinct-2 | BLEU | length | train s |"
     lines = [header, "|" + "---|" * 8]
     for name, r in results.items():
-        lines.append(f"| {name} | {r['adversuc']:.3f} | {r['eval_acc']:.3f} | {r['distinct1']:.3f} | "
+        lines.append(f"| {name} | {r['adversuc']:.3f} | {r['evaluator_accuracy']:.3f} | {r['distinct1']:.3f} | "
                      f"{r['distinct2']:.3f} | {r['bleu']:.2f} | {r['length']:.2f} | {r['train_s']:.0f} |")
     table = "\n".join(lines)
     print(table)
@@ -181,6 +148,8 @@ def write_report(args, argv, results, histories, reliability) -> None:
         print(f"plot skipped: {exc}")
     examples = "\n".join(f"- **{n}**: " + " / ".join(f"`{e}`" for e in r["examples"][:3]) for n, r in results.items())
     rel = ", ".join(f"{k}: {v:.3f}" for k, v in reliability.items())
+    during = "".join(f"\n\nAdverSuc during training ({n}): " + ", ".join(f"round {r}: {v:.3f}" for r, v in zip(*c))
+                     for n, c in (curves or {}).items())
     mle, adv = results.get("mle"), results.get("adv")
     verdict = ""
     if mle and adv:
@@ -194,11 +163,11 @@ def write_report(args, argv, results, histories, reliability) -> None:
         f"Replies are sampled (temperature 1) for held-out test contexts "
         f"(contexts unseen in training). `train s`: wall-clock seconds of training beyond the shared MLE "
         f"pre-training (mle row: the pre-training itself).\n\n{table}\n\n"
-        f"Evaluator reliability (held-out balanced accuracy, dev-trained): {rel}\n\n{verdict}\n\n"
+        f"Evaluator reliability (held-out balanced accuracy, dev-trained): {rel}{during}\n\n{verdict}\n\n"
         f"Examples (test context -> reply):\n\n{examples}\n\n![plot]({png.name})\n",
         encoding="utf-8",
     )
-    (out.with_suffix(".json")).write_text(json.dumps({"results": results, "reliability": reliability}, indent=2))
+    (out.with_suffix(".json")).write_text(json.dumps({"results": results, "reliability": reliability, "curves": curves or {}}, indent=2))
 
 
 if __name__ == "__main__":
