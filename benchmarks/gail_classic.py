@@ -1,7 +1,7 @@
 """GAIL vs PPO-on-the-true-reward vs random on the classic-control envs with shipped demos.
 
 Per env and seed: GAIL (default ``--horizon absorbing``) from ``experts/demos/<env>.npz``
-and plain SB3 PPO on the true reward with IDENTICAL PPO settings (advrl.gail.trainer.GAIL_PPO),
+and plain SB3 PPO on the true reward with IDENTICAL PPO settings (advrl.gail.ppo_settings),
 both evaluated on the TRUE reward (deterministic, ``--eval-episodes``) every ``--eval-every``
 env steps. Reports env steps until the normalised return
 ``(R - R_random) / (R_expert - R_random)`` first reaches 0.95, the final normalised return,
@@ -23,7 +23,6 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 DEFAULT_BUDGET = {"CartPole-v1": 100_000, "Pendulum-v1": 150_000, "Acrobot-v1": 150_000,
                   "MountainCarContinuous-v0": 100_000}
@@ -31,7 +30,7 @@ DEFAULT_BUDGET = {"CartPole-v1": 100_000, "Pendulum-v1": 150_000, "Acrobot-v1": 
 
 def expert_and_random(env_id: str, episodes: int = 20) -> tuple[float, float]:
     from advrl.demos import load_demos
-    from advrl.gail.experts import evaluate_expert
+    from advrl.gail import evaluate_expert
 
     demos = load_demos(ROOT / "experts" / "demos" / f"{env_id}.npz", env=env_id)
     random_mean, _ = evaluate_expert(env_id, None, episodes=episodes, seed=777)
@@ -39,12 +38,10 @@ def expert_and_random(env_id: str, episodes: int = 20) -> tuple[float, float]:
 
 
 def run_gail(env_id: str, seed: int, budget: int, eval_every_steps: int, eval_episodes: int) -> dict:
-    from advrl.gail.trainer import GAILConfig, build_gail, ppo_settings
+    from advrl.gail import GAILConfig, build_gail
 
-    n_envs, kw, _ = ppo_settings(env_id, budget)
-    per_round = n_envs * kw.get("n_steps", 2048)
     cfg = GAILConfig(env_id=env_id, demos=str(ROOT / "experts" / "demos" / f"{env_id}.npz"), total_timesteps=budget,
-                     eval_every=max(1, eval_every_steps // per_round), eval_episodes=eval_episodes, seed=seed,
+                     eval_every_steps=eval_every_steps, eval_episodes=eval_episodes, seed=seed,
                      device="cpu", progress=False)
     run = build_gail(cfg)
     start, cpu = time.perf_counter(), time.process_time()
@@ -60,14 +57,14 @@ def run_ppo(env_id: str, seed: int, budget: int, eval_every_steps: int, eval_epi
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.evaluation import evaluate_policy
 
-    from advrl.gail.trainer import make_ppo, ppo_settings
+    from advrl.gail import make_eval_env, ppo_settings
 
-    n_envs, kw, _ = ppo_settings(env_id, budget)
-    venv = make_vec_env(env_id, n_envs=n_envs, seed=seed)
-    eval_env = make_vec_env(env_id, n_envs=1, seed=seed + 10_000)
+    settings = ppo_settings(env_id)
+    venv = make_vec_env(env_id, n_envs=settings.n_envs, seed=seed)
+    eval_env = make_eval_env(env_id, seed)
     torch.manual_seed(seed)
-    ppo = make_ppo(env_id, venv, budget, seed, "cpu")
-    per_round = n_envs * kw.get("n_steps", 2048)
+    ppo = settings.make(venv, budget, seed, "cpu")
+    per_round = settings.steps_per_rollout
     every = max(1, eval_every_steps // per_round) * per_round
     curve, eval_seconds, eval_cpu = [], [0.0], [0.0]
 
@@ -160,7 +157,7 @@ def write_report(results: dict, out: Path) -> None:
         "`python benchmarks/gail_classic.py --report-only` rebuilds this file):", "",
         *[f"- {env_id}: `{entry.get('command', '(not recorded)')}`" for env_id, entry in results.items()], "",
         "GAIL: `--horizon absorbing` (default), demos `experts/demos/<env>.npz`; PPO: SB3 PPO on the true reward "
-        "with the identical PPO settings (`advrl.gail.trainer.GAIL_PPO`). Returns are true-reward, deterministic "
+        "with the identical PPO settings (`advrl.gail.ppo_settings`). Returns are true-reward, deterministic "
         "policy, mean over the evaluation episodes. Normalised return = (R - R_random) / (R_expert - R_random); "
         "R_expert is the mean return of the demo file, R_random of a uniformly random policy (20 episodes). "
         "Throughput = env steps per CPU-second of the process (time.process_time, evaluation excluded; one torch "

@@ -78,16 +78,16 @@ def run_advrl(demos: Path, steps: int, seed: int, rnd: float, exp: float, horizo
     import torch
 
     from advrl.core import Callback
-    from advrl.gail.trainer import GAILConfig, build_gail, ppo_settings
+    from advrl.gail import GAILConfig, build_gail, ppo_settings
     from benchmarks.methods.common import eval_venv, evaluate
 
     torch.set_num_threads(1)
-    n_envs, kwargs, _ = ppo_settings("CartPole-v1", steps)
-    per_round = n_envs * kwargs.get("n_steps", 2048)
+    settings = ppo_settings("CartPole-v1")
+    n_envs, kwargs = settings.n_envs, settings.kwargs
     config = GAILConfig(env_id="CartPole-v1", demos=str(demos), horizon=horizon, total_timesteps=steps, seed=seed,
-                        device="cpu", eval_every=max(1, EVAL_EVERY // per_round), eval_episodes=5, progress=False,
+                        device="cpu", eval_every_steps=EVAL_EVERY, eval_episodes=5, progress=False,
                         tensorboard=False, checkpoint_every=0)
-    state = {"eval_s": 0.0, "reached": None}
+    state = {"reached": None}
 
     class StopAt95(Callback):
         def on_round_end(self, trainer, metrics):
@@ -98,19 +98,10 @@ def run_advrl(demos: Path, steps: int, seed: int, rnd: float, exp: float, horizo
             return None
 
     run = build_gail(config, callbacks=[StopAt95()])
-    evaluate_orig = run.evaluator.evaluate
-
-    def timed_evaluate(trainer):
-        t = time.time()
-        row = evaluate_orig(trainer)
-        state["eval_s"] += time.time() - t
-        return row
-
-    run.evaluator.evaluate = timed_evaluate
     start = time.time()
     run.train()
     wall = time.time() - start
-    train_s = wall - state["eval_s"]
+    train_s = wall - run.evaluator.seconds
     final, final_std = evaluate(run.ppo, eval_venv("CartPole-v1", seed + 20_000), 20)
     import advrl
 
@@ -123,7 +114,7 @@ def run_advrl(demos: Path, steps: int, seed: int, rnd: float, exp: float, horizo
                   "returns": [float(e["true_return"]) for e in run.evaluations]},
         "final_return": final, "final_return_std": final_std, "wall_clock_s": wall, "train_s": train_s,
         "throughput": run.ppo.num_timesteps / max(train_s, 1e-9), "seed": seed,
-        "settings": f"advrl.gail defaults for CartPole-v1 (GAIL_PPO table: {_show(kwargs) | {'n_envs': n_envs}}; "
+        "settings": f"advrl.gail defaults for CartPole-v1 (advrl.gail.ppo_settings: {_show(kwargs) | {'n_envs': n_envs}}; "
                     f"d_steps={config.d_steps}, batch_size={config.batch_size}, d_lr={config.d_lr}, "
                     f"normalize_reward={config.normalize_reward}, horizon={config.horizon!r}), "
                     f"total_timesteps={steps}",
@@ -132,7 +123,7 @@ def run_advrl(demos: Path, steps: int, seed: int, rnd: float, exp: float, horizo
 
 def _show(kwargs: dict) -> dict:
     """PPO kwargs with linear schedules shown as ``lin(start)``."""
-    return {k: (f"lin({v.start:g})" if hasattr(v, "start") and hasattr(v, "total") else v) for k, v in kwargs.items()}
+    return {k: (f"lin({v[1]:g})" if isinstance(v, tuple) and v and v[0] == "lin" else v) for k, v in kwargs.items()}
 
 
 def write_outputs(peer: dict) -> None:

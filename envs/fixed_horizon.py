@@ -1,4 +1,4 @@
-"""Fixed-horizon variants of episodic envs, and DAC's absorbing-state indicator.
+"""Fixed-horizon variants of episodic envs (``--horizon fixed``).
 
 GAIL's reward ``-log(1 - D)`` is positive, so in an env whose episodes end early
 (CartPole falls, Acrobot swings up) the *length* of an episode is itself a
@@ -19,9 +19,8 @@ effect, and ``info["absorbing"] = True``. Consequences:
 * the discriminator sees where the generator ended up (a fallen pole stays fallen),
   so there is nothing to gain by surviving unless the expert survived.
 
-:class:`AbsorbingIndicator` adds the DAC (Kostrikov et al. 2019) variant: one
-extra observation dimension, 0 on real states; absorbing steps observe
-``[0, ..., 0, 1]`` so the absorbing state is a single, distinct point.
+The default ``--horizon absorbing`` needs no env of its own: it credits the
+absorbing steps *virtually* (see :mod:`advrl.gail.horizon`).
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ from __future__ import annotations
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
-import numpy as np
+
+from advrl.core.errors import UserError
 
 
 class FixedHorizon(gym.Wrapper):
@@ -41,7 +41,7 @@ class FixedHorizon(gym.Wrapper):
     def __init__(self, env: gym.Env, horizon: int) -> None:
         super().__init__(env)
         if horizon < 1:
-            raise ValueError(f"horizon must be >= 1, got {horizon}")
+            raise UserError(f"horizon must be >= 1, got {horizon}")
         self.horizon = int(horizon)
         self._t = 0
         self._absorbing = False
@@ -68,43 +68,12 @@ class FixedHorizon(gym.Wrapper):
         return obs, reward, False, truncated or bool(inner_truncated), info
 
 
-class AbsorbingIndicator(gym.Wrapper):
-    """Append an absorbing-state flag to the observation (DAC). Put it over
-    :class:`FixedHorizon`; absorbing steps observe ``[0, ..., 0, 1]``."""
-
-    def __init__(self, env: gym.Env) -> None:
-        super().__init__(env)
-        space = env.observation_space
-        if not isinstance(space, gym.spaces.Box) or len(space.shape) != 1:
-            raise ValueError(f"absorbing indicator needs a flat Box observation space, got {space}")
-        low = np.append(space.low, 0.0).astype(space.dtype)
-        high = np.append(space.high, 1.0).astype(space.dtype)
-        self.observation_space = gym.spaces.Box(low, high, dtype=space.dtype)
-
-    def _obs(self, obs: np.ndarray, absorbing: bool) -> np.ndarray:
-        if absorbing:
-            out = np.zeros(self.observation_space.shape, self.observation_space.dtype)
-            out[-1] = 1
-            return out
-        return np.append(obs, 0).astype(self.observation_space.dtype)
-
-    def reset(self, **kwargs: Any):
-        obs, info = self.env.reset(**kwargs)
-        return self._obs(obs, False), info
-
-    def step(self, action: Any):
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        return self._obs(obs, bool(info.get("absorbing"))), reward, terminated, truncated, info
-
-
-def make_fixed_horizon(env_id: str, horizon: int | None = None, absorbing_indicator: bool = False,
-                       **kwargs: Any) -> gym.Env:
+def make_fixed_horizon(env_id: str, horizon: int | None = None, **kwargs: Any) -> gym.Env:
     """``env_id`` with a fixed horizon (default: its registered ``max_episode_steps``)."""
     spec = gym.spec(env_id)
     horizon = int(horizon or spec.max_episode_steps or 0)
     if horizon < 1:
-        raise ValueError(f"{env_id} has no max_episode_steps; give a horizon for its fixed-horizon variant")
+        raise UserError(f"{env_id} has no max_episode_steps; give a horizon for its fixed-horizon variant")
     # The inner TimeLimit is kept at the same horizon: it is never hit before ours,
     # because the inner env is not stepped while absorbing.
-    env = FixedHorizon(gym.make(env_id, **kwargs), horizon)
-    return AbsorbingIndicator(env) if absorbing_indicator else env
+    return FixedHorizon(gym.make(env_id, **kwargs), horizon)

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import argparse
 
+from advrl.cli.help import DefaultsFormatter
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("expert", help="train PPO experts and roll them out into demo files")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    train = verbs.add_parser("train", help="train an SB3 PPO expert on the env's true reward")
+    train = verbs.add_parser("train", help="train an SB3 PPO expert on the env's true reward",
+                             formatter_class=DefaultsFormatter)
     train.add_argument("--env", required=True, help="gymnasium env id, e.g. CartPole-v1")
-    train.add_argument("--out", default=None, help="policy zip to write (default experts/<env>-ppo.zip)")
+    train.add_argument("--out", default=None, help="policy zip to write (default: runs/experts/<env>-ppo.zip; "
+                                                   "the shipped experts/ are never a default output)")
     train.add_argument("--timesteps", type=int, default=None, help="env steps (default: per-env budget)")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--device", default="cpu", help="auto | cpu | cuda")
+    train.add_argument("--device", default="auto", help="auto | cpu | cuda")
     train.add_argument("--eval-episodes", type=int, default=20, help="episodes for the final evaluation")
     train.set_defaults(func=_train)
 
-    roll = verbs.add_parser("rollout", help="write native demos from an expert policy (deterministic actions)")
+    roll = verbs.add_parser("rollout", help="write native demos from an expert policy (deterministic actions)",
+                            formatter_class=DefaultsFormatter)
     roll.add_argument("--env", required=True, help="gymnasium env id")
     roll.add_argument("--policy", required=True, help="SB3 PPO zip, or 'random' for uniformly random actions")
     roll.add_argument("--episodes", type=int, default=20)
@@ -35,7 +40,7 @@ def _train(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(1)
     check_env_id(args.env)
-    out = args.out or f"experts/{args.env.replace('/', '_')}-ppo.zip"
+    out = args.out or f"runs/experts/{args.env.replace('/', '_')}-ppo.zip"
     path = train_expert(args.env, out, seed=args.seed, timesteps=args.timesteps, device=args.device)
     mean, std = evaluate_expert(args.env, path, episodes=args.eval_episodes, seed=10_000 + args.seed)
     print(f"saved {path}; true return over {args.eval_episodes} episodes: {mean:.2f} ± {std:.2f}")
@@ -46,8 +51,10 @@ def _rollout(args: argparse.Namespace) -> int:
     from advrl.demos import save_demos
     from advrl.gail.experts import rollout_expert
 
+    from advrl.core import UserError
+
     if args.episodes < 1:
-        raise ValueError(f"--episodes must be >= 1, got {args.episodes}")
+        raise UserError(f"--episodes must be >= 1, got {args.episodes}")
     policy = None if args.policy == "random" else args.policy
     demos = rollout_expert(args.env, policy, args.episodes, seed=args.seed, deterministic=not args.stochastic)
     path = save_demos(demos, args.out)

@@ -12,11 +12,12 @@ import numpy as np
 
 from advrl.demos.dataset import Demonstrations, Episode, compare_returns, from_episodes
 from advrl.demos.npzfile import NpzReader
+from advrl.core.errors import UserError
 
 
 def _field(reader: NpzReader, key: str) -> np.ndarray:
     if reader.is_object(key) and not reader.allow_pickle:
-        raise ValueError(
+        raise UserError(
             f"{reader.path}: field '{key}' is a per-episode object array (pickled), which is not loaded by default "
             "(unpickling can run arbitrary code); pass allow_pickle=True (CLI: --allow-pickle) only if you trust "
             "this file, or re-save it with stacked [episodes, steps, ...] arrays"
@@ -35,7 +36,7 @@ def _split(reader: NpzReader, key: str, arr: np.ndarray, lens: np.ndarray | None
         return rows if lens is None else [r[: int(n)] for r, n in zip(rows, lens)]
     ends = np.cumsum(lens)
     if ends[-1] != len(arr):
-        raise ValueError(
+        raise UserError(
             f"{reader.path}: field '{key}' has {len(arr)} rows; expected {int(ends[-1])} (the sum of the episode lengths)"
         )
     return np.split(arr, ends[:-1])
@@ -52,22 +53,22 @@ def read_baselines(reader: NpzReader) -> Demonstrations:
     objects = obs.dtype == object
     stacked = not objects and (obs.ndim >= 3 or (rews is not None and rews.ndim == 2))
     if not objects and not stacked and lens is None:
-        raise ValueError(
+        raise UserError(
             f"{path}: field 'obs' has shape {obs.shape} (flat steps) but there is no 'lens'/'ep_lens' field; expected "
             "stacked [episodes, steps, ...] arrays or episode lengths"
         )
     n_ep = len(obs) if (objects or stacked) else len(lens)
     for key, value in (("acs", acs),) + ((("rews", rews),) if rews is not None else ()):
         if (objects or stacked) and len(value) != n_ep:
-            raise ValueError(f"{path}: field '{key}' has {len(value)} episodes; expected {n_ep} (as in 'obs')")
+            raise UserError(f"{path}: field '{key}' has {len(value)} episodes; expected {n_ep} (as in 'obs')")
     if lens is not None and (objects or stacked) and len(lens) != n_ep:
-        raise ValueError(f"{path}: field '{lens_key}' has {len(lens)} entries; expected {n_ep} (one per episode)")
+        raise UserError(f"{path}: field '{lens_key}' has {len(lens)} entries; expected {n_ep} (one per episode)")
     obs_eps = _split(reader, "obs", obs, lens, stacked)
     act_eps = _split(reader, "acs", acs, lens, stacked)
     rew_eps = _split(reader, "rews", rews, lens, stacked) if rews is not None else [None] * len(obs_eps)
     for i, (o, a) in enumerate(zip(obs_eps, act_eps)):
         if len(o) != len(a) and len(o) != len(a) + 1:
-            raise ValueError(
+            raise UserError(
                 f"{path}: field 'obs' of episode {i} has {len(o)} rows; expected {len(a)} (one per action in 'acs')"
             )
     episodes = [Episode(obs=o, acts=a, rewards=r) for o, a, r in zip(obs_eps, act_eps, rew_eps)]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Sequence
 
 import numpy as np
+from advrl.core.errors import UserError
 
 
 @dataclass
@@ -42,6 +43,15 @@ class Demonstrations:
     @property
     def n_episodes(self) -> int:
         return len(self.episode_slices())
+
+    def first_episodes(self, n: int) -> "Demonstrations":
+        """The first ``n`` episodes (all of them when there are fewer)."""
+        if n < 1:
+            raise UserError(f"first_episodes needs n >= 1, got {n}")
+        end = self.episode_slices()[:n][-1].stop
+        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "metadata"}
+        return replace(self, **{k: (None if v is None else v[:end]) for k, v in arrays.items()},
+                       metadata={**self.metadata, "episodes_used": min(n, self.n_episodes)})
 
     @property
     def episode_lengths(self) -> np.ndarray:
@@ -83,7 +93,7 @@ def check_finite(source: str, name: str, array: np.ndarray | None) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
         first = np.argwhere(bad)[0]
-        raise ValueError(
+        raise UserError(
             f"{source}: field '{name}' contains {int(bad.sum())} NaN/inf value(s) (first at index "
             f"{tuple(int(i) for i in first)}); expected finite numbers"
         )
@@ -100,7 +110,7 @@ def from_episodes(episodes: Sequence[Episode], source: str, metadata: dict[str, 
     """Flatten episodes into :class:`Demonstrations`, checking lengths and finiteness."""
     episodes = [ep for ep in episodes]
     if not episodes or all(len(ep.acts) == 0 for ep in episodes):
-        raise ValueError(f"{source}: contains no transitions (0 episodes with actions); expected at least one step")
+        raise UserError(f"{source}: contains no transitions (0 episodes with actions); expected at least one step")
     obs_parts, next_parts, missing_parts, act_parts, rew_parts, done_parts, term_parts = [], [], [], [], [], [], []
     has_rewards = all(ep.rewards is not None for ep in episodes)
     obs_shape = None
@@ -112,7 +122,7 @@ def from_episodes(episodes: Sequence[Episode], source: str, metadata: dict[str, 
         if obs_shape is None:
             obs_shape = obs.shape[1:]
         elif obs.shape[1:] != obs_shape:
-            raise ValueError(
+            raise UserError(
                 f"{source}: field 'obs' of episode {i} has per-step shape {obs.shape[1:]}; expected {obs_shape} "
                 "like the episodes before it"
             )
@@ -127,7 +137,7 @@ def from_episodes(episodes: Sequence[Episode], source: str, metadata: dict[str, 
             m[-1] = True
             missing_parts.append(m)
         else:
-            raise ValueError(
+            raise UserError(
                 f"{source}: field 'obs' of episode {i} has {len(obs)} rows but the episode has {t} actions; "
                 f"expected {t} or {t + 1} rows (one per action, plus an optional final observation)"
             )
@@ -135,7 +145,7 @@ def from_episodes(episodes: Sequence[Episode], source: str, metadata: dict[str, 
         if has_rewards:
             rews = np.asarray(ep.rewards, dtype=np.float64).reshape(-1)
             if len(rews) != t:
-                raise ValueError(
+                raise UserError(
                     f"{source}: field 'rewards' of episode {i} has {len(rews)} entries; expected {t} (one per action)"
                 )
             rew_parts.append(rews)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from advrl.demos.dataset import Demonstrations, Episode, from_episodes
+from advrl.core.errors import UserError
 
 
 def _shards(path: Path) -> list[Path]:
@@ -24,14 +25,14 @@ def _shards(path: Path) -> list[Path]:
         try:
             files = [path / f["filename"] for f in json.loads(state.read_text())["_data_files"]]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{state}: field '_data_files' unreadable ({exc}); expected a HF-datasets state.json") from exc
+            raise UserError(f"{state}: field '_data_files' unreadable ({exc}); expected a HF-datasets state.json") from exc
         for f in files:
             if not f.is_file():
-                raise ValueError(f"{state}: lists shard {f.name}, which is missing from {path}")
+                raise UserError(f"{state}: lists shard {f.name}, which is missing from {path}")
         return files
     files = sorted(path.glob("data-*.arrow"))
     if not files:
-        raise ValueError(f"{path}: no data-*.arrow shards; expected a HF-datasets folder written by save_to_disk")
+        raise UserError(f"{path}: no data-*.arrow shards; expected a HF-datasets folder written by save_to_disk")
     return files
 
 
@@ -46,16 +47,16 @@ def _read_table(shard: Path):
                 return opener(source).read_all()
         except Exception as exc:  # wrong framing, truncated data
             errors.append(f"{type(exc).__name__}: {exc}")
-    raise ValueError(f"{shard}: not a readable Arrow IPC file ({'; '.join(errors)}); the file may be truncated or corrupt")
+    raise UserError(f"{shard}: not a readable Arrow IPC file ({'; '.join(errors)}); the file may be truncated or corrupt")
 
 
 def _to_array(shard: Path, column: str, value, row: int) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except ValueError as exc:
-        raise ValueError(f"{shard}: column '{column}' of row {row} is ragged ({exc}); expected equal-shape steps") from exc
+        raise UserError(f"{shard}: column '{column}' of row {row} is ragged ({exc}); expected equal-shape steps") from exc
     if arr.dtype == object:
-        raise ValueError(f"{shard}: column '{column}' of row {row} is not numeric; expected numbers per step")
+        raise UserError(f"{shard}: column '{column}' of row {row} is not numeric; expected numbers per step")
     return arr
 
 
@@ -68,7 +69,7 @@ def read_imitation_hf(path: Path, allow_pickle: bool = False) -> Demonstrations:
         cols = set(table.column_names)
         missing = {"obs", "acts"} - cols
         if missing:
-            raise ValueError(
+            raise UserError(
                 f"{shard}: missing column(s) {sorted(missing)}; found {sorted(cols)}; expected imitation's "
                 "obs, acts, infos, terminal[, rews]"
             )
@@ -80,7 +81,7 @@ def read_imitation_hf(path: Path, allow_pickle: bool = False) -> Demonstrations:
         term_col = table.column("terminal").to_pylist() if "terminal" in cols else [None] * len(obs_col)
         for row, (o, a, r, t) in enumerate(zip(obs_col, acts_col, rews_col, term_col)):
             if isinstance(o, dict):
-                raise ValueError(f"{shard}: column 'obs' holds dict observations; only array observations are supported")
+                raise UserError(f"{shard}: column 'obs' holds dict observations; only array observations are supported")
             episodes.append(Episode(
                 obs=_to_array(shard, "obs", o, row), acts=_to_array(shard, "acts", a, row),
                 rewards=None if r is None else _to_array(shard, "rews", r, row),

@@ -12,6 +12,7 @@ import numpy as np
 
 from advrl.demos.dataset import Demonstrations, Episode, from_episodes
 from advrl.demos.npzfile import NpzReader
+from advrl.core.errors import UserError
 
 KEYS = ("obs", "acts", "indices", "terminal")
 
@@ -25,18 +26,18 @@ def read_imitation_npz(reader: NpzReader) -> Demonstrations:
     rews = reader.get("rews").reshape(-1) if "rews" in reader else None
     n_traj = len(indices) + 1
     if len(terminal) != n_traj:
-        raise ValueError(
+        raise UserError(
             f"{path}: field 'terminal' has {len(terminal)} entries; expected {n_traj} (len(indices) + 1 trajectories)"
         )
     if len(obs) != len(acts) + n_traj:
-        raise ValueError(
+        raise UserError(
             f"{path}: field 'obs' has {len(obs)} rows; expected {len(acts) + n_traj} "
             f"(len(acts)={len(acts)} plus one final observation for each of {n_traj} trajectories)"
         )
     if rews is not None and len(rews) != len(acts):
-        raise ValueError(f"{path}: field 'rews' has {len(rews)} entries; expected {len(acts)} (the length of 'acts')")
+        raise UserError(f"{path}: field 'rews' has {len(rews)} entries; expected {len(acts)} (the length of 'acts')")
     if np.any(np.diff(np.concatenate([[0], indices, [len(acts)]])) < 0):
-        raise ValueError(f"{path}: field 'indices' is not non-decreasing within [0, {len(acts)}]; expected split points")
+        raise UserError(f"{path}: field 'indices' is not non-decreasing within [0, {len(acts)}]; expected split points")
     act_parts = np.split(acts, indices)
     obs_parts = np.split(obs, indices + np.arange(1, n_traj))
     rew_parts = np.split(rews, indices) if rews is not None else [None] * n_traj

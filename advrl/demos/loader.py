@@ -9,6 +9,7 @@ from typing import Any, Callable
 from advrl.demos.dataset import Demonstrations
 from advrl.demos.npzfile import NpzReader
 from advrl.demos.validate import validate_demos
+from advrl.core.errors import UserError
 
 FORMATS = ("advrl", "imitation-npz", "imitation-hf", "sb2", "baselines", "minari")
 
@@ -45,12 +46,12 @@ def detect_format(path: str | os.PathLike, allow_pickle: bool = False) -> str:
             return "minari"
         if (path / "dataset_info.json").is_file() or list(path.glob("data-*.arrow")):
             return "imitation-hf"
-        raise ValueError(
+        raise UserError(
             f"{path}: folder is neither a Minari dataset (main_data.hdf5 or data/main_data.hdf5) nor a "
             "HF-datasets folder (dataset_info.json, state.json, data-*.arrow)"
         )
     if path.stat().st_size == 0:
-        raise ValueError(f"{path}: file is empty (0 bytes); expected a demonstrations file (.npz, .hdf5)")
+        raise UserError(f"{path}: file is empty (0 bytes); expected a demonstrations file (.npz, .hdf5)")
     with open(path, "rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\x89HDF"):
@@ -60,7 +61,7 @@ def detect_format(path: str | os.PathLike, allow_pickle: bool = False) -> str:
     reader = NpzReader(path, allow_pickle)
     fmt = _npz_format(reader)
     if fmt is None:
-        raise ValueError(
+        raise UserError(
             f"{path}: unrecognised fields {sorted(reader.keys)}; expected one of: advrl (advrl_format_version, obs, "
             "acts, ...), imitation (obs, acts, indices, terminal, rews), stable-baselines 2 (actions, obs, rewards, "
             "episode_returns, episode_starts), openai/baselines (obs, acs, rews, ep_rets)"
@@ -87,7 +88,7 @@ def _reader(fmt: str) -> Callable[[Path, bool], Demonstrations]:
     if fmt == "minari":
         from advrl.demos.minari import read_minari
         return read_minari
-    raise ValueError(f"unknown demonstrations format {fmt!r}; expected 'auto' or one of {', '.join(FORMATS)}")
+    raise UserError(f"unknown demonstrations format {fmt!r}; expected 'auto' or one of {', '.join(FORMATS)}")
 
 
 def _spaces(env: Any) -> tuple[Any, Any, str | None]:
@@ -97,7 +98,7 @@ def _spaces(env: Any) -> tuple[Any, Any, str | None]:
         try:
             spec = gym.spec(env)
         except Exception as exc:
-            raise ValueError(f"unknown env id {env!r} ({exc})") from exc
+            raise UserError(f"unknown env id {env!r} ({exc})") from exc
         made = gym.make(spec.id)
         try:
             return made.observation_space, made.action_space, spec.id

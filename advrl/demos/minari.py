@@ -13,6 +13,7 @@ from pathlib import Path
 
 
 from advrl.demos.dataset import Demonstrations, Episode, from_episodes
+from advrl.core.errors import UserError
 
 
 def _hdf5_path(path: Path) -> Path:
@@ -21,7 +22,7 @@ def _hdf5_path(path: Path) -> Path:
     for candidate in (path / "main_data.hdf5", path / "data" / "main_data.hdf5"):
         if candidate.is_file():
             return candidate
-    raise ValueError(f"{path}: no main_data.hdf5 (or data/main_data.hdf5); expected a Minari dataset folder")
+    raise UserError(f"{path}: no main_data.hdf5 (or data/main_data.hdf5); expected a Minari dataset folder")
 
 
 def _env_id(h5file, hdf5: Path) -> str | None:
@@ -49,17 +50,17 @@ def _dataset(group, name: str, hdf5: Path):
     import h5py
 
     if name not in group:
-        raise ValueError(f"{hdf5}: group '{group.name}' has no '{name}'; found {sorted(group.keys())}")
+        raise UserError(f"{hdf5}: group '{group.name}' has no '{name}'; found {sorted(group.keys())}")
     node = group[name]
     if isinstance(node, h5py.Group):
-        raise ValueError(
+        raise UserError(
             f"{hdf5}: field '{group.name}/{name}' is a group (dict/tuple space); only array observations/actions "
             "are supported"
         )
     try:
         return node[()]
     except Exception as exc:
-        raise ValueError(f"{hdf5}: field '{group.name}/{name}' could not be read ({exc}); the file may be corrupt") from exc
+        raise UserError(f"{hdf5}: field '{group.name}/{name}' could not be read ({exc}); the file may be corrupt") from exc
 
 
 def read_minari(path: Path, allow_pickle: bool = False) -> Demonstrations:
@@ -70,11 +71,11 @@ def read_minari(path: Path, allow_pickle: bool = False) -> Demonstrations:
     try:
         h5file = h5py.File(hdf5, "r")
     except OSError as exc:
-        raise ValueError(f"{hdf5}: not a readable HDF5 file ({exc}); the file may be truncated or corrupt") from exc
+        raise UserError(f"{hdf5}: not a readable HDF5 file ({exc}); the file may be truncated or corrupt") from exc
     with h5file:
         names = [k for k in h5file.keys() if re.fullmatch(r"episode_\d+", k)]
         if not names:
-            raise ValueError(f"{hdf5}: no 'episode_<i>' groups (found {sorted(h5file.keys())}); expected a Minari dataset")
+            raise UserError(f"{hdf5}: no 'episode_<i>' groups (found {sorted(h5file.keys())}); expected a Minari dataset")
         names.sort(key=lambda k: int(k.split("_")[1]))
         episodes, skipped = [], []
         for name in names:

@@ -22,6 +22,7 @@ import numpy as np
 from advrl.core import atomic_path
 from advrl.demos.dataset import Demonstrations, check_all_finite
 from advrl.demos.npzfile import NpzReader
+from advrl.core.errors import UserError
 
 FORMAT_VERSION = 1
 REQUIRED = ("obs", "acts", "next_obs", "dones", "terminals")
@@ -61,7 +62,7 @@ def save_demos(demos: Demonstrations, path: str | os.PathLike) -> Path:
         arrays["rewards"] = np.asarray(demos.rewards)
     for key, value in arrays.items():
         if value.dtype.hasobject:
-            raise ValueError(f"{path}: cannot save field '{key}' with dtype object; expected a numeric array")
+            raise UserError(f"{path}: cannot save field '{key}' with dtype object; expected a numeric array")
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
@@ -73,26 +74,26 @@ def read_native(reader: NpzReader) -> Demonstrations:
     path = reader.path
     version = int(np.asarray(reader.get("advrl_format_version")).reshape(-1)[0])
     if version != FORMAT_VERSION:
-        raise ValueError(
+        raise UserError(
             f"{path}: field 'advrl_format_version' is {version}; expected {FORMAT_VERSION} (this advrl reads version 1)"
         )
     arrays = {key: reader.get(key) for key in REQUIRED}
     n = len(arrays["acts"])
     for key, value in arrays.items():
         if len(value) != n:
-            raise ValueError(f"{path}: field '{key}' has {len(value)} rows; expected {n} (the length of 'acts')")
+            raise UserError(f"{path}: field '{key}' has {len(value)} rows; expected {n} (the length of 'acts')")
     if n == 0:
-        raise ValueError(f"{path}: contains no transitions (field 'acts' has 0 rows); expected at least one step")
+        raise UserError(f"{path}: contains no transitions (field 'acts' has 0 rows); expected at least one step")
     rewards = reader.get("rewards") if "rewards" in reader else None
     if rewards is not None and len(rewards) != n:
-        raise ValueError(f"{path}: field 'rewards' has {len(rewards)} rows; expected {n} (the length of 'acts')")
+        raise UserError(f"{path}: field 'rewards' has {len(rewards)} rows; expected {n} (the length of 'acts')")
     missing = reader.get("next_obs_missing") if "next_obs_missing" in reader else np.zeros(n, dtype=bool)
     meta: dict[str, Any] = {}
     if "metadata_json" in reader:
         try:
             meta = json.loads(str(reader.get("metadata_json")))
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: field 'metadata_json' is not valid JSON ({exc})") from exc
+            raise UserError(f"{path}: field 'metadata_json' is not valid JSON ({exc})") from exc
     meta.setdefault("skipped", [])
     meta["original_format"] = meta.get("format", "advrl")
     meta["format"] = "advrl"

@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from advrl.core.errors import UserError
 
 
 class NpzReader:
@@ -15,12 +16,12 @@ class NpzReader:
         self.path = path
         self.allow_pickle = allow_pickle
         if path.stat().st_size == 0:
-            raise ValueError(f"{path}: file is empty (0 bytes); expected a .npz archive")
+            raise UserError(f"{path}: file is empty (0 bytes); expected a .npz archive")
         try:
             with zipfile.ZipFile(path) as zf:
                 names = zf.namelist()
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
-            raise ValueError(
+            raise UserError(
                 f"{path}: not a readable .npz archive ({type(exc).__name__}: {exc}); the file may be truncated or corrupt"
             ) from exc
         self.keys = [n[:-4] if n.endswith(".npy") else n for n in names]
@@ -32,20 +33,20 @@ class NpzReader:
         """Read one array; pickled object arrays raise unless pickle is allowed."""
         allow = self.allow_pickle if allow_pickle is None else allow_pickle
         if key not in self.keys:
-            raise ValueError(f"{self.path}: missing field '{key}'; found fields {sorted(self.keys)}")
+            raise UserError(f"{self.path}: missing field '{key}'; found fields {sorted(self.keys)}")
         try:
             with np.load(self.path, allow_pickle=allow) as npz:
                 return npz[key]
         except ValueError as exc:
             if "allow_pickle" in str(exc):
-                raise ValueError(
+                raise UserError(
                     f"{self.path}: field '{key}' is a pickled object array, which is not loaded by default "
                     "(unpickling can run arbitrary code); pass allow_pickle=True (CLI: --allow-pickle) "
                     "only if you trust this file"
                 ) from exc
-            raise ValueError(f"{self.path}: field '{key}' could not be read ({exc})") from exc
+            raise UserError(f"{self.path}: field '{key}' could not be read ({exc})") from exc
         except Exception as exc:  # zlib/zip/CRC/EOF errors from truncated members
-            raise ValueError(
+            raise UserError(
                 f"{self.path}: field '{key}' could not be read ({type(exc).__name__}: {exc}); "
                 "the file may be truncated or corrupt"
             ) from exc
@@ -61,7 +62,7 @@ class NpzReader:
                     _, _, dtype = np.lib.format.read_array_header_2_0(f)
             return dtype.hasobject
         except Exception as exc:
-            raise ValueError(
+            raise UserError(
                 f"{self.path}: field '{key}' has an unreadable header ({type(exc).__name__}: {exc}); "
                 "the file may be truncated or corrupt"
             ) from exc

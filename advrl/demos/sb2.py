@@ -11,6 +11,7 @@ import numpy as np
 
 from advrl.demos.dataset import Demonstrations, Episode, compare_returns, from_episodes
 from advrl.demos.npzfile import NpzReader
+from advrl.core.errors import UserError
 
 KEYS = ("actions", "obs", "rewards", "episode_returns", "episode_starts")
 
@@ -24,9 +25,9 @@ def read_sb2(reader: NpzReader) -> Demonstrations:
     n = len(acts)
     for key, value in (("obs", obs), ("episode_starts", starts)) + ((("rewards", rewards),) if rewards is not None else ()):
         if len(value) != n:
-            raise ValueError(f"{path}: field '{key}' has {len(value)} rows; expected {n} (the length of 'actions')")
+            raise UserError(f"{path}: field '{key}' has {len(value)} rows; expected {n} (the length of 'actions')")
     if n == 0:
-        raise ValueError(f"{path}: contains no transitions (field 'actions' has 0 rows); expected at least one step")
+        raise UserError(f"{path}: contains no transitions (field 'actions' has 0 rows); expected at least one step")
     bounds = np.flatnonzero(starts)
     if len(bounds) == 0 or bounds[0] != 0:
         bounds = np.concatenate([[0], bounds])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from advrl.core.errors import UserError
 
 
 def _space_text(space: Any) -> str:
@@ -21,7 +22,7 @@ def _space_text(space: Any) -> str:
 def _check_box(arr: np.ndarray, space: Any, source: str, name: str) -> np.ndarray:
     shape = tuple(space.shape)
     if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
-        raise ValueError(f"{source}: field '{name}' has dtype {arr.dtype}; expected numbers for {_space_text(space)}")
+        raise UserError(f"{source}: field '{name}' has dtype {arr.dtype}; expected numbers for {_space_text(space)}")
     if arr.shape[1:] != shape:
         if arr.shape[1:] == () and shape == (1,):
             return arr.reshape(-1, 1)
@@ -30,7 +31,7 @@ def _check_box(arr: np.ndarray, space: Any, source: str, name: str) -> np.ndarra
         kind = ""
         if arr.ndim == 1 and np.issubdtype(arr.dtype, np.integer):
             kind = " (the file holds one integer per step, as for a Discrete space, but the env's space is continuous)"
-        raise ValueError(
+        raise UserError(
             f"{source}: field '{name}' has per-step shape {arr.shape[1:]}; expected {shape} for {_space_text(space)}{kind}"
         )
     return arr
@@ -40,23 +41,23 @@ def _check_discrete(arr: np.ndarray, space: Any, source: str, name: str) -> np.n
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
-        raise ValueError(
+        raise UserError(
             f"{source}: field '{name}' has per-step shape {arr.shape[1:]}; expected one integer per step for "
             f"{_space_text(space)} (the file looks continuous/multi-dimensional)"
         )
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise ValueError(
+            raise UserError(
                 f"{source}: field '{name}' holds non-integer values (e.g. {arr[arr != np.round(arr)][:1].tolist()}); "
                 f"expected integers for {_space_text(space)} (the file looks continuous)"
             )
     elif not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool):
-        raise ValueError(f"{source}: field '{name}' has dtype {arr.dtype}; expected integers for {_space_text(space)}")
+        raise UserError(f"{source}: field '{name}' has dtype {arr.dtype}; expected integers for {_space_text(space)}")
     ints = arr.astype(np.int64)
     lo, hi = int(space.start), int(space.start) + int(space.n) - 1
     bad = (ints < lo) | (ints > hi)
     if bad.any():
-        raise ValueError(
+        raise UserError(
             f"{source}: field '{name}' has values outside [{lo}, {hi}] (e.g. {int(ints[bad][0])} at row "
             f"{int(np.flatnonzero(bad)[0])}); expected {_space_text(space)}"
         )
@@ -66,13 +67,13 @@ def _check_discrete(arr: np.ndarray, space: Any, source: str, name: str) -> np.n
 def _check_multidiscrete(arr: np.ndarray, space: Any, source: str, name: str) -> np.ndarray:
     nvec = np.asarray(space.nvec)
     if arr.shape[1:] != nvec.shape:
-        raise ValueError(f"{source}: field '{name}' has per-step shape {arr.shape[1:]}; expected {nvec.shape} for {_space_text(space)}")
+        raise UserError(f"{source}: field '{name}' has per-step shape {arr.shape[1:]}; expected {nvec.shape} for {_space_text(space)}")
     if np.issubdtype(arr.dtype, np.floating) and np.any(arr != np.round(arr)):
-        raise ValueError(f"{source}: field '{name}' holds non-integer values; expected integers for {_space_text(space)}")
+        raise UserError(f"{source}: field '{name}' holds non-integer values; expected integers for {_space_text(space)}")
     ints = arr.astype(np.int64)
     start = np.asarray(getattr(space, "start", np.zeros_like(nvec)))
     if np.any(ints < start) or np.any(ints >= start + nvec):
-        raise ValueError(f"{source}: field '{name}' has values outside the ranges of {_space_text(space)}")
+        raise UserError(f"{source}: field '{name}' has values outside the ranges of {_space_text(space)}")
     return ints
 
 
@@ -87,13 +88,13 @@ def _check(arr: np.ndarray, space: Any, source: str, name: str) -> np.ndarray:
         return _check_box(arr, space, source, name)
     if isinstance(space, spaces.Box):
         if np.issubdtype(arr.dtype, np.integer) and arr.ndim == 1 and tuple(space.shape) != ():
-            raise ValueError(
+            raise UserError(
                 f"{source}: field '{name}' holds one integer per step (a Discrete space's data); "
                 f"expected float arrays of per-step shape {tuple(space.shape)} for {_space_text(space)}"
             )
         out = _check_box(arr, space, source, name)
         return out.astype(space.dtype) if np.issubdtype(space.dtype, np.floating) else out
-    raise ValueError(f"{source}: the env's space for '{name}' is {_space_text(space)}; supported: Box, Discrete, MultiDiscrete, MultiBinary")
+    raise UserError(f"{source}: the env's space for '{name}' is {_space_text(space)}; supported: Box, Discrete, MultiDiscrete, MultiBinary")
 
 
 def validate_demos(demos: Any, observation_space: Any, action_space: Any, source: str) -> None:

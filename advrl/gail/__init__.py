@@ -10,21 +10,28 @@ running input normalisation, and :func:`train_gail` runs them on
     run = train_gail(GAILConfig(env_id="CartPole-v1", demos="experts/demos/CartPole-v1.npz", out="runs/g"))
     reward = LearnedReward.load("runs/g/reward_net.pt")     # reward(obs, acts, next_obs, dones)
 
-Horizon handling (``GAILConfig.horizon`` / ``--horizon``): ``absorbing`` (default,
-virtual absorbing state, DAC), ``fixed`` (the ``advrl/*Fixed`` envs of :mod:`envs`),
-``none`` (leaks a survival bonus). See :func:`advrl.gail.trainer.training_env_id`.
+Horizon handling (``GAILConfig.horizon`` / ``--horizon``) is a :class:`Horizon`:
+``absorbing`` (default, virtual absorbing state, DAC), ``fixed`` (the ``advrl/*Fixed``
+envs of :mod:`envs`), ``none`` (leaks a survival bonus). PPO settings, shared with
+the experts and the benchmarks' PPO baselines: :func:`ppo_settings`.
 """
 
 import envs  # noqa: F401  (registers the advrl/* fixed-horizon env ids)
 from advrl.gail.buffer import TransitionBuffer
+from advrl.gail.evaluation import normalised
+from advrl.gail.experts import ExpertPolicy, evaluate_expert, make_eval_env, rollout, rollout_expert
 from advrl.gail.generator import PPOGenerator
+from advrl.gail.horizon import HORIZONS, Horizon, make_horizon
 from advrl.gail.learned_reward import LearnedReward
+from advrl.gail.ppo_settings import PPOSettings, ppo_settings
 from advrl.gail.reward_net import NumpyRewardNet, RewardNet, RewardNetConfig, RunningNorm
-from advrl.gail.trainer import GAILConfig, GAILRun, TrueRewardEval, build_gail, train_gail
-from advrl.gail.wrapper import CriticReward, RewardVecEnvWrapper
+from advrl.gail.trainer import GAILConfig, GAILRun, TrueRewardEval, build_gail, load_expert_demos, train_gail
+from advrl.gail.wrapper import CriticReward, RewardVecEnvWrapper, absorbing_state_reward
 
 __all__ = [
-    "CriticReward", "GAILConfig", "GAILRun", "LearnedReward", "NumpyRewardNet", "PPOGenerator", "RewardNet",
-    "RewardNetConfig", "RewardVecEnvWrapper", "RunningNorm", "TransitionBuffer", "TrueRewardEval", "build_gail",
-    "train_gail",
+    "CriticReward", "ExpertPolicy", "GAILConfig", "GAILRun", "HORIZONS", "Horizon", "LearnedReward", "NumpyRewardNet",
+    "PPOGenerator", "PPOSettings", "RewardNet", "RewardNetConfig", "RewardVecEnvWrapper", "RunningNorm",
+    "TransitionBuffer", "TrueRewardEval", "absorbing_state_reward", "build_gail", "evaluate_expert",
+    "load_expert_demos", "make_eval_env", "make_horizon", "normalised", "ppo_settings", "rollout",
+    "rollout_expert", "train_gail",
 ]

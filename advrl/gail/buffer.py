@@ -1,53 +1,67 @@
-"""A ring buffer of generator transitions (the fakes of GAIL's discriminator)."""
+"""The generator's recent rollouts: the fakes of GAIL's discriminator."""
 
 from __future__ import annotations
+
+from collections import deque
 
 import numpy as np
 import torch
 
+FIELDS = ("obs", "acts", "next_obs", "dones", "weights", "absorbing")
+
 
 class TransitionBuffer:
-    """Keeps the latest ``capacity`` transitions ``(obs, acts, next_obs, dones)``;
-    ``sample(n)`` draws in proportion to their weights (1 for real steps) with torch's global RNG (reproducible under the
-    core loop's seeding)."""
+    """The transitions ``(obs, acts, next_obs, dones)`` of the last ``rounds`` rollouts
+    (1: the current policy's only, as in GAIL's Algorithm 1; more: replay of older
+    policies' samples). :meth:`start_round` opens a rollout; ``sample(n)`` draws rows
+    in proportion to their weights (1 for real steps) with torch's global RNG, so the
+    core loop's seeding and RNG checkpoints make it reproducible."""
 
-    def __init__(self, capacity: int) -> None:
-        if capacity < 1:
-            raise ValueError(f"buffer capacity must be >= 1, got {capacity}")
-        self.capacity = int(capacity)
-        self._data: dict[str, np.ndarray] | None = None
-        self._pos = 0
-        self.size = 0
+    def __init__(self, rounds: int = 1) -> None:
+        if rounds < 1:
+            raise ValueError(f"buffer rounds must be >= 1, got {rounds}")
+        self.rounds = int(rounds)
+        self._chunks: deque[list[dict[str, np.ndarray]]] = deque(maxlen=self.rounds)
+        self._flat: dict[str, np.ndarray] | None = None
         self.total_added = 0
 
     def __len__(self) -> int:
-        return self.size
+        return sum(len(c["dones"]) for chunks in self._chunks for c in chunks)
+
+    def start_round(self) -> None:
+        """Begin the rows of a new rollout (the oldest round drops out when full)."""
+        self._chunks.append([])
+        self._flat = None
 
     def add(self, obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray, dones: np.ndarray,
             weights: np.ndarray | None = None, absorbing: np.ndarray | None = None) -> None:
         """Add a batch of transitions (one per env of a vector env). ``weights``:
         sampling weight per row (a virtual absorbing transition stands for the
         H - t steps the episode would have spent there); ``absorbing``: flag."""
+        if not self._chunks:
+            self.start_round()
         n = len(dones)
-        batch = {"obs": np.asarray(obs, np.float32), "acts": np.asarray(acts),
-                 "next_obs": np.asarray(next_obs, np.float32), "dones": np.asarray(dones, bool),
-                 "weights": np.ones(n, np.float32) if weights is None else np.asarray(weights, np.float32),
-                 "absorbing": np.zeros(n, np.float32) if absorbing is None else np.asarray(absorbing, np.float32)}
-        if self._data is None:
-            self._data = {k: np.zeros((self.capacity, *v.shape[1:]), v.dtype) for k, v in batch.items()}
-        idx = (self._pos + np.arange(n)) % self.capacity
-        for key, value in batch.items():
-            self._data[key][idx] = value
-        self._pos = int((self._pos + n) % self.capacity)
-        self.size = min(self.size + n, self.capacity)
+        self._chunks[-1].append({
+            "obs": np.asarray(obs, np.float32), "acts": np.asarray(acts),
+            "next_obs": np.asarray(next_obs, np.float32), "dones": np.asarray(dones, bool),
+            "weights": np.ones(n, np.float32) if weights is None else np.asarray(weights, np.float32),
+            "absorbing": np.zeros(n, np.float32) if absorbing is None else np.asarray(absorbing, np.float32)})
+        self._flat = None
         self.total_added += n
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """All kept rows, oldest first, as one array per field."""
+        if self._flat is None:
+            chunks = [c for round_ in self._chunks for c in round_]
+            if not chunks:
+                raise RuntimeError("the generator buffer is empty: run a generator step (rollout) first")
+            self._flat = {k: np.concatenate([c[k] for c in chunks]) for k in FIELDS}
+        return self._flat
+
     def sample(self, n: int) -> dict[str, torch.Tensor]:
-        if self._data is None or self.size == 0:
-            raise RuntimeError("the generator buffer is empty: run a generator step (rollout) first")
-        weights = torch.from_numpy(self._data["weights"][: self.size])
-        idx = torch.multinomial(weights, n, replacement=True).numpy()
-        out = {k: torch.from_numpy(v[idx]) for k, v in self._data.items() if k != "weights"}
+        data = self.arrays()
+        idx = torch.multinomial(torch.from_numpy(data["weights"]), n, replacement=True).numpy()
+        out = {k: torch.from_numpy(v[idx]) for k, v in data.items() if k != "weights"}
         out["dones"] = out["dones"].float()
         if out["acts"].dtype in (torch.int32, torch.int64):
             out["acts"] = out["acts"].long()

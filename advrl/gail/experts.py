@@ -9,77 +9,40 @@ from typing import Any, Callable
 import gymnasium as gym
 import numpy as np
 
+from envs import check_env_id
+from advrl.gail.ppo_settings import EXPERT_DEFAULT_RUN, EXPERT_RUNS, ppo_settings
 from advrl.gail.sb3_io import ObsNormalizer, load_ppo, obs_norm_path
 
 
-def _linear(start: float):
-    return lambda progress_remaining: progress_remaining * start
+def make_eval_env(env_id: str, seed: int):
+    """One env for evaluation on the true reward, seeded apart from training's envs."""
+    from stable_baselines3.common.env_util import make_vec_env
 
-
-# rl-baselines3-zoo's PPO hyperparameters (hyperparams/ppo.yml), with budgets cut
-# to what two shared CPU cores can afford (zoo budgets in comments).
-EXPERT_HYPERPARAMS: dict[str, dict[str, Any]] = {
-    "CartPole-v1": dict(  # zoo: 1e5 steps
-        timesteps=100_000, n_envs=8, normalize=False,
-        ppo=dict(n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98, n_epochs=20, ent_coef=0.0,
-                 learning_rate=("lin", 1e-3), clip_range=("lin", 0.2)),
-    ),
-    "Pendulum-v1": dict(  # zoo: 1e5 steps
-        timesteps=150_000, n_envs=4, normalize=False,
-        ppo=dict(n_steps=1024, gae_lambda=0.95, gamma=0.9, n_epochs=10, ent_coef=0.0, learning_rate=1e-3,
-                 clip_range=0.2, use_sde=True, sde_sample_freq=4),
-    ),
-    "Acrobot-v1": dict(  # zoo: 1e6 steps, normalize: true
-        timesteps=200_000, n_envs=16, normalize=False,
-        ppo=dict(n_steps=256, gae_lambda=0.94, gamma=0.99, n_epochs=4, ent_coef=0.0),
-    ),
-    "MountainCarContinuous-v0": dict(  # zoo: 2e4 steps, normalize: true
-        timesteps=20_000, n_envs=1, normalize=True,
-        ppo=dict(batch_size=256, n_steps=8, gamma=0.9999, learning_rate=7.77e-05, ent_coef=0.00429,
-                 clip_range=0.1, n_epochs=10, gae_lambda=0.9, max_grad_norm=5, vf_coef=0.19, use_sde=True,
-                 policy_kwargs=dict(log_std_init=-3.29, ortho_init=False)),
-    ),
-}
-
-
-def _ppo_kwargs(raw: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in raw.items():
-        out[key] = _linear(value[1]) if isinstance(value, tuple) and value[0] == "lin" else value
-    return out
-
-
-def check_env_id(env_id: str) -> None:
-    """Raise one clear ``ValueError`` for an id gymnasium does not know."""
-    import envs  # noqa: F401  (registers advrl/* ids)
-
-    if env_id not in gym.registry:
-        close = [k for k in gym.registry if env_id.lower().split("-")[0] in k.lower()][:5]
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown env id {env_id!r} (not in gymnasium's registry){hint}")
+    return make_vec_env(env_id, n_envs=1, seed=seed + 10_000)
 
 
 def train_expert(
-    env_id: str, out: str | Path, *, seed: int = 0, timesteps: int | None = None, device: str = "cpu",
-    progress: bool = True, verbose: int = 0,
+    env_id: str, out: str | Path, *, seed: int = 0, timesteps: int | None = None, device: str = "auto",
+    progress: bool = True,
 ) -> Path:
     """Train a PPO expert on the true reward; write ``out`` (SB3 zip) and, for envs
     trained with observation normalisation, ``<stem>.obs_norm.npz``."""
-    from stable_baselines3 import PPO
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import VecNormalize
 
     check_env_id(env_id)
-    hp = EXPERT_HYPERPARAMS.get(env_id, dict(timesteps=200_000, n_envs=8, normalize=False, ppo={}))
-    venv = make_vec_env(env_id, n_envs=hp["n_envs"], seed=seed)
-    if hp["normalize"]:
+    settings = ppo_settings(env_id, purpose="expert")
+    default_steps, normalize = EXPERT_RUNS.get(env_id, EXPERT_DEFAULT_RUN)
+    total = int(timesteps or default_steps)
+    venv = make_vec_env(env_id, n_envs=settings.n_envs, seed=seed)
+    if normalize:
         venv = VecNormalize(venv, norm_obs=True, norm_reward=True)
-    model = PPO("MlpPolicy", venv, seed=seed, device=device, verbose=verbose, **_ppo_kwargs(hp["ppo"]))
-    model.learn(total_timesteps=int(timesteps or hp["timesteps"]), progress_bar=progress)
+    model = settings.make(venv, total, seed, device)
+    model.learn(total_timesteps=total, progress_bar=progress)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
-    if hp["normalize"]:
+    if normalize:
         ObsNormalizer.from_vecnormalize(venv).save(obs_norm_path(out))
     return out
 

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from advrl.gail.buffer import TransitionBuffer
+from advrl.gail.ppo_settings import PPOSettings
 from advrl.gail.wrapper import CriticReward, RewardVecEnvWrapper
 
 
@@ -35,6 +36,25 @@ class PPOGenerator:
         self.vec_normalize = vec_normalize
         self.steps_per_round = ppo.n_steps * ppo.n_envs
 
+    @classmethod
+    def build(cls, env_id: str, settings: PPOSettings, *, total_timesteps: int, seed: int,
+              device: str | torch.device, absorbing_horizon: int | None = None, buffer_rounds: int = 1,
+              normalize_reward: bool = True) -> "PPOGenerator":
+        """PPO on ``env_id`` (``settings.n_envs`` envs) whose reward is the critic's:
+        env → :class:`RewardVecEnvWrapper` (learned reward, rollouts into the buffer,
+        virtual absorbing state when ``absorbing_horizon``) → optional reward
+        normalisation (``VecNormalize(norm_obs=False)``) → PPO."""
+        from stable_baselines3.common.env_util import make_vec_env
+        from stable_baselines3.common.vec_env import VecNormalize
+
+        venv = make_vec_env(env_id, n_envs=settings.n_envs, seed=seed)
+        reward_fn, buffer = CriticReward(), TransitionBuffer(buffer_rounds)
+        reward_env = RewardVecEnvWrapper(venv, reward_fn, buffer, absorbing_horizon=absorbing_horizon)
+        vec_norm = VecNormalize(reward_env, norm_obs=False, norm_reward=True, gamma=settings.gamma) \
+            if normalize_reward else None
+        ppo = settings.make(vec_norm or reward_env, total_timesteps, seed, device)
+        return cls(ppo, reward_env, reward_fn, buffer, vec_norm)
+
     @property
     def num_timesteps(self) -> int:
         return int(self.ppo.num_timesteps)
@@ -43,7 +63,11 @@ class PPOGenerator:
         return self.buffer.sample(n)
 
     def train_step(self, critic: Any) -> dict[str, float]:
+        """GAIL's generator step: with the reward r(s, a) = -log(1 - D(s, a)) of the
+        current discriminator, sample τ ~ π (into the buffer: D's next fakes) and take
+        a PPO step on r — one ``ppo.learn`` of one rollout."""
         self.reward_fn.set_critic(critic)
+        self.buffer.start_round()
         self.ppo.learn(self.steps_per_round, reset_num_timesteps=False, progress_bar=False)
         logged = self.ppo.logger.name_to_value
         metrics: dict[str, float] = {}  # first keys show in the progress bar

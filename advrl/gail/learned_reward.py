@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from advrl.core import load_checkpoint, make_objective, resolve_device, save_checkpoint
+from advrl.core import UserError, load_checkpoint, make_objective, resolve_device, save_checkpoint
 from advrl.gail.reward_net import RewardNet, RewardNetConfig
-from advrl.gail.wrapper import RewardVecEnvWrapper, make_batch
+from advrl.gail.wrapper import RewardVecEnvWrapper, absorbing_state_reward, make_batch
 
 FORMAT = "advrl-gail-reward-v1"
 
@@ -48,11 +48,17 @@ class LearnedReward:
         h = self.metadata.get("absorbing_horizon")
         return int(h) if h else None
 
-    def wrap(self, venv, gamma: float = 0.99):
+    def absorbing_reward(self) -> float:
+        """The learned reward of the virtual absorbing state (``--horizon absorbing``)."""
+        c = self.net.config
+        acts = np.zeros((1,), np.int64) if c.act_kind == "discrete" else np.zeros((1, c.act_dim), np.float32)
+        return absorbing_state_reward(self, (c.obs_dim,), acts)
+
+    def wrap(self, venv):
         """A VecEnv whose reward is this learned reward (true reward in ``info``);
         rewards trained with ``--horizon absorbing`` also credit early termination
-        with the learned absorbing-state reward (discount ``gamma``)."""
-        return RewardVecEnvWrapper(venv, self, absorbing_horizon=self.absorbing_horizon, gamma=gamma)
+        with the learned absorbing-state reward."""
+        return RewardVecEnvWrapper(venv, self, absorbing_horizon=self.absorbing_horizon)
 
     def save(self, path: str | Path) -> Path:
         state = {
@@ -69,12 +75,12 @@ class LearnedReward:
     def load(cls, path: str | Path, device: str | torch.device = "cpu") -> "LearnedReward":
         state = load_checkpoint(path)
         if state.get("format") != FORMAT:
-            raise ValueError(f"{path}: not an advrl GAIL reward file (format={state.get('format')!r}, "
+            raise UserError(f"{path}: not an advrl GAIL reward file (format={state.get('format')!r}, "
                              f"expected {FORMAT!r})")
         try:
             net = RewardNet(RewardNetConfig(**state["config"]))
             net.load_state_dict(state["state_dict"])
         except (TypeError, RuntimeError, KeyError) as exc:
-            raise ValueError(f"{path}: reward net config/weights do not match ({exc})") from exc
+            raise UserError(f"{path}: reward net config/weights do not match ({exc})") from None
         return cls(net, state.get("reward_name", "neg_log_one_minus_d"), state.get("env_id"),
                    state.get("metadata"), device)

@@ -8,28 +8,30 @@ from typing import Any
 
 import torch
 
+from advrl.core.errors import UserError
+
 
 def parse_reward_spec(spec: str) -> tuple[str, str | None]:
     if spec == "true":
         return "true", None
     if spec.startswith("learned:") and len(spec) > len("learned:"):
         return "learned", spec[len("learned:"):]
-    raise ValueError(f"--reward {spec!r}: expected 'true' or 'learned:PATH' (a reward_net.pt)")
+    raise UserError(f"--reward {spec!r}: expected 'true' or 'learned:PATH' (a reward_net.pt)")
 
 
 def train_ppo_on_reward(reward: str, env_id: str | None = None, horizon: str | None = None,
                         timesteps: int = 100_000, seed: int = 0, device: str = "auto", eval_episodes: int = 10,
                         out: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """PPO (the env's GAIL settings) on ``reward``; returns the true-return evaluation."""
-    import envs
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.evaluation import evaluate_policy
     from stable_baselines3.common.vec_env import VecNormalize
 
     from advrl.core import resolve_device
-    from advrl.gail.experts import check_env_id
+    from advrl.gail.experts import check_env_id, make_eval_env
+    from advrl.gail.horizon import make_horizon
     from advrl.gail.learned_reward import LearnedReward
-    from advrl.gail.trainer import make_ppo, ppo_settings, training_env_id
+    from advrl.gail.ppo_settings import ppo_settings
 
     kind, path = parse_reward_spec(reward)
     learned = LearnedReward.load(path) if kind == "learned" else None
@@ -38,24 +40,23 @@ def train_ppo_on_reward(reward: str, env_id: str | None = None, horizon: str | N
         env_id = env_id or learned.metadata.get("base_env_id") or trained_on
         horizon = horizon or learned.metadata.get("horizon", "fixed")
     if env_id is None:
-        raise ValueError("--env is required with --reward true")
+        raise UserError("--env is required with --reward true")
     check_env_id(env_id)
-    train_id = training_env_id(env_id, horizon or "none")
+    train_id = make_horizon(horizon or "none").train_env_id(env_id)
     dev = resolve_device(device)
-    n_envs, _, _ = ppo_settings(env_id, timesteps)
-    venv = make_vec_env(train_id, n_envs=n_envs, seed=seed)
+    settings = ppo_settings(env_id)
+    venv = make_vec_env(train_id, n_envs=settings.n_envs, seed=seed)
     if learned is not None:
         if venv.observation_space.shape[0] != learned.net.config.obs_dim:
-            raise ValueError(f"{path}: reward net expects obs of size {learned.net.config.obs_dim}, "
-                             f"{train_id} gives {venv.observation_space.shape}")
+            raise UserError(f"{path}: reward net expects obs of size {learned.net.config.obs_dim}, "
+                            f"{train_id} gives {venv.observation_space.shape}")
         learned.device = dev
         learned.net.to(dev)
-        gamma = ppo_settings(env_id, timesteps)[1].get("gamma", 0.99)
-        venv = VecNormalize(learned.wrap(venv, gamma=gamma), norm_obs=False, norm_reward=True, gamma=gamma)
+        venv = VecNormalize(learned.wrap(venv), norm_obs=False, norm_reward=True, gamma=settings.gamma)
     torch.manual_seed(seed)
-    ppo = make_ppo(env_id, venv, timesteps, seed, dev)
+    ppo = settings.make(venv, timesteps, seed, dev)
     ppo.learn(timesteps, progress_bar=progress)
-    eval_env = make_vec_env(train_id, n_envs=1, seed=seed + 10_000)
+    eval_env = make_eval_env(train_id, seed)
     mean, std = evaluate_policy(ppo, eval_env, n_eval_episodes=eval_episodes, deterministic=True, warn=False)
     if out:
         ppo.save(out)

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from advrl.core import Discriminator
+from advrl.core import Discriminator, UserError
 
 
 class RunningNorm(nn.Module):
@@ -63,24 +63,22 @@ class RewardNetConfig:
     @classmethod
     def for_spaces(cls, observation_space: gym.Space, action_space: gym.Space, **kwargs: Any) -> "RewardNetConfig":
         if not isinstance(observation_space, gym.spaces.Box):
-            raise ValueError(f"GAIL reward net needs a Box observation space, got {observation_space}")
+            raise UserError(f"GAIL reward net needs a Box observation space, got {observation_space}")
         obs_dim = int(torch.tensor(observation_space.shape).prod())
         if isinstance(action_space, gym.spaces.Discrete):
             return cls(obs_dim=obs_dim, act_kind="discrete", act_dim=int(action_space.n), **kwargs)
         if isinstance(action_space, gym.spaces.Box):
             return cls(obs_dim=obs_dim, act_kind="box", act_dim=int(torch.tensor(action_space.shape).prod()),
                        **kwargs)
-        raise ValueError(f"GAIL reward net supports Discrete or Box actions, got {action_space}")
+        raise UserError(f"GAIL reward net supports Discrete or Box actions, got {action_space}")
 
 
 class RewardNet(Discriminator):
     """D(s, a[, s', done]) as logits (higher = more expert-like).
 
-    ``embed`` turns a batch dict ``{"obs", "acts"[, "next_obs", "dones"]}`` into
-    one flat feature tensor: normalised obs, one-hot (Discrete) or normalised
-    (Box) actions, optionally normalised next obs and the done flag, and (with
-    ``absorbing``) the virtual absorbing-state flag. The gradient
-    penalty interpolates these features; ``head`` is an MLP.
+    ``embed`` turns a batch dict ``{"obs", "acts"[, "next_obs", "dones", "absorbing"]}``
+    into one flat feature tensor (:func:`features`); the gradient penalty
+    interpolates these features; ``head`` is an MLP.
     """
 
     def __init__(self, config: RewardNetConfig) -> None:
@@ -102,30 +100,8 @@ class RewardNet(Discriminator):
         nn.init.zeros_(layers[-1].bias)
         self.mlp = nn.Sequential(*layers)
 
-    def _norm_obs(self, obs: torch.Tensor, update: bool) -> torch.Tensor:
-        obs = obs.reshape(obs.shape[0], -1).float()
-        return self.obs_norm(obs, update) if self.obs_norm is not None else obs
-
     def embed(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        c = self.config
-        parts = [self._norm_obs(batch["obs"], update=True)]
-        acts = batch["acts"]
-        if c.act_kind == "discrete":
-            parts.append(F.one_hot(acts.reshape(-1).long(), c.act_dim).float())
-        else:
-            acts = acts.reshape(acts.shape[0], -1).float()
-            parts.append(self.act_norm(acts, update=True) if self.act_norm is not None else acts)
-        if c.use_next_obs:
-            parts.append(self._norm_obs(batch["next_obs"], update=False))
-        if c.use_done:
-            parts.append(batch["dones"].reshape(-1, 1).float())
-        x = torch.cat(parts, dim=1)
-        if c.absorbing:
-            # the absorbing state is one point: all features 0, flag 1 (Kostrikov et al. 2019)
-            flag = batch.get("absorbing")
-            flag = torch.zeros(x.shape[0], 1, device=x.device) if flag is None else flag.reshape(-1, 1).float()
-            x = torch.cat([x * (1 - flag), flag], dim=1)
-        return x
+        return features(self.config, batch, _TorchOps(self))
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
         return self.mlp(x).squeeze(-1)
@@ -152,12 +128,11 @@ class RewardNet(Discriminator):
 class NumpyRewardNet:
     """A frozen NumPy copy of a :class:`RewardNet` (eval mode) for per-env-step
     rewards: one small batch per vector-env step costs far less in NumPy than
-    through torch's dispatcher. Gives the same logits as ``net(batch)`` (float32;
-    checked in tests); rebuild it whenever the net's weights change."""
+    through torch's dispatcher. Same features (:func:`features`), same logits as
+    ``net(batch)`` (float32; checked in tests); rebuild it whenever the net changes."""
 
     def __init__(self, net: RewardNet) -> None:
-        c = net.config
-        self.config = c
+        self.config = net.config
 
         def stats(norm: RunningNorm | None):
             if norm is None:
@@ -165,7 +140,7 @@ class NumpyRewardNet:
             return (norm.mean.detach().cpu().numpy().astype(np.float32),
                     np.sqrt(norm.var.detach().cpu().numpy() + norm.eps).astype(np.float32), norm.clip)
 
-        self.obs_stats, self.act_stats = stats(net.obs_norm), stats(net.act_norm)
+        self.stats = {"obs": stats(net.obs_norm), "acts": stats(net.act_norm)}
         self.layers = []
         for module in net.mlp:
             if isinstance(module, nn.Linear):
@@ -174,36 +149,90 @@ class NumpyRewardNet:
             elif not isinstance(module, nn.ReLU):
                 raise TypeError(f"NumpyRewardNet cannot mirror {type(module).__name__}")
 
-    @staticmethod
-    def _norm(x: np.ndarray, st) -> np.ndarray:
-        if st is None:
-            return x
-        mean, std, clip = st
-        return np.clip((x - mean) / std, -clip, clip)
-
     def logits(self, obs, acts, next_obs=None, dones=None, absorbing=None) -> np.ndarray:
-        c = self.config
         obs = np.asarray(obs, np.float32).reshape(len(obs), -1)
         n = obs.shape[0]
-        parts = [self._norm(obs, self.obs_stats)]
-        acts = np.asarray(acts)
-        if c.act_kind == "discrete":
-            onehot = np.zeros((n, c.act_dim), np.float32)
-            onehot[np.arange(n), acts.reshape(-1).astype(np.int64)] = 1
-            parts.append(onehot)
-        else:
-            parts.append(self._norm(acts.reshape(n, -1).astype(np.float32), self.act_stats))
-        if c.use_next_obs:
-            nxt = obs if next_obs is None else np.asarray(next_obs, np.float32).reshape(n, -1)
-            parts.append(self._norm(nxt, self.obs_stats))
-        if c.use_done:
-            parts.append((np.zeros(n) if dones is None else np.asarray(dones)).astype(np.float32).reshape(n, 1))
-        x = np.concatenate(parts, axis=1)
-        if c.absorbing:
-            flag = (np.zeros(n) if absorbing is None else np.asarray(absorbing)).astype(np.float32).reshape(n, 1)
-            x = np.concatenate([x * (1 - flag), flag], axis=1)
+        batch = {"obs": obs, "acts": np.asarray(acts),
+                 "next_obs": obs if next_obs is None else np.asarray(next_obs, np.float32).reshape(n, -1),
+                 "dones": np.zeros(n) if dones is None else np.asarray(dones),
+                 "absorbing": np.zeros(n) if absorbing is None else np.asarray(absorbing)}
+        x = features(self.config, batch, _NumpyOps(self.stats))
         for i, (w, b) in enumerate(self.layers):
             x = x @ w + b
             if i < len(self.layers) - 1:
                 x = np.maximum(x, 0)
         return x[:, 0]
+
+
+def features(config: RewardNetConfig, batch: dict[str, Any], ops: Any) -> Any:
+    """The reward net's input, written once for torch and NumPy (``ops``): normalised
+    obs, one-hot (Discrete) or normalised (Box) actions, optionally normalised next obs
+    and the done flag; with ``absorbing`` the virtual absorbing state is one point
+    (all features 0, flag 1; Kostrikov et al. 2019)."""
+    c = config
+    parts = [ops.norm("obs", batch["obs"], update=True)]
+    if c.act_kind == "discrete":
+        parts.append(ops.one_hot(batch["acts"], c.act_dim))
+    else:
+        parts.append(ops.norm("acts", batch["acts"], update=True))
+    if c.use_next_obs:
+        parts.append(ops.norm("obs", batch["next_obs"], update=False))
+    if c.use_done:
+        parts.append(ops.column(batch["dones"]))
+    x = ops.cat(parts)
+    if c.absorbing:
+        flag = ops.column(batch["absorbing"] if batch.get("absorbing") is not None else ops.zeros(x))
+        x = ops.cat([x * (1 - flag), flag])
+    return x
+
+
+class _TorchOps:
+    """:func:`features`' primitives on a training :class:`RewardNet` (its running norms)."""
+
+    def __init__(self, net: RewardNet) -> None:
+        self.norms = {"obs": net.obs_norm, "acts": net.act_norm}
+
+    def norm(self, key: str, x: torch.Tensor, update: bool) -> torch.Tensor:
+        x = x.reshape(x.shape[0], -1).float()
+        return self.norms[key](x, update) if self.norms[key] is not None else x
+
+    def one_hot(self, acts: torch.Tensor, n: int) -> torch.Tensor:
+        return F.one_hot(acts.reshape(-1).long(), n).float()
+
+    def column(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(-1, 1).float()
+
+    def zeros(self, like: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(like.shape[0], device=like.device)
+
+    def cat(self, parts: list[torch.Tensor]) -> torch.Tensor:
+        return torch.cat(parts, dim=1)
+
+
+class _NumpyOps:
+    """:func:`features`' primitives on frozen NumPy statistics ``{key: (mean, std, clip)}``."""
+
+    def __init__(self, stats: dict[str, Any]) -> None:
+        self.stats = stats
+
+    def norm(self, key: str, x: np.ndarray, update: bool) -> np.ndarray:
+        x = np.asarray(x, np.float32).reshape(len(x), -1)
+        if self.stats[key] is None:
+            return x
+        mean, std, clip = self.stats[key]
+        return np.clip((x - mean) / std, -clip, clip)
+
+    def one_hot(self, acts: np.ndarray, n: int) -> np.ndarray:
+        idx = np.asarray(acts).reshape(-1).astype(np.int64)
+        out = np.zeros((len(idx), n), np.float32)
+        out[np.arange(len(idx)), idx] = 1
+        return out
+
+    def column(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x, np.float32).reshape(-1, 1)
+
+    def zeros(self, like: np.ndarray) -> np.ndarray:
+        return np.zeros(len(like), np.float32)
+
+    def cat(self, parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts, axis=1)

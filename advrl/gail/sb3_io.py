@@ -18,6 +18,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from advrl.core.errors import UserError
+
 
 def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
     from stable_baselines3.common.policies import ActorCriticPolicy
@@ -26,7 +28,7 @@ def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
         with zipfile.ZipFile(path) as archive:
             data = json.loads(archive.read("data").decode("utf-8"))
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not a stable-baselines3 policy zip ({type(exc).__name__}: {exc})") from exc
+        raise UserError(f"{path}: not a stable-baselines3 policy zip ({type(exc).__name__}: {exc})") from exc
     replacements: dict[str, Any] = {
         "policy_class": ActorCriticPolicy,
         "observation_space": env.observation_space,
@@ -59,7 +61,7 @@ def load_ppo(path: str | Path, env: gym.Env | Any, device: str = "auto"):
     try:
         model = PPO.load(path, env=None, device=device, custom_objects=custom)
     except Exception as exc:  # SB3 raises several types for bad zips / mismatched weights
-        raise ValueError(f"{path}: cannot load as a PPO policy for this env ({type(exc).__name__}: {exc})") from exc
+        raise UserError(f"{path}: cannot load as a PPO policy for this env ({type(exc).__name__}: {exc})") from exc
     return model
 
 

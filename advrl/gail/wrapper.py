@@ -32,6 +32,14 @@ def make_batch(obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray | None, d
     return batch
 
 
+def absorbing_state_reward(reward_fn: Callable, obs_shape: tuple[int, ...], acts_like: np.ndarray) -> float:
+    """The learned reward of the virtual absorbing state (``absorbing=1``; the reward
+    net zeroes every other feature there, so only the shapes of obs/actions matter)."""
+    zeros_obs = np.zeros((1, *obs_shape), np.float32)
+    zeros_act = np.zeros((1, *np.asarray(acts_like).shape[1:]), np.asarray(acts_like).dtype)
+    return float(np.asarray(reward_fn(zeros_obs, zeros_act, zeros_obs, np.zeros(1), absorbing=np.ones(1)))[0])
+
+
 class CriticReward:
     """Reward from the *current* discriminator through the loop's critic
     (``critic.reward``: the objective's reward transform of D's logits).
@@ -78,12 +86,11 @@ class RewardVecEnvWrapper(VecEnvWrapper):
     """
 
     def __init__(self, venv: VecEnv, reward_fn: RewardFn | Callable, buffer: TransitionBuffer | None = None,
-                 absorbing_horizon: int | None = None, gamma: float = 0.99) -> None:
+                 absorbing_horizon: int | None = None) -> None:
         super().__init__(venv)
         self.reward_fn = reward_fn
         self.buffer = buffer
         self.absorbing_horizon = absorbing_horizon
-        self.gamma = float(gamma)
         self._t = np.zeros(self.num_envs, dtype=np.int64)
         self._r_abs: tuple[int, float] | None = None
         self._obs: np.ndarray | None = None
@@ -129,12 +136,8 @@ class RewardVecEnvWrapper(VecEnvWrapper):
         :class:`CriticReward` bumps ``version`` whenever the discriminator changes)."""
         version = getattr(self.reward_fn, "version", 0)
         if self._r_abs is None or self._r_abs[0] != version:
-            zeros_obs = np.zeros((1, *self._obs.shape[1:]), np.float32)
-            acts = np.asarray(self._actions)
-            zeros_act = np.zeros((1, *acts.shape[1:]), acts.dtype)
-            value = float(np.asarray(self.reward_fn(zeros_obs, zeros_act, zeros_obs, np.zeros(1),
-                                                    absorbing=np.ones(1)))[0])
-            self._r_abs = (version, value)
+            self._r_abs = (version, absorbing_state_reward(self.reward_fn, self._obs.shape[1:],
+                                                           np.asarray(self._actions)))
         return self._r_abs[1]
 
     def _absorbing_shift(self, rewards: np.ndarray, dones: np.ndarray, infos: list[dict]) -> np.ndarray:

@@ -71,7 +71,7 @@ def run_ppo(cell: Cell) -> dict[str, Any]:
     from stable_baselines3.common.env_util import make_vec_env
 
     budget = BUDGETS[cell.params["budget"]]
-    venv = make_vec_env(cell.env, n_envs=ppo_n_envs(cell.env, budget.steps(cell.env)), seed=cell.seed)
+    venv = make_vec_env(cell.env, n_envs=ppo_n_envs(cell.env), seed=cell.seed)
     model, curve, fps = train_ppo_with_curve(cell.env, venv, cell.seed, budget)
     mean, std = _final(model, cell.env, cell.seed, budget.final_episodes)
     return {"final_return": mean, "final_return_std": std, "curve": curve, "train_steps_per_s": fps,
@@ -119,10 +119,7 @@ def run_transfer(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.vec_env import VecNormalize
 
-    try:
-        from advrl.gail import LearnedReward
-    except ImportError:  # not re-exported yet
-        from advrl.gail.learned_reward import LearnedReward
+    from advrl.gail import LearnedReward, ppo_settings
 
     (gail_row,) = deps.values()
     reward_path = Path(gail_row["result"]["reward_path"])
@@ -131,16 +128,11 @@ def run_transfer(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
     reward = LearnedReward.load(reward_path)
     budget = BUDGETS[cell.params["budget"]]
     train_id = gail_row["result"].get("train_env") or fixed_horizon_id(cell.env)  # the env GAIL trained on
-    n_envs = ppo_n_envs(cell.env, budget.steps(cell.env))
-    # as in GAIL's own generator: the learned reward, normalised by VecNormalize (observations untouched)
-    from advrl.gail.trainer import ppo_settings
-
-    gamma = ppo_settings(cell.env, budget.steps(cell.env))[1].get("gamma", 0.99)
-    try:  # rewards trained with a virtual absorbing state credit early ends (needs the discount)
-        wrapped = reward.wrap(make_vec_env(train_id, n_envs=n_envs, seed=cell.seed), gamma=gamma)
-    except TypeError:
-        wrapped = reward.wrap(make_vec_env(train_id, n_envs=n_envs, seed=cell.seed))
-    venv = VecNormalize(wrapped, norm_obs=False, norm_reward=True, gamma=gamma)
+    settings = ppo_settings(cell.env)
+    # as in GAIL's own generator: the learned reward (crediting early ends when it was trained with a
+    # virtual absorbing state), normalised by VecNormalize (observations untouched)
+    wrapped = reward.wrap(make_vec_env(train_id, n_envs=settings.n_envs, seed=cell.seed))
+    venv = VecNormalize(wrapped, norm_obs=False, norm_reward=True, gamma=settings.gamma)
     model, curve, fps = train_ppo_with_curve(cell.env, venv, cell.seed, budget)
     mean, std = _final(model, cell.env, cell.seed, budget.final_episodes)
     return {"final_return": mean, "final_return_std": std, "curve": curve, "train_steps_per_s": fps,

@@ -54,20 +54,17 @@ BUDGETS: dict[str, Budget] = {
 
 
 def fixed_horizon_id(env_id: str) -> str:
-    """The GAIL helper's fixed-horizon registration of ``env_id`` (itself when there is none)."""
-    try:
-        import envs
+    """The fixed-horizon registration of ``env_id``."""
+    import envs
 
-        return envs.horizon_env_id(env_id, "fixed")
-    except (ImportError, AttributeError, ValueError):
-        return env_id
+    return envs.fixed_horizon_id(env_id)
 
 
-def ppo_n_envs(env_id: str, total_timesteps: int) -> int:
-    """Number of envs of the GAIL helper's per-env PPO settings (shared by PPO, GAIL and transfer)."""
-    from advrl.gail.trainer import ppo_settings
+def ppo_n_envs(env_id: str) -> int:
+    """Number of envs of the per-env PPO settings (shared by PPO, GAIL and transfer)."""
+    from advrl.gail import ppo_settings
 
-    return ppo_settings(env_id, total_timesteps)[0]
+    return ppo_settings(env_id).n_envs
 
 
 class RandomPolicy:
@@ -149,10 +146,10 @@ def train_ppo_with_curve(env_id: str, train_venv, seed: int, budget: Budget) -> 
     second of training, evaluation time excluded)."""
     import time
 
-    from advrl.gail.trainer import make_ppo
+    from advrl.gail import ppo_settings
 
     total = budget.steps(env_id)
-    model = make_ppo(env_id, train_venv, total, seed, "cpu")
+    model = ppo_settings(env_id).make(train_venv, total, seed, "cpu")
     ev = eval_venv(env_id, seed + 10_000)
     rec = CurveRecorder()
     rec.add(0, evaluate(model, ev, budget.eval_episodes)[0])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 from typing import Any
 
 from benchmarks.grid import Cell
@@ -17,18 +16,14 @@ from benchmarks.methods.common import REPO, Budget, RandomPolicy, evaluate, eval
 def run_gail_cell(cell: Cell, budget: Budget, files: tuple[Path, Path], out: Path) -> dict[str, Any]:
     import gymnasium as gym
 
-    from advrl.gail.experts import ExpertPolicy
-    from advrl.gail.trainer import GAILConfig, build_gail, ppo_settings
+    from advrl.gail import ExpertPolicy, GAILConfig, build_gail
     from benchmarks.methods.reward_analysis import analyse, rollout_transitions
 
     policy_path, demos_path = files
-    total = budget.steps(cell.env)
-    n_envs, kwargs, _ = ppo_settings(cell.env, total)
-    steps_per_round = n_envs * kwargs.get("n_steps", 2048)
     # advrl's GAIL as a user gets it: its defaults (horizon handling included), the shipped demos
     config = GAILConfig(
-        env_id=cell.env, demos=str(demos_path), total_timesteps=total, seed=cell.seed,
-        device="cpu", out=str(out), eval_every=max(1, budget.eval_every // steps_per_round),
+        env_id=cell.env, demos=str(demos_path), total_timesteps=budget.steps(cell.env), seed=cell.seed,
+        device="cpu", out=str(out), eval_every_steps=budget.eval_every,
         eval_episodes=budget.eval_episodes, progress=False, tensorboard=False, checkpoint_every=0,
     )
     run = build_gail(config)
@@ -53,13 +48,9 @@ def run_gail_cell(cell: Cell, budget: Budget, files: tuple[Path, Path], out: Pat
                                       episodes, cell.seed + 32_000),
     }
     reward = run.learned_reward()
-    horizon = getattr(reward, "absorbing_horizon", None)
-    r_abs = None
-    if horizon:  # virtual absorbing state: an early end is credited (H - T) steps of the absorbing reward
-        probe = sources["random"]
-        r_abs = float(reward(np.zeros((1, *probe["obs"].shape[1:]), np.float32), np.zeros((1, *probe["acts"].shape[1:]),
-                                                                                           probe["acts"].dtype),
-                             np.zeros((1, *probe["obs"].shape[1:]), np.float32), np.zeros(1), absorbing=np.ones(1))[0])
+    horizon = reward.absorbing_horizon
+    # virtual absorbing state: an early end is credited (H - T) steps of the absorbing reward
+    r_abs = reward.absorbing_reward() if horizon else None
     analysis = analyse(reward, sources, seed=cell.seed, absorbing_reward=r_abs, horizon=horizon)
     analysis["config"] = {"horizon": config.horizon, "absorbing_reward": r_abs}
     rel = lambda p: str(Path(p).relative_to(REPO)) if Path(p).is_relative_to(REPO) else str(p)  # noqa: E731

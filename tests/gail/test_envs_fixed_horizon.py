@@ -1,5 +1,5 @@
 """Fixed-horizon registrations: exact episode length, true return preserved,
-absorbing indicator, clear errors for unknown ids."""
+clear errors for unknown ids."""
 
 import gymnasium as gym
 import numpy as np
@@ -26,7 +26,7 @@ def _run(env_id: str, actions: list, seed: int = 0):
 
 @pytest.mark.parametrize("orig", ["CartPole-v1", "Acrobot-v1", "MountainCar-v0"])
 def test_fixed_horizon_episode_lasts_exactly_the_horizon_and_keeps_the_return(orig):
-    fixed_id = envs.horizon_env_id(orig, "fixed")
+    fixed_id = envs.fixed_horizon_id(orig)
     horizon = gym.spec(orig).max_episode_steps
     rng = np.random.default_rng(1)
     actions = list(rng.integers(gym.make(orig).action_space.n, size=horizon + 5))
@@ -49,30 +49,19 @@ def test_random_cartpole_terminates_early_in_the_original_env():
     assert terminated and length < 100
 
 
-def test_absorbing_indicator_env_adds_a_flag_dimension():
-    env = gym.make("advrl/CartPoleAbsorbing-v1")
-    assert env.observation_space.shape == (5,)
-    obs, _ = env.reset(seed=0)
-    assert obs[-1] == 0
-    seen_absorbing = False
-    for _ in range(500):
-        obs, _, term, trunc, info = env.step(0)
-        if info["absorbing"]:
-            seen_absorbing = True
-            np.testing.assert_array_equal(obs, [0, 0, 0, 0, 1])
-        else:
-            assert obs[-1] == 0
-        if term or trunc:
-            break
-    assert seen_absorbing and trunc and not term
-
-
 def test_horizon_env_id_errors_are_clear():
-    with pytest.raises(ValueError, match="unknown env id 'NoSuchEnv-v9'"):
-        envs.horizon_env_id("NoSuchEnv-v9", "fixed")
-    with pytest.raises(ValueError, match="--horizon"):
-        envs.horizon_env_id("CartPole-v1", "sometimes")
+    from advrl.core import UserError
+    from advrl.gail import make_horizon
+
+    with pytest.raises(UserError, match="unknown env id 'NoSuchEnv-v9'"):
+        envs.fixed_horizon_id("NoSuchEnv-v9")
+    with pytest.raises(UserError, match="--horizon"):
+        make_horizon("sometimes")
     assert envs.base_env_id("advrl/PendulumFixed-v1") == "Pendulum-v1"
+    # any registered env gets a fixed-horizon id on demand, and maps back
+    fixed = envs.fixed_horizon_id("LunarLander-v3" if "LunarLander-v3" in gym.registry else "MountainCar-v0")
+    assert envs.base_env_id(fixed) != fixed
+    assert envs.fixed_horizon_id(fixed) == fixed
 
 
 def test_cli_unknown_env_is_one_clear_error_line(capsys, tmp_path):

@@ -20,7 +20,7 @@ def test_gail_train_writes_artefacts_and_resumes(tmp_path, capsys):
     assert main(args + ["--timesteps", "1024"]) == 0
     text = capsys.readouterr().out
     assert "true return" in text and "before" in text and "after" in text
-    for name in ("policy.zip", "reward_net.pt", "config.json", "checkpoint.pt"):
+    for name in ("policy.zip", "reward_net.pt", "config.json", "checkpoint.pt", "summary.json"):
         assert (out / name).is_file(), name
     assert any((out / "tb").iterdir())
     first = load_checkpoint(out / "checkpoint.pt")
@@ -51,13 +51,13 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path, capsys):
     assert code == 2 and len(err) == 1 and "checkpoint" in err[0]
 
 
-@pytest.mark.parametrize("env_id, needle", [("Pendulum-v1", "obs"), ("MountainCar-v0", "")])
+@pytest.mark.parametrize("env_id, needle", [("Pendulum-v1", "expected (3,)"), ("MountainCar-v0", "expected (2,)")])
 def test_demos_not_matching_the_env_are_one_error_line(tmp_path, capsys, env_id, needle):
     code = main(["gail", "train", "--env", env_id, "--demos", str(DEMOS), "--out", str(tmp_path),
                  "--no-progress"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1, err
-    assert "CartPole-v1.npz" in err[0] and needle in err[0]
+    assert "CartPole-v1.npz" in err[0] and "'obs'" in err[0] and needle in err[0]
 
 
 def test_bad_reward_spec_and_reward_file(tmp_path, capsys):

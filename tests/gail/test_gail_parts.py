@@ -80,7 +80,7 @@ def test_learned_reward_rejects_other_files(tmp_path):
 
 def test_wrapper_replaces_reward_and_keeps_true_reward_in_info():
     venv = make_vec_env("CartPole-v1", n_envs=2, seed=0)
-    buffer = TransitionBuffer(1000)
+    buffer = TransitionBuffer()
     seen = []
 
     def reward_fn(obs, acts, next_obs, dones, absorbing=None):
@@ -114,9 +114,9 @@ def test_virtual_absorbing_state_shifts_rewards_and_weights_true_terminations_on
         return np.full(len(obs), 2.0) if absorbing is not None else np.full(len(obs), 0.5)
 
     # true termination (pushing one way topples the pole well before 500 steps)
-    buffer = TransitionBuffer(1000)
+    buffer = TransitionBuffer()
     env = RewardVecEnvWrapper(make_vec_env("CartPole-v1", n_envs=1, seed=0), reward_fn, buffer,
-                              absorbing_horizon=500, gamma=0.9)
+                              absorbing_horizon=500)
     env.reset()
     t = 0
     while True:
@@ -125,20 +125,21 @@ def test_virtual_absorbing_state_shifts_rewards_and_weights_true_terminations_on
         assert rew[0] == pytest.approx(0.5 - 2.0)  # every step: r(s, a) - r(absorbing)
         if dones[0]:
             break
-    flags = buffer._data["absorbing"][: len(buffer)]
+    rows = buffer.arrays()
+    flags = rows["absorbing"]
     assert flags.sum() == 1 and len(buffer) == t + 1
-    assert buffer._data["weights"][: len(buffer)][flags > 0][0] == 500 - t
+    assert rows["weights"][flags > 0][0] == 500 - t
     assert sum(calls) == 1  # the absorbing reward is computed once per reward version
 
     # truncation by a time limit is not a termination: no absorbing row
-    buffer = TransitionBuffer(1000)
+    buffer = TransitionBuffer()
     env = RewardVecEnvWrapper(make_vec_env("CartPole-v1", n_envs=1, seed=0, env_kwargs={"max_episode_steps": 5}),
                               reward_fn, buffer, absorbing_horizon=500)
     env.reset()
     for _ in range(5):
         _, _, dones, infos = env.step(np.array([t % 2]))
     assert dones[0] and infos[0]["TimeLimit.truncated"]
-    assert buffer._data["absorbing"][: len(buffer)].sum() == 0
+    assert buffer.arrays()["absorbing"].sum() == 0
 
 
 @pytest.mark.parametrize("env_id, kw", [("CartPole-v1", {"absorbing": True}),

@@ -1,0 +1,118 @@
+"""PPO settings, kept once: for the GAIL generator, the PPO baselines of the
+benchmarks and the experts (``advrl expert train``).
+
+The per-env rows are rl-baselines3-zoo's tuned PPO hyperparameters
+(``hyperparams/ppo.yml``); an env without a row gets :data:`DEFAULT` (SB3's PPO
+defaults with 8 envs). ``("lin", x)`` means x decayed linearly to ~0 over the
+whole run, which for GAIL spans many ``learn`` calls (:class:`LinearSchedule`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import torch
+
+Raw = dict[str, Any]
+
+# rl-zoo's PPO rows (expert budgets cut to what two CPU cores afford; zoo budgets in comments)
+ZOO: dict[str, Raw] = {
+    "CartPole-v1": dict(n_envs=8, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98, n_epochs=20,  # 1e5
+                        ent_coef=0.0, learning_rate=("lin", 1e-3), clip_range=("lin", 0.2)),
+    "Pendulum-v1": dict(n_envs=4, n_steps=1024, gae_lambda=0.95, gamma=0.9, n_epochs=10, ent_coef=0.0,  # 1e5
+                        learning_rate=1e-3, clip_range=0.2, use_sde=True, sde_sample_freq=4),
+    "Acrobot-v1": dict(n_envs=16, n_steps=256, gae_lambda=0.94, gamma=0.99, n_epochs=4, ent_coef=0.0),  # 1e6
+    "MountainCarContinuous-v0": dict(  # 2e4, normalize: true
+        n_envs=1, n_steps=8, batch_size=256, gamma=0.9999, learning_rate=7.77e-05, ent_coef=0.00429,
+        clip_range=0.1, n_epochs=10, gae_lambda=0.9, max_grad_norm=5, vf_coef=0.19, use_sde=True,
+        policy_kwargs=dict(log_std_init=-3.29, ortho_init=False)),
+    "MountainCar-v0": dict(n_envs=16, n_steps=16, gae_lambda=0.98, gamma=0.99, n_epochs=4, ent_coef=0.0),
+}
+DEFAULT: Raw = dict(n_envs=8, n_steps=256, batch_size=256, n_epochs=10, gamma=0.99)
+
+# Where the GAIL generator departs from the zoo row, and why. MountainCarContinuous:
+# the zoo row relies on normalised observations and 8-step rollouts from one env,
+# which a learned reward that changes every round cannot feed; 4 envs × 256 steps
+# with gSDE and a moderate initial std explore the hill instead.
+GAIL_ROWS: dict[str, Raw] = {
+    "MountainCarContinuous-v0": dict(n_envs=4, n_steps=256, batch_size=256, gamma=0.99, learning_rate=3e-4,
+                                     ent_coef=0.0, n_epochs=10, gae_lambda=0.9, use_sde=True,
+                                     policy_kwargs=dict(log_std_init=-1.0, ortho_init=False)),
+}
+
+# Experts: env steps and whether observations are normalised (VecNormalize) while training
+EXPERT_RUNS: dict[str, tuple[int, bool]] = {
+    "CartPole-v1": (100_000, False), "Pendulum-v1": (150_000, False), "Acrobot-v1": (200_000, False),
+    "MountainCarContinuous-v0": (20_000, True),
+}
+EXPERT_DEFAULT_RUN = (200_000, False)
+
+
+class LinearSchedule:
+    """``start · (1 - progress)`` (never below 2% of ``start``), progress measured in
+    the model's own ``num_timesteps`` over ``total_timesteps``: right over a run that
+    spans many ``learn`` calls, where SB3's progress restarts at each call."""
+
+    def __init__(self, start: float, total_timesteps: int) -> None:
+        self.start, self.total = float(start), max(int(total_timesteps), 1)
+        self.model: Any = None
+
+    def __call__(self, _progress_remaining: float) -> float:
+        done = self.model.num_timesteps if self.model is not None else 0
+        return self.start * max(1.0 - done / self.total, 0.02)
+
+
+@dataclass(frozen=True)
+class PPOSettings:
+    """One env's PPO settings: ``n_envs`` and SB3 ``PPO`` keyword arguments
+    (``("lin", x)`` for a linear schedule)."""
+
+    n_envs: int
+    kwargs: Raw = field(default_factory=dict)
+
+    @property
+    def gamma(self) -> float:
+        return float(self.kwargs.get("gamma", 0.99))
+
+    @property
+    def steps_per_rollout(self) -> int:
+        """Env steps in one PPO rollout (all envs): one GAIL round."""
+        return self.n_envs * int(self.kwargs.get("n_steps", 2048))
+
+    def with_overrides(self, overrides: Raw | None = None, n_envs: int | None = None) -> "PPOSettings":
+        """A copy with PPO kwargs ``overrides`` and ``n_envs`` (when not ``None``)."""
+        return replace(self, n_envs=n_envs or self.n_envs, kwargs={**self.kwargs, **(overrides or {})})
+
+    def make(self, venv: Any, total_timesteps: int, seed: int, device: str | torch.device = "auto"):
+        """SB3 ``PPO("MlpPolicy")`` on ``venv`` with these settings (silent logger)."""
+        from stable_baselines3 import PPO
+        from stable_baselines3.common.logger import configure
+
+        schedules: list[LinearSchedule] = []
+        kwargs: Raw = {}
+        for key, value in self.kwargs.items():
+            if isinstance(value, tuple) and value and value[0] == "lin":
+                value = LinearSchedule(value[1], total_timesteps)
+                schedules.append(value)
+            kwargs[key] = value
+        ppo = PPO("MlpPolicy", venv, seed=seed, device=device, verbose=0, **kwargs)
+        for schedule in schedules:
+            schedule.model = ppo
+        ppo.set_logger(configure(None, []))
+        return ppo
+
+
+def ppo_settings(env_id: str, purpose: str = "gail") -> PPOSettings:
+    """The PPO settings for ``env_id`` (a fixed-horizon id maps to its base env):
+    ``purpose="gail"`` for the GAIL generator and PPO baselines on the same footing,
+    ``"expert"`` for the rl-zoo rows the experts train with."""
+    import envs
+
+    base = envs.base_env_id(env_id)
+    rows = {**ZOO, **GAIL_ROWS} if purpose == "gail" else ZOO
+    raw = dict(rows.get(base, DEFAULT))
+    return PPOSettings(n_envs=int(raw.pop("n_envs")), kwargs=raw)
+
+
+__all__ = ["DEFAULT", "EXPERT_RUNS", "GAIL_ROWS", "LinearSchedule", "PPOSettings", "ZOO", "ppo_settings"]
