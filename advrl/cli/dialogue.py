@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any
 
 # option dest -> the (section, field) pairs it sets; sections are the config dataclasses of ``_sections``
@@ -30,6 +30,27 @@ FIELDS: dict[str, list[tuple[str, str]]] = {
     "eval_seeds": [("infer", "seeds")],
 }
 
+# (flag, type, help) of the options that set a config field (default None: see FIELDS)
+COMMON = [("--corpus", str, "chatterbot | tsv:FILE | jsonl:FILE | opensubtitles:DIR"),
+          ("--model", str, "local seq2seq checkpoint directory (model + tokenizer)"),
+          ("--seed", int, "corpus split, network initialisation and sampling"),
+          ("--device", str, "auto | cpu | cuda[:N]"), ("--threads", int, "torch CPU threads")]
+SIZES = [("--vocab-size", int, "WordPiece vocabulary"), ("--d-model", int, "BART hidden size"),
+         ("--layers", int, "encoder = decoder layers"), ("--context-len", int, "context tokens"),
+         ("--reply-len", int, "reply tokens"), ("--batch-size", int, "contexts per update"),
+         ("--mle-epochs", int, "MLE pre-training epochs"), ("--lr", float, "MLE learning rate")]
+ADVERSARIAL = [
+    ("--rounds", int, "adversarial rounds"), ("--d-pretrain", int, "discriminator updates before the rounds"),
+    ("--d-steps", int, "discriminator updates per round"), ("--g-steps", int, "generator updates per round"),
+    ("--d-lr", float, "discriminator learning rate"), ("--adv-lr", float, "generator learning rate in adversarial rounds"),
+    ("--teacher-forcing", int, "MLE steps after each REINFORCE step"),
+    ("--rollouts", int, "completions per prefix with --regs"),
+    ("--reward", str, "d (P(human), Li et al.) | log_d | logit | neg_log_one_minus_d"),
+    ("--loss", str, "minimax | ns | wgan (wgan-gp's gradient penalty needs continuous inputs)"),
+    ("--discriminator", str, "hierarchical (GRUs, Li et al.) | transformer"),
+    ("--checkpoint-every", int, "rounds between checkpoints (0: only at the end)"),
+]
+
 
 def _sections(verb: str) -> dict[str, Any]:
     """Default configs, by section; ``infer`` is the verb's evaluation or chat settings."""
@@ -44,7 +65,7 @@ def _sections(verb: str) -> dict[str, Any]:
 def _defaults(verb: str) -> dict[str, str]:
     """``{dest: default as text}`` from the config dataclasses (booleans and ``None`` left out)."""
     sections = _sections(verb)
-    values = {dest: getattr(sections[s], name) for dest, [(s, name), *_] in FIELDS.items() if sections[s]}
+    values = {dest: getattr(sections[s], name, None) for dest, [(s, name), *_] in FIELDS.items()}
     return {dest: str(v) for dest, v in values.items() if v is not None and not isinstance(v, bool)}
 
 
@@ -74,40 +95,16 @@ def configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
 def _verb(verbs: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
     p = verbs.add_parser(name, help=help, formatter_class=_formatter(name))
-    p.add_argument("--corpus", help="chatterbot | tsv:FILE | jsonl:FILE | opensubtitles:DIR")
     p.add_argument("--out", required=True, help="run directory")
-    p.add_argument("--model", help="local seq2seq checkpoint directory (model + tokenizer)")
-    p.add_argument("--seed", type=int, help="corpus split, network initialisation and sampling")
-    p.add_argument("--device", help="auto | cpu | cuda[:N]")
-    p.add_argument("--threads", type=int, help="torch CPU threads")
+    _add(p, COMMON)
     p.add_argument("--no-progress", dest="progress", action="store_false", default=None)
     p.set_defaults(func=_RUN[name])
     return p
 
 
-def _sizes(p: argparse.ArgumentParser) -> None:
-    for flag, kind, text in [("--vocab-size", int, "WordPiece vocabulary"), ("--d-model", int, "BART hidden size"),
-                             ("--layers", int, "encoder = decoder layers"), ("--context-len", int, "context tokens"),
-                             ("--reply-len", int, "reply tokens"), ("--batch-size", int, "contexts per update"),
-                             ("--mle-epochs", int, "MLE pre-training epochs"), ("--lr", float, "MLE learning rate")]:
+def _add(p: argparse.ArgumentParser, options: list[tuple[str, type, str]]) -> None:
+    for flag, kind, text in options:
         p.add_argument(flag, type=kind, help=text)
-    p.add_argument("--resume", action="store_true", default=None, help="continue from the checkpoints in --out")
-
-
-def _adversarial(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rounds", type=int, help="adversarial rounds")
-    p.add_argument("--d-pretrain", type=int, help="discriminator updates before the rounds")
-    p.add_argument("--d-steps", type=int, help="discriminator updates per round")
-    p.add_argument("--g-steps", type=int, help="generator updates per round")
-    p.add_argument("--d-lr", type=float, help="discriminator learning rate")
-    p.add_argument("--adv-lr", type=float, help="generator learning rate in adversarial rounds")
-    p.add_argument("--teacher-forcing", type=int, help="MLE steps after each REINFORCE step")
-    p.add_argument("--regs", action="store_true", default=None, help="per-token rewards by Monte-Carlo rollouts")
-    p.add_argument("--rollouts", type=int, help="completions per prefix with --regs")
-    p.add_argument("--reward", help="d (P(human), Li et al.) | log_d | logit | neg_log_one_minus_d")
-    p.add_argument("--loss", help="minimax | ns | wgan (wgan-gp's gradient penalty needs continuous inputs)")
-    p.add_argument("--discriminator", help="hierarchical (GRUs, Li et al.) | transformer")
-    p.add_argument("--checkpoint-every", type=int, help="rounds between checkpoints (0: only at the end)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -115,10 +112,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("dialogue", help="adversarial dialogue generation (Li et al. 2017)",
                                    description=__doc__.splitlines()[0])
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    _sizes(_verb(verbs, "pretrain", "tokenizer + MLE pre-training"))
-    train = _verb(verbs, "train", "MLE (if needed), D pre-training, adversarial rounds")
-    _sizes(train)
-    _adversarial(train)
+    for verb, text in [("pretrain", "tokenizer + MLE pre-training"),
+                       ("train", "MLE (if needed), D pre-training, adversarial rounds")]:
+        p = _verb(verbs, verb, text)
+        _add(p, SIZES + (ADVERSARIAL if verb == "train" else []))
+        p.add_argument("--resume", action="store_true", default=None, help="continue from the checkpoints in --out")
+        if verb == "train":
+            p.add_argument("--regs", action="store_true", default=None,
+                           help="per-token rewards by Monte-Carlo rollouts")
     evaluate = _verb(verbs, "eval", "AdverSuc, evaluator reliability, distinct-1/2, BLEU, length")
     evaluate.add_argument("--decode", help="sample | greedy | beam")
     evaluate.add_argument("--eval-seeds", type=int, help="evaluators trained (their mean is reported)")

@@ -14,7 +14,7 @@ A saved model directory (``mle/``, ``model/``) is a transformers checkpoint
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,35 +27,17 @@ from advrl.dialogue.tokenizer import load_tokenizer
 MLE_FORMAT = "advrl-dialogue-mle-v1"
 
 
-@dataclass(frozen=True)
 class RunDir:
     """Paths inside one run directory ``root``."""
 
-    root: Path
-
-    @property
-    def tokenizer(self) -> Path:
-        return self.root / "tokenizer"
-
-    @property
-    def mle_checkpoint(self) -> Path:
-        return self.root / "mle.pt"
-
-    @property
-    def mle_model(self) -> Path:
-        return self.root / "mle"
-
-    @property
-    def train_checkpoint(self) -> Path:
-        return self.root / "train.pt"
-
-    @property
-    def model(self) -> Path:
-        return self.root / "model"
-
-    @property
-    def eval_json(self) -> Path:
-        return self.root / "eval.json"
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.tokenizer = self.root / "tokenizer"  # the tokenizer trained on the corpus
+        self.mle_checkpoint = self.root / "mle.pt"  # MLE pre-training checkpoint (MLE_FORMAT)
+        self.mle_model = self.root / "mle"  # the MLE model (a saved model directory)
+        self.train_checkpoint = self.root / "train.pt"  # adversarial checkpoint (the core's format)
+        self.model = self.root / "model"  # the adversarially trained model
+        self.eval_json = self.root / "eval.json"  # the evaluation suite's numbers
 
     def tb(self, stage: str) -> Path:
         """TensorBoard directory of one stage (``pretrain``, ``adversarial``)."""
