@@ -106,66 +106,54 @@ def squeeze_discrete_actions(acts: np.ndarray) -> np.ndarray:
     return acts
 
 
+def _episode_arrays(ep: Episode, i: int, source: str, has_rewards: bool) -> dict[str, np.ndarray]:
+    """One episode's flat arrays (obs, next_obs, missing, acts, rewards, dones, terminals)."""
+    obs, acts = np.asarray(ep.obs), np.asarray(ep.acts)
+    t = len(acts)
+    if len(obs) == t + 1:
+        parts = {"obs": obs[:-1], "next_obs": obs[1:], "missing": np.zeros(t, dtype=bool)}
+    elif len(obs) == t:
+        missing = np.zeros(t, dtype=bool)
+        missing[-1] = True
+        parts = {"obs": obs, "next_obs": np.concatenate([obs[1:], obs[-1:]]), "missing": missing}
+    else:
+        raise UserError(
+            f"{source}: field 'obs' of episode {i} has {len(obs)} rows but the episode has {t} actions; "
+            f"expected {t} or {t + 1} rows (one per action, plus an optional final observation)"
+        )
+    parts["acts"] = acts
+    if has_rewards:
+        parts["rewards"] = np.asarray(ep.rewards, dtype=np.float64).reshape(-1)
+        if len(parts["rewards"]) != t:
+            raise UserError(f"{source}: field 'rewards' of episode {i} has {len(parts['rewards'])} entries; "
+                            f"expected {t} (one per action)")
+    parts["dones"], parts["terminals"] = np.zeros(t, dtype=bool), np.zeros(t, dtype=bool)
+    parts["dones"][-1] = True
+    parts["terminals"][-1] = True if ep.terminated is None else bool(ep.terminated)
+    return parts
+
+
 def from_episodes(episodes: Sequence[Episode], source: str, metadata: dict[str, Any]) -> Demonstrations:
     """Flatten episodes into :class:`Demonstrations`, checking lengths and finiteness."""
-    episodes = [ep for ep in episodes]
+    episodes = list(episodes)
     if not episodes or all(len(ep.acts) == 0 for ep in episodes):
         raise UserError(f"{source}: contains no transitions (0 episodes with actions); expected at least one step")
-    obs_parts, next_parts, missing_parts, act_parts, rew_parts, done_parts, term_parts = [], [], [], [], [], [], []
     has_rewards = all(ep.rewards is not None for ep in episodes)
-    obs_shape = None
+    rows: list[dict[str, np.ndarray]] = []
     for i, ep in enumerate(episodes):
-        obs, acts = np.asarray(ep.obs), np.asarray(ep.acts)
-        t = len(acts)
-        if t == 0:
+        if len(ep.acts) == 0:
             continue
-        if obs_shape is None:
-            obs_shape = obs.shape[1:]
-        elif obs.shape[1:] != obs_shape:
-            raise UserError(
-                f"{source}: field 'obs' of episode {i} has per-step shape {obs.shape[1:]}; expected {obs_shape} "
-                "like the episodes before it"
-            )
-        if len(obs) == t + 1:
-            obs_parts.append(obs[:-1])
-            next_parts.append(obs[1:])
-            missing_parts.append(np.zeros(t, dtype=bool))
-        elif len(obs) == t:
-            obs_parts.append(obs)
-            next_parts.append(np.concatenate([obs[1:], obs[-1:]]))
-            m = np.zeros(t, dtype=bool)
-            m[-1] = True
-            missing_parts.append(m)
-        else:
-            raise UserError(
-                f"{source}: field 'obs' of episode {i} has {len(obs)} rows but the episode has {t} actions; "
-                f"expected {t} or {t + 1} rows (one per action, plus an optional final observation)"
-            )
-        act_parts.append(acts)
-        if has_rewards:
-            rews = np.asarray(ep.rewards, dtype=np.float64).reshape(-1)
-            if len(rews) != t:
-                raise UserError(
-                    f"{source}: field 'rewards' of episode {i} has {len(rews)} entries; expected {t} (one per action)"
-                )
-            rew_parts.append(rews)
-        done = np.zeros(t, dtype=bool)
-        done[-1] = True
-        term = np.zeros(t, dtype=bool)
-        term[-1] = True if ep.terminated is None else bool(ep.terminated)
-        done_parts.append(done)
-        term_parts.append(term)
+        rows.append(_episode_arrays(ep, i, source, has_rewards))
+        if rows[-1]["obs"].shape[1:] != rows[0]["obs"].shape[1:]:
+            raise UserError(f"{source}: field 'obs' of episode {i} has per-step shape {rows[-1]['obs'].shape[1:]}; "
+                            f"expected {rows[0]['obs'].shape[1:]} like the episodes before it")
+    flat = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
     metadata = dict(metadata)
     if all(ep.terminated is None for ep in episodes):
         metadata["terminals_known"] = False
     demos = Demonstrations(
-        obs=np.concatenate(obs_parts),
-        acts=squeeze_discrete_actions(np.concatenate(act_parts)),
-        next_obs=np.concatenate(next_parts),
-        dones=np.concatenate(done_parts),
-        terminals=np.concatenate(term_parts),
-        rewards=np.concatenate(rew_parts) if has_rewards else None,
-        next_obs_missing=np.concatenate(missing_parts),
+        obs=flat["obs"], acts=squeeze_discrete_actions(flat["acts"]), next_obs=flat["next_obs"], dones=flat["dones"],
+        terminals=flat["terminals"], rewards=flat.get("rewards"), next_obs_missing=flat["missing"],
         metadata=metadata,
     )
     check_all_finite(demos, source)
