@@ -1,5 +1,7 @@
 """Behaviour of the shared loop: optimal discriminator, objective gradients,
-convergence toward modes, gradient penalty, and exact resume."""
+convergence toward modes, gradient penalty, and exact resume.
+
+No family is imported: the tiny networks below are all the loop needs."""
 
 from __future__ import annotations
 
@@ -7,9 +9,51 @@ import math
 
 import pytest
 import torch
+from torch import nn
 
-from advrl.core import AdversarialTrainer, LoopConfig, TensorData, gradient_penalty, make_objective
-from advrl.gan import MLPDiscriminator, MLPGenerator, NetworkGenerator
+from advrl.core import (AdversarialTrainer, Critic, Discriminator, LoopConfig, TensorData, gradient_penalty,
+                        make_objective, seed_everything)
+
+
+class MLPDiscriminator(Discriminator):
+    """x → ``layers`` × (linear, LeakyReLU 0.2) → one score."""
+
+    def __init__(self, in_dim: int, hidden: int = 32, layers: int = 2) -> None:
+        super().__init__()
+        dims = [in_dim] + [hidden] * layers
+        self.body = nn.Sequential(*[m for a, b in zip(dims, dims[1:]) for m in (nn.Linear(a, b), nn.LeakyReLU(0.2))])
+        self.out = nn.Linear(dims[-1], 1)
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.body(x)).squeeze(-1)
+
+
+class MLPGenerator:
+    """z ~ N(0, I) → ReLU MLP, trained by backprop through ``critic.loss`` with its own Adam."""
+
+    def __init__(self, z_dim: int = 2, out_dim: int = 2, hidden: int = 64, lr: float = 1e-3) -> None:
+        self.z_dim, self.batch_size = z_dim, 128
+        self.net = nn.Sequential(nn.Linear(z_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, out_dim))
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=lr, betas=(0.5, 0.999))
+
+    @torch.no_grad()
+    def generate(self, n: int) -> torch.Tensor:
+        return self.net(torch.randn(n, self.z_dim))
+
+    def train_step(self, critic: Critic) -> dict[str, float]:
+        loss = critic.loss(self.net(torch.randn(self.batch_size, self.z_dim)))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return {"g/loss": loss.item()}
+
+    def state_dict(self) -> dict:
+        return {"net": self.net.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.net.load_state_dict(state["net"])
+        self.optimizer.load_state_dict(state["optimizer"])
 
 
 class FixedGaussian:
@@ -79,12 +123,11 @@ def _distance_to_modes(x: torch.Tensor) -> float:
 def test_gan_moves_samples_toward_mixture_modes():
     torch.manual_seed(0)
     real = TensorData(_mixture(20000))
-    gen = NetworkGenerator(MLPGenerator(z_dim=2, out_dim=2, hidden=64), z_dim=2, batch_size=128, lr=1e-3,
-                           betas=(0.5, 0.999))
-    before = _distance_to_modes(gen.sample(2000))
+    gen = MLPGenerator(z_dim=2, out_dim=2, hidden=64, lr=1e-3)
+    before = _distance_to_modes(gen.generate(2000))
     cfg = LoopConfig(rounds=1500, batch_size=128, d_lr=1e-3, progress=False, device="cpu")
     AdversarialTrainer(gen, MLPDiscriminator(2, hidden=64), make_objective("ns"), real, cfg).train()
-    after = _distance_to_modes(gen.sample(2000))
+    after = _distance_to_modes(gen.generate(2000))
     assert after < before / 3, f"mean distance to nearest mode {before:.2f} -> {after:.2f} (want a 3x drop)"
 
 
@@ -111,25 +154,23 @@ def test_rewards_follow_their_formulas():
         make_objective("ns", reward_name="bogus")
 
 
-def _digits_trainer(seed: int = 3):
-    from advrl.gan import GanConfig, build_gan, load_digits
-
-    data = load_digits()
-    cfg = GanConfig(width=8, z_dim=8, out="", loop=LoopConfig(rounds=6, batch_size=16, seed=seed, log_every=1,
-                                                           progress=False, device="cpu"))
-    return build_gan(cfg, data)
+def _toy_trainer(seed: int = 3) -> AdversarialTrainer:
+    seed_everything(seed)  # as a family does: once, before building (the trainer does not seed)
+    real = TensorData(_mixture(512))
+    cfg = LoopConfig(rounds=6, batch_size=16, seed=seed, log_every=1, progress=False, device="cpu")
+    return AdversarialTrainer(MLPGenerator(hidden=16), MLPDiscriminator(2, hidden=16), make_objective("ns"), real, cfg)
 
 
 def test_checkpoint_resume_gives_same_next_losses(tmp_path):
-    full = _digits_trainer()
+    full = _toy_trainer()
     full.train(6)
     expected = full.logger.history[3:]
 
-    first = _digits_trainer()
+    first = _toy_trainer()
     first.train(3)
     first.save(tmp_path / "ck.pt")
     torch.manual_seed(999)  # disturb global RNG: resume must restore it
-    second = _digits_trainer()
+    second = _toy_trainer()
     second.resume(tmp_path / "ck.pt")
     assert second.round == 3
     second.train(3)
@@ -143,13 +184,13 @@ def test_checkpoint_resume_gives_same_next_losses(tmp_path):
 def test_resume_rejects_foreign_file(tmp_path):
     bad = tmp_path / "not_a_checkpoint.pt"
     bad.write_bytes(b"hello")
-    trainer = _digits_trainer()
+    trainer = _toy_trainer()
     with pytest.raises(ValueError, match="not_a_checkpoint.pt"):
         trainer.resume(bad)
 
 
 def test_nan_loss_is_reported():
-    trainer = _digits_trainer()
-    trainer.real_data = TensorData(torch.full((32, 1, 8, 8), math.nan))
+    trainer = _toy_trainer()
+    trainer.real_data = TensorData(torch.full((32, 2), math.nan))
     with pytest.raises(FloatingPointError, match="discriminator loss"):
         trainer.train(1)

@@ -1,4 +1,7 @@
-"""The README's 'plugging in a new generator' example runs and learns what it says."""
+"""The README's 'plugging in a new generator' example runs and learns what it says.
+
+It lives with the GAN tests because the example uses ``advrl.gan.MLPDiscriminator``
+(tests/core imports no family)."""
 
 from __future__ import annotations
 
