@@ -7,37 +7,22 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from advrl.cli import main
 from advrl.core import load_checkpoint
 
-TINY = ["--vocab-size", "80", "--d-model", "16", "--layers", "1", "--context-len", "8", "--reply-len", "6",
-        "--batch-size", "16", "--no-progress"]
 
-
-@pytest.fixture
-def corpus(tmp_path):
-    words = ["hello", "how are you", "good morning", "what is your name", "bye", "thanks", "nice day",
-             "see you", "who are you", "where are you"]
-    lines = [f"{a}\t{b}" for a, b in zip(words, words[1:] + words[:1])] * 2
-    path = tmp_path / "toy.tsv"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def test_pretrain_train_resume_eval_chat(tmp_path, corpus, capsys):
+def test_pretrain_train_resume_eval_chat(tmp_path, corpus, tiny, capsys):
     out = tmp_path / "run"
     spec = f"tsv:{corpus}"
-    assert main(["dialogue", "pretrain", "--corpus", spec, "--out", str(out), "--mle-epochs", "2", *TINY]) == 0
+    assert main(["dialogue", "pretrain", "--corpus", spec, "--out", str(out), "--mle-epochs", "2", *tiny]) == 0
     assert (out / "mle" / "config.json").is_file() and (out / "mle" / "tokenizer.json").is_file()
     assert load_checkpoint(out / "mle.pt")["epoch"] == 2
     # resuming pre-training continues from epoch 2
     assert main(["dialogue", "pretrain", "--corpus", spec, "--out", str(out), "--mle-epochs", "3", "--resume",
-                 *TINY]) == 0
+                 *tiny]) == 0
     assert load_checkpoint(out / "mle.pt")["epoch"] == 3
     train = ["dialogue", "train", "--corpus", spec, "--out", str(out), "--d-pretrain", "2", "--checkpoint-every",
-             "1", *TINY]
+             "1", *tiny]
     assert main([*train, "--rounds", "2"]) == 0
     assert load_checkpoint(out / "train.pt")["round"] == 2
     assert (out / "model" / "config.json").is_file()
@@ -58,10 +43,10 @@ def test_pretrain_train_resume_eval_chat(tmp_path, corpus, capsys):
     assert len(proc.stdout.splitlines()) == 2
 
 
-def test_bad_input_is_one_error_line(tmp_path, capsys):
+def test_bad_input_is_one_error_line(tmp_path, tiny, capsys):
     bad = tmp_path / "bad.tsv"
     bad.write_text("a\tb\nno separator here\n")
-    assert main(["dialogue", "pretrain", "--corpus", f"tsv:{bad}", "--out", str(tmp_path / "o"), *TINY]) == 2
+    assert main(["dialogue", "pretrain", "--corpus", f"tsv:{bad}", "--out", str(tmp_path / "o"), *tiny]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("advrl: error:") and f"{bad}:2:" in err and len(err.splitlines()) == 1
     notmodel = tmp_path / "notmodel"
@@ -70,7 +55,7 @@ def test_bad_input_is_one_error_line(tmp_path, capsys):
     good = tmp_path / "good.tsv"
     good.write_text("a\tb\nc\td\ne\tf\n")
     assert main(["dialogue", "train", "--corpus", f"tsv:{good}", "--out", str(tmp_path / "o"), "--model",
-                 str(notmodel), *TINY]) == 2
+                 str(notmodel), *tiny]) == 2
     err = capsys.readouterr().err
     assert "config.json" in err and "seq2seq checkpoint" in err
     assert main(["dialogue", "chat", "--out", str(tmp_path / "empty")]) == 2

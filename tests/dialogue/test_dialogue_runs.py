@@ -12,23 +12,10 @@ import torch
 
 from advrl.cli import build_parser, main
 from advrl.cli.dialogue import configs
-from advrl.core import UserError, gradient_penalty
+from advrl.core import OptimizedGenerator, UserError, gradient_penalty
 from advrl.dialogue import (ChatConfig, DialogueConfig, EvalConfig, GeneratorConfig, HierarchicalDiscriminator,
                             ModelConfig, RunConfig, RunDir, TransformerDiscriminator, chat, evaluate_generator,
                             load_corpus, load_generator, train)
-
-TINY = ["--vocab-size", "80", "--d-model", "16", "--layers", "1", "--context-len", "8", "--reply-len", "6",
-        "--batch-size", "16", "--no-progress"]
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    words = ["hello", "how are you", "good morning", "what is your name", "bye", "thanks", "nice day",
-             "see you", "who are you", "where are you"]
-    path = tmp_path / "toy.tsv"
-    path.write_text("".join(f"{a}\t{b}\n" for a, b in zip(words, words[1:] + words[:1])) * 2)
-    return path
-
 
 def parse(*argv: str):
     return configs(build_parser().parse_args(["dialogue", *argv]))
@@ -66,10 +53,10 @@ def test_configs_check_themselves_and_are_never_mutated(tmp_path, corpus, capsys
     assert err.startswith("advrl: error:") and "batch_size" in err and len(err.splitlines()) == 1
 
 
-def test_gradient_penalty_request_is_one_clean_line(tmp_path, corpus, capsys):
+def test_gradient_penalty_request_is_one_clean_line(tmp_path, corpus, tiny, capsys):
     out = tmp_path / "o"
     assert main(["dialogue", "train", "--corpus", f"tsv:{corpus}", "--out", str(out), "--loss", "wgan-gp",
-                 *TINY]) == 2
+                 *tiny]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("advrl: error:") and "gradient penalty" in err and len(err.splitlines()) == 1
     assert not out.exists()  # refused before any training
@@ -81,6 +68,8 @@ def test_gradient_penalty_request_is_one_clean_line(tmp_path, corpus, capsys):
 
 @pytest.mark.parametrize("make", [lambda: HierarchicalDiscriminator(20, dropout=0.0),
                                   lambda: TransformerDiscriminator(20, max_len=8, hidden=16, layers=1, heads=2)])
+
+
 def test_discriminators_embed_to_a_dict_that_head_scores(make):
     torch.manual_seed(0)
     d = make().eval()
@@ -122,6 +111,7 @@ def test_fork_and_adversarial_phase_start_fresh(tmp_path, corpus):
                          generator=GeneratorConfig(context_len=8, reply_len=6, batch_size=8, adv_lr=0.01))
     gen = build_generator(load_corpus(f"tsv:{corpus}").train, cfg)
     gen.mle_step()
+    assert isinstance(gen, OptimizedGenerator)
     twin = gen.fork(dataclasses.replace(gen.config, regs=True))
     assert twin.config.regs and not gen.config.regs and twin.model is not gen.model
     assert all(torch.equal(a, b) for a, b in zip(gen.model.parameters(), twin.model.parameters()))
