@@ -15,12 +15,12 @@ from pathlib import Path
 
 import torch
 
+import numpy as np
+
 from advrl.core import LoopConfig
-from advrl.gan import (GanConfig, build_gan, classifier_outputs, classifier_score, frechet_distance,
-                       load_classifier, load_mnist, save_classifier, train_classifier)
-from advrl.gan.classifier import accuracy
-from advrl.gan.data import split_indices
-from advrl.gan.plots import save_curves, save_grid
+from advrl.gan import (LOSSES, GanConfig, ImageData, accuracy, build_gan, classifier_outputs, classifier_score,
+                       frechet_distance, load_classifier, load_mnist, save_classifier, save_curves, save_grid,
+                       split_indices, train_classifier)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -38,11 +38,33 @@ def get_classifier(images: torch.Tensor, labels: torch.Tensor) -> torch.nn.Modul
     return model
 
 
+def train_and_score(loss: str, rounds: int, args: argparse.Namespace, data: ImageData, clf: torch.nn.Module,
+                    real_feats: np.ndarray) -> tuple[tuple, dict]:
+    """Train one DCGAN (the loss's recipe: lr, betas, D steps) and score ``n_eval`` samples:
+    (table row, loss curves)."""
+    cfg = GanConfig(data=f"mnist:{args.mnist}", loss=loss, width=args.width, sample_every=0, out="",
+                    loop=LoopConfig(rounds=rounds, batch_size=64, seed=args.seed, device="cpu", log_every=25))
+    trainer = build_gan(cfg, data)
+    start = time.perf_counter()
+    log = trainer.train()
+    seconds = time.perf_counter() - start
+    fakes = torch.cat([trainer.generator.sample(500) for _ in range(args.n_eval // 500)])
+    feat_g, prob_g = classifier_outputs(clf, fakes)
+    d_steps = trainer.config.d_steps
+    ips = rounds * d_steps * trainer.config.batch_size / seconds
+    row = (f"DCGAN {loss}", f"{rounds} G x {d_steps} D", frechet_distance(feat_g, real_feats),
+           classifier_score(prob_g), f"{ips:.0f}", f"{seconds / 60:.1f}")
+    save_grid(fakes[:64], RESULTS / f"gan_digits_{loss}_samples.png")
+    steps = log.series("step")
+    return row, {f"{loss} D loss": (steps, log.series("d/loss")), f"{loss} G loss": (steps, log.series("g/loss"))}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mnist", default=str(ROOT.parent / "shared" / "data" / "mnist"))
     p.add_argument("--rounds", type=int, default=3000, help="generator steps for ns")
-    p.add_argument("--wgan-rounds", type=int, default=1500, help="generator steps for wgan-gp (5 D steps each)")
+    p.add_argument("--wgan-rounds", type=int, default=1500,
+                   help=f"generator steps for wgan-gp ({LOSSES['wgan-gp'].d_steps} D steps each)")
     p.add_argument("--width", type=int, default=32)
     p.add_argument("--n-eval", type=int, default=5000)
     p.add_argument("--seed", type=int, default=0)
@@ -57,31 +79,18 @@ def main() -> None:
     feat_b, _ = classifier_outputs(clf, real_b)
     rows = [("real vs real (floor)", "-", frechet_distance(feat_a, feat_b), classifier_score(prob_a), "-", "-")]
     curves = {}
-    for loss, rounds, d_steps in (("ns", args.rounds, 1), ("wgan-gp", args.wgan_rounds, 5)):
-        wgan = loss.startswith("wgan")
-        out = RESULTS / f"gan_digits_{loss}"
-        cfg = GanConfig(data=f"mnist:{args.mnist}", loss=loss, width=args.width, lr=1e-4 if wgan else 2e-4,
-                        sample_every=0, out="", loop=LoopConfig(rounds=rounds, d_steps=d_steps, batch_size=64,
-                                                               seed=args.seed, device="cpu", log_every=25))
-        trainer = build_gan(cfg, data)
-        start = time.perf_counter()
-        log = trainer.train()
-        seconds = time.perf_counter() - start
-        fakes = torch.cat([trainer.generator.sample(500) for _ in range(args.n_eval // 500)])
-        feat_g, prob_g = classifier_outputs(clf, fakes)
-        fd = frechet_distance(feat_g, feat_a)
-        ips = rounds * d_steps * 64 / seconds
-        rows.append((f"DCGAN {loss}", f"{rounds} G x {d_steps} D", fd, classifier_score(prob_g), f"{ips:.0f}",
-                     f"{seconds / 60:.1f}"))
-        save_grid(fakes[:64], RESULTS / f"gan_digits_{loss}_samples.png")
-        steps = log.series("step")
-        curves[f"{loss} D loss"] = (steps, log.series("d/loss"))
-        curves[f"{loss} G loss"] = (steps, log.series("g/loss"))
-        print(rows[-1], flush=True)
-        del out
+    for loss, rounds in (("ns", args.rounds), ("wgan-gp", args.wgan_rounds)):
+        row, loss_curves = train_and_score(loss, rounds, args, data, clf, feat_a)
+        rows.append(row)
+        curves.update(loss_curves)
+        print(row, flush=True)
     save_curves(curves, RESULTS / "gan_digits_losses.png", "DCGAN on MNIST 10k: losses")
     save_grid(real_a[:64], RESULTS / "gan_digits_real_samples.png")
+    write_report(rows, args)
 
+
+def write_report(rows: list[tuple], args: argparse.Namespace) -> None:
+    """Print the table and write ``gan_digits.md`` with the command that made it."""
     header = "| run | budget | Fréchet distance (classifier features) ↓ | classifier score ↑ (max 10) | real images/s | minutes |"
     lines = [header, "|---|---|---|---|---|---|"]
     lines += [f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]} | {r[5]} |" for r in rows]

@@ -32,8 +32,7 @@ ANCHORS = {  # PacGAN (Lin et al. 2018) Table 1, modes covered (as quoted in iss
 
 def run_semisup(args: argparse.Namespace) -> dict:
     from advrl.core import LoopConfig
-    from advrl.gan.plots import save_curves, save_grid
-    from advrl.gan.semisup import SemiSupConfig, run_semisup as run
+    from advrl.gan import SemiSupConfig, run_semisup as train_semisup, save_curves, save_grid
 
     out = Path(args.work) / "semisup"
     cfg = SemiSupConfig(data=f"mnist:{args.mnist}", labels_per_class=10, n_train=8000, split_seed=0,
@@ -41,7 +40,7 @@ def run_semisup(args: argparse.Namespace) -> dict:
                         loop=LoopConfig(rounds=args.semisup_rounds, batch_size=100, seed=0, device="cpu",
                                         log_every=50, progress=True))
     t0 = time.time()
-    result = run(cfg)
+    result = train_semisup(cfg)
     row = {**result.summary(), "seconds": time.time() - t0, "history": result.history,
            "command_config": {"rounds": args.semisup_rounds, "hidden": list(cfg.hidden), "lr": cfg.lr}}
     gen = result.trainer.generator
@@ -58,7 +57,7 @@ def run_semisup(args: argparse.Namespace) -> dict:
 
 def run_modes(args: argparse.Namespace) -> list[dict]:
     from advrl.core import LoopConfig
-    from advrl.gan.modes import ModeGanConfig, train_mode_gan
+    from advrl.gan import ModeGanConfig, train_mode_gan
 
     rows = []
     work = Path(args.work) / "modes"
@@ -66,14 +65,13 @@ def run_modes(args: argparse.Namespace) -> list[dict]:
         for mixture, rounds in (("ring8", args.ring_rounds), ("grid25", args.grid_rounds)):
             for method in args.methods:
                 t0 = time.time()
-                cfg = ModeGanConfig(mixture=mixture, method=method, out=str(work),
+                cfg = ModeGanConfig(mixture=mixture, method=method, out=str(work),  # TensorBoard: work/tb/<run>
                                     loop=LoopConfig(rounds=rounds, batch_size=100, seed=seed, device="cpu",
-                                                    log_every=50, progress=False,
-                                                    logdir=str(work / "tb" / f"{mixture}_{method}_{seed}")))
+                                                    log_every=50, progress=False))
                 run = train_mode_gan(cfg)
                 m = run.metrics
                 row = {"mixture": mixture, "method": method, "seed": seed, "rounds": rounds,
-                       "d_steps": cfg.loop.d_steps, "modes": m.modes_covered, "n_modes": m.n_modes,
+                       "d_steps": run.config.loop.d_steps, "modes": m.modes_covered, "n_modes": m.n_modes,
                        "hq": 100 * m.high_quality, "reverse_kl": m.reverse_kl, "seconds": time.time() - t0}
                 rows.append(row)
                 print(f"{mixture:7s} {method:10s} seed {seed}: {m.modes_covered}/{m.n_modes} modes, "
@@ -93,6 +91,14 @@ def _save(path: Path, obj: dict) -> None:
 
 def _load(path: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _method_settings(methods) -> str:
+    """Each method's optimiser settings, from the recipe table the runs used (advrl.gan.METHODS)."""
+    from advrl.gan import METHODS
+
+    return "; ".join(f"{m} Adam {METHODS[m].lr:g} (β {METHODS[m].betas[0]:g}, {METHODS[m].betas[1]:g}), "
+                     f"{METHODS[m].d_steps} D step{'s' if METHODS[m].d_steps > 1 else ''}" for m in methods)
 
 
 def report() -> str:
@@ -131,8 +137,8 @@ def report() -> str:
                   "σ = 0.05. 2,500 samples scored; a sample is high quality (HQ) within 3σ of its nearest mode; a mode "
                   "is covered when ≥ 1 HQ sample lands on it; reverse KL = KL(HQ mode histogram ‖ uniform). "
                   "Networks: G = MLP 2-128-128-128-2 (z ~ N(0, I₂)), D = MLP 2-128-128-1 (LeakyReLU); batch 100; "
-                  "ns/minibatch/pacgan Adam 1e-3 (β 0.5, 0.999), 1 D step; WGAN-GP Adam 5e-4 (β 0.5, 0.9), 5 critic "
-                  "steps, λ = 10; learning rates decay linearly to 0 over the second half; minibatch discrimination 5 kernels × 8; PacGAN packs 4 samples. "
+                  f"{_method_settings(dict.fromkeys(r['method'] for r in rows))}; WGAN-GP λ = 10; "
+                  "learning rates decay linearly to 0 over the second half; minibatch discrimination 5 kernels × 8; PacGAN packs 4 samples. "
                   "PacGAN trains 400 epochs × 1,000 batches; here the round counts below.", "",
                   "| mixture | method | rounds | seeds | modes covered (mean ± sd) | HQ % | reverse KL | anchor: modes (PacGAN Table 1) |",
                   "|---|---|---|---|---|---|---|---|"]
