@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from advrl.core import Discriminator, make_objective
 from advrl.dialogue.discriminator import HierarchicalDiscriminator, TransformerDiscriminator
