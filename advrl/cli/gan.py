@@ -60,6 +60,19 @@ def _train_defaults() -> dict[str, str]:
             "lr": per_recipe(LOSSES, "lr", "loss"), "d_steps": per_recipe(LOSSES, "d_steps", "loss")}
 
 
+def add_run_options(parser: argparse.ArgumentParser, batch: str, out: str, d_steps: bool = True) -> None:
+    """The options every ``advrl gan`` verb shares (all pass ``None`` through to the config)."""
+    parser.add_argument("--rounds", type=int, help="rounds (generator steps)")
+    parser.add_argument("--batch-size", type=int, help=batch)
+    parser.add_argument("--lr", type=float, help="Adam lr of G and D")
+    if d_steps:
+        parser.add_argument("--d-steps", type=int, help="discriminator steps per round")
+    parser.add_argument("--seed", type=int, help="seeds networks and training")
+    parser.add_argument("--device", help="auto | cpu | cuda[:N]")
+    parser.add_argument("--out", help=f"output directory ({out})")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no tqdm bar")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``advrl gan train`` (and ``semisup``, ``modes``)."""
     gan = sub.add_parser("gan", help="image GANs (DCGAN, WGAN-GP, minibatch discrimination, semi-supervised)")
@@ -69,10 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                              formatter_class=config_help(_train_defaults))
     train.add_argument("--data", help="digits (sklearn, embedded) or mnist:DIR (IDX files)")
     train.add_argument("--loss", help="the objective, with its optimiser settings")
-    train.add_argument("--rounds", type=int, help="generator steps")
-    train.add_argument("--d-steps", type=int, help="discriminator steps per round")
-    train.add_argument("--batch-size", type=int, help="real and fake images per step")
-    train.add_argument("--lr", type=float, help="Adam lr of G and D")
+    add_run_options(train, batch="real and fake images per step", out="checkpoint, samples, curves, tb")
     train.add_argument("--z-dim", type=int, help="latent size")
     train.add_argument("--width", type=int, help="base channel count")
     train.add_argument("--minibatch-kernels", type=int, help="minibatch discrimination kernels (0 = off)")
@@ -80,11 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="generator matches D's mean features")
     train.add_argument("--sample-every", type=int, help="rounds between PNG sample grids")
     train.add_argument("--checkpoint-every", type=int, help="rounds between checkpoints (0: only at the end)")
-    train.add_argument("--seed", type=int, help="seeds networks and training")
-    train.add_argument("--device", help="auto | cpu | cuda[:N]")
-    train.add_argument("--out", help="output directory")
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
-    train.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no tqdm bar")
     train.set_defaults(func=_train)
 
     import importlib.util

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from advrl.cli.gan import config_from_args, config_help, describe_defaults, per_recipe
+from advrl.cli.gan import add_run_options, config_from_args, config_help, describe_defaults, per_recipe
 
 
 def _semisup_defaults() -> dict[str, str]:
@@ -34,9 +34,8 @@ def register(verbs: argparse._SubParsersAction) -> None:
     semi.add_argument("--n-train", type=int, help="training part when DIR holds only the 10k test images "
                                                    "(rest is held out)")
     semi.add_argument("--split-seed", type=int, help="seeds the split and the labelled examples")
-    semi.add_argument("--rounds", type=int, help="discriminator/generator updates")
-    semi.add_argument("--batch-size", type=int, help="unlabelled, fake and labelled images per step")
-    semi.add_argument("--lr", type=float, help="Adam lr of D and G")
+    add_run_options(semi, batch="unlabelled, fake and labelled images per step", out="samples, tb, results.json",
+                    d_steps=False)
     semi.add_argument("--hidden", help="classifier hidden sizes, comma-separated")
     semi.add_argument("--no-weight-norm", dest="weight_norm", action="store_false", default=None,
                       help="plain linear layers")
@@ -45,27 +44,16 @@ def register(verbs: argparse._SubParsersAction) -> None:
     semi.add_argument("--eval-every", type=int, help="rounds between held-out evaluations")
     semi.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                       help="skip the supervised-only baseline")
-    semi.add_argument("--seed", type=int, help="seeds networks and training")
-    semi.add_argument("--device", help="auto | cpu | cuda[:N]")
-    semi.add_argument("--out", help="output directory (samples, tb, results.json)")
-    semi.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no tqdm bar")
     semi.set_defaults(func=_semisup)
 
     modes = verbs.add_parser("modes", help="mode-collapse diagnostics on 2-D Gaussian mixtures",
                              formatter_class=config_help(_modes_defaults))
     modes.add_argument("--mixture", help="the 2-D Gaussian mixture")
     modes.add_argument("--method", help="the GAN variant, with its optimiser settings")
-    modes.add_argument("--rounds", type=int, help="generator steps")
-    modes.add_argument("--batch-size", type=int, help="real and fake samples per step")
-    modes.add_argument("--lr", type=float, help="Adam lr of G and D")
-    modes.add_argument("--d-steps", type=int, help="discriminator steps per round")
+    add_run_options(modes, batch="real and fake samples per step", out="scatter PNG, json, tb")
     modes.add_argument("--minibatch-kernels", type=int, help="for --method minibatch")
     modes.add_argument("--pack", type=int, help="samples per pack for --method pacgan")
     modes.add_argument("--n-eval", type=int, help="samples scored (PacGAN: 2500)")
-    modes.add_argument("--seed", type=int, help="seeds networks and training")
-    modes.add_argument("--device", help="auto | cpu | cuda[:N]")
-    modes.add_argument("--out", help="output directory (scatter PNG, json, tb)")
-    modes.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no tqdm bar")
     modes.set_defaults(func=_modes)
 
 

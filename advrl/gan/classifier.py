@@ -29,6 +29,7 @@ class DigitClassifier(nn.Module):
         self.out = nn.Linear(feature_dim, n_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The 128-d penultimate features (what the Fréchet distance compares)."""
         return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -59,17 +60,20 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, epochs: int = 5
 
 @torch.no_grad()
 def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Fraction of ``images`` that ``model`` (in eval mode) labels correctly."""
     model.eval()
     preds = torch.cat([model(images[i : i + 1000]).argmax(1) for i in range(0, len(images), 1000)])
     return (preds == labels).float().mean().item()
 
 
 def save_classifier(model: DigitClassifier, path: str | Path) -> Path:
+    """Write ``model`` as a versioned checkpoint (tensors only, atomic)."""
     return save_checkpoint({"format": "advrl-digit-classifier-v1", "image_size": model.image_size,
                             "state": model.state_dict()}, path)
 
 
 def load_classifier(path: str | Path) -> DigitClassifier:
+    """A classifier written by :func:`save_classifier`, in eval mode (:class:`UserError` for a foreign file)."""
     state = load_checkpoint(path)
     if state.get("format") != "advrl-digit-classifier-v1":
         raise UserError(f"{path}: not an advrl digit classifier (format={state.get('format')!r})")

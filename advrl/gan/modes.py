@@ -85,6 +85,7 @@ class ModeMetrics:
     counts: list[int]  # high-quality samples per mode
 
     def as_row(self) -> dict[str, float]:
+        """Modes covered, high-quality fraction and reverse KL, for a table or TensorBoard."""
         return {"modes": float(self.modes_covered), "hq": self.high_quality, "reverse_kl": self.reverse_kl}
 
 

@@ -64,6 +64,7 @@ class SampleGridCallback(Callback):
         self.noise = torch.randn(self.n, g.z_dim, generator=torch.Generator().manual_seed(1234)).to(g.device)
 
     def write(self, trainer) -> None:
+        """Write the grid of the current generator on the fixed noise."""
         net = trainer.generator.net
         was = net.training
         net.eval()

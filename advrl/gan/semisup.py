@@ -199,9 +199,11 @@ class SemiSupervisedDiscriminator(Discriminator):
         self.last_supervised_accuracy = float("nan")
 
     def class_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """The K real-class logits ``[B, K]``."""
         return self.classifier(x)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The classifier's last hidden layer (what the feature-matching generator matches)."""
         return self.classifier.features(x)
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
@@ -248,6 +250,7 @@ class SemiSupEval(Callback):
             self.ema = EMA(trainer.discriminator.classifier, self.decay)
 
     def evaluate(self, trainer: AdversarialTrainer) -> dict[str, float]:
+        """Held-out accuracy of the EMA and the raw classifier, logged and kept in ``history``."""
         assert self.ema is not None
         dev = trainer.device
         row = {"eval/test_acc_ema": accuracy(self.ema.module, self.test_x.to(dev), self.test_y.to(dev)),
