@@ -31,17 +31,30 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from advrl.core.errors import UserError  # after parsing: `--help` never imports torch
-
     try:
-        result = args.func(args)
-    except (UserError, FileNotFoundError, IsADirectoryError, NotADirectoryError, FloatingPointError) as exc:
-        print(f"advrl: error: {exc}", file=sys.stderr)
-        return 2
+        # after parsing: `--help` never imports torch; Ctrl-C during these imports is one line too
+        from advrl.core.errors import UserError
+        from advrl.core.interrupts import TrainingInterrupted
+
+        try:
+            result = args.func(args)
+        except (UserError, FileNotFoundError, IsADirectoryError, NotADirectoryError, FloatingPointError) as exc:
+            print(f"advrl: error: {_one_line(exc)}", file=sys.stderr)
+            return 2
+        except TrainingInterrupted as exc:
+            more = "; continue with --resume" if exc.path else ""
+            print(f"advrl: interrupted: {exc}{more}", file=sys.stderr)
+            return 130
     except KeyboardInterrupt:
-        print("advrl: interrupted", file=sys.stderr)
+        print("advrl: interrupted (before training started: nothing to save)", file=sys.stderr)
         return 130
     return int(result or 0)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as one line (OS errors name their file)."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 if __name__ == "__main__":

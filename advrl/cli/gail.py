@@ -46,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         extra = {"choices": ["absorbing", "fixed", "none"]} if name == "horizon" else {}
         from_config(train.add_argument(flag, type=kind, default=None, dest=name, help=text, **extra), CONFIG, name)
     train.add_argument("--out", default="runs/gail", help="run directory (policy.zip, reward_net.pt, tb/, summary.json)")
-    train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing run in OUT")
     train.add_argument("--next-obs", action="store_true", help="D also sees the next observation")
     train.add_argument("--no-reward-norm", action="store_true", help="do not normalise the learned reward")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -89,7 +90,7 @@ def _train(args: argparse.Namespace) -> int:
         if given[name] < 1:
             flag = next(f for f, (n, _, _) in TRAIN_FLAGS.items() if n == name)
             raise UserError(f"{flag} must be >= 1, got {given[name]}")
-    cfg = GAILConfig(env_id=args.env, demos=args.demos, out=args.out, resume=args.resume,
+    cfg = GAILConfig(env_id=args.env, demos=args.demos, out=args.out, resume=args.resume, overwrite=args.overwrite,
                      use_next_obs=args.next_obs, normalize_reward=not args.no_reward_norm,
                      progress=not args.no_progress, **given)
     run = train_gail(cfg)

@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 import torch
-from tqdm.auto import tqdm
 
 from advrl.core.checkpoint import load_checkpoint, save_checkpoint
 from advrl.core.logging import ScalarLogger
 from advrl.core.errors import UserError
+from advrl.core.interrupts import TrainingInterrupted, deferred_interrupts
 from advrl.core.objectives import Objective
+from advrl.core.progress import Progress
 from advrl.core.protocols import Batch, Critic, Discriminator, Generator, RealData, to_device
+from advrl.core.rundir import settings_differences
 from advrl.core.runtime import resolve_device, rng_state, set_rng_state
 
 
@@ -50,7 +52,7 @@ class LoopConfig:
     checkpoint_every: int = 0  # rounds between checkpoints (0: only at the end)
     checkpoint_path: str | None = None  # where checkpoints go (None: no checkpoints)
     logdir: str | None = None  # TensorBoard directory (None: history only)
-    progress: bool = True  # show a tqdm bar
+    progress: bool = True  # a tqdm bar on a terminal, a line every 30 s otherwise
 
 
 class Callback:
@@ -96,6 +98,9 @@ class AdversarialTrainer:
         config: loop hyperparameters.
         callbacks: extra hooks (sample grids, evaluation, early stop).
         d_optimizer: factory ``params -> Optimizer`` (default Adam with ``d_lr``).
+        run_config: the family's settings (plain values), kept in checkpoints; a resume
+            whose settings differ (other than ``resume_may_change``) is refused naming them.
+        resume_may_change: settings a resume may change (budgets, devices, paths).
     """
 
     def __init__(
@@ -107,6 +112,8 @@ class AdversarialTrainer:
         config: LoopConfig | None = None,
         callbacks: list[Callback] | None = None,
         d_optimizer: Callable[[Any], torch.optim.Optimizer] | None = None,
+        run_config: dict[str, Any] | None = None,
+        resume_may_change: tuple[str, ...] = (),
     ) -> None:
         self.config = config or LoopConfig()
         # no seeding here: the family seeded once, before building its networks
@@ -122,6 +129,8 @@ class AdversarialTrainer:
         self.d_optimizer = make_opt(self.discriminator.parameters())
         self.critic = Critic(self.discriminator, self.objective, self.device)
         self.round = 0
+        self.run_config = dict(run_config or {})
+        self.resume_may_change = set(resume_may_change)
         self.logger = ScalarLogger(self.config.logdir)
 
     # ------------------------------------------------------------------ steps
@@ -177,34 +186,50 @@ class AdversarialTrainer:
 
     # ------------------------------------------------------------------ loop
     def train(self, rounds: int | None = None) -> ScalarLogger:
-        """Run ``rounds`` rounds (default: up to ``config.rounds`` in total)."""
+        """Run ``rounds`` rounds (default: up to ``config.rounds`` in total).
+
+        SIGINT/SIGTERM stop the loop at the end of the current round, after a
+        checkpoint (when ``checkpoint_path`` is set): :class:`TrainingInterrupted`.
+        """
         target = self.round + rounds if rounds is not None else self.config.rounds
+        if target < self.round:
+            raise UserError(f"the checkpoint is at round {self.round}, beyond the {target} rounds asked for; "
+                            "ask for more rounds (or timesteps) to continue it")
         for cb in self.callbacks:
             cb.on_train_start(self)
-        bar = tqdm(total=target, initial=self.round, disable=not self.config.progress, desc="rounds")
+        bar = Progress(target, self.round, enabled=self.config.progress)
         try:
-            while self.round < target:
-                metrics = self.train_round()
-                if self.round % self.config.log_every == 0 or self.round == target:
-                    self.logger.log(self.round, metrics)
-                    bar.set_postfix({k.split("/")[-1]: f"{v:.3g}" for k, v in list(metrics.items())[:4]})
-                bar.update(1)
-                stop = False
-                for cb in self.callbacks:
-                    stop = bool(cb.on_round_end(self, metrics)) or stop
-                every = self.config.checkpoint_every
-                if self.config.checkpoint_path and every and self.round % every == 0:
-                    self.save(self.config.checkpoint_path)
-                if stop:
-                    break
+            with deferred_interrupts() as interrupted:
+                while self.round < target:
+                    if self._round_and_hooks(target, bar) or interrupted():
+                        break
+                if interrupted():
+                    raise TrainingInterrupted(self.round, self._checkpoint())
         finally:
             bar.close()
-        if self.config.checkpoint_path:
-            self.save(self.config.checkpoint_path)
+        self._checkpoint()
         for cb in self.callbacks:
             cb.on_train_end(self)
         self.logger.flush()
         return self.logger
+
+    def _round_and_hooks(self, target: int, bar: Progress) -> bool:
+        """One round, its logging, callbacks and periodic checkpoint; True to stop."""
+        metrics = self.train_round()
+        if self.round % self.config.log_every == 0 or self.round == target:
+            self.logger.log(self.round, metrics)
+        bar.update(1, {k.split("/")[-1]: f"{v:.3g}" for k, v in list(metrics.items())[:4]})
+        stop = False
+        for cb in self.callbacks:
+            stop = bool(cb.on_round_end(self, metrics)) or stop
+        every = self.config.checkpoint_every
+        if every and self.round % every == 0:
+            self._checkpoint()
+        return stop
+
+    def _checkpoint(self) -> Path | None:
+        path = self.config.checkpoint_path
+        return self.save(path) if path else None
 
     # ------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
@@ -216,6 +241,7 @@ class AdversarialTrainer:
             "d_optimizer": self.d_optimizer.state_dict(),
             "rng": rng_state(),
             "config": {k: v for k, v in asdict(self.config).items() if not isinstance(v, tuple)},
+            "run_config": self.run_config,
         }
 
     def save(self, path: str | Path) -> Path:
@@ -228,6 +254,17 @@ class AdversarialTrainer:
         state = load_checkpoint(path, map_location=self.device)
         if state.get("format") != "advrl-checkpoint-v1":
             raise UserError(f"{path}: not an advrl training checkpoint (format={state.get('format')!r})")
+        differ = settings_differences(state.get("run_config") or {}, self.run_config, self.resume_may_change)
+        if differ:
+            raise UserError(f"--resume: {path} was trained with other settings ({'; '.join(differ)}); "
+                            "resume with the same settings, or start a new run")
+        try:
+            self._load_state(state)
+        except (KeyError, RuntimeError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UserError(f"--resume: {path} does not fit this model ({first})") from None
+
+    def _load_state(self, state: dict[str, Any]) -> None:
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
         self.d_optimizer.load_state_dict(state["d_optimizer"])

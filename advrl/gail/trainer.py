@@ -24,8 +24,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from advrl.core import (AdversarialTrainer, Callback, LoopConfig, UserError, atomic_path, make_objective,
-                        resolve_device, seed_everything)
+from advrl.core import (AdversarialTrainer, Callback, LoopConfig, TrainingInterrupted, UserError, atomic_path,
+                        make_objective, prepare_run_dir, resolve_device, seed_everything, write_summary)
 from advrl.gail.evaluation import TrueRewardEval, normalised
 from advrl.gail.expert_data import to_real_data
 from advrl.gail.generator import PPOGenerator
@@ -62,12 +62,18 @@ class GAILConfig:
     seed: int = 0
     device: str = "auto"
     out: str | None = None  # run directory (policy, reward net, checkpoint, TensorBoard, summary)
-    resume: bool = False
+    resume: bool = False  # continue from out/checkpoint.pt (same settings, a larger budget allowed)
+    overwrite: bool = False  # replace an existing run in out (never done silently)
     checkpoint_every: int = 50  # rounds
     eval_every_steps: int = 10_000  # env steps between true-reward evaluations (<= 0: only before/after)
     eval_episodes: int = 10
     progress: bool = True
     tensorboard: bool = True
+
+
+# settings a --resume may change: budgets, evaluation, devices and paths (not what is learned)
+RESUME_MAY_CHANGE = ("total_timesteps", "resume", "overwrite", "out", "progress", "device", "eval_every_steps",
+                     "eval_episodes", "tensorboard", "checkpoint_every")
 
 
 @dataclass
@@ -105,13 +111,12 @@ class GAILRun:
                                        "loss": self.config.loss,
                                        "absorbing_horizon": self.horizon.wrapper_horizon(self.max_steps)})
 
-    def save(self, out: str | Path | None = None) -> dict[str, Path]:
+    def save(self, out: str | Path | None = None, finished: bool = True) -> dict[str, Path]:
         """Write ``policy.zip`` (SB3), ``reward_net.pt`` (LearnedReward), ``config.json``
-        and, last, ``summary.json`` into ``out`` (atomic writes)."""
+        and, last, ``summary.json`` (only when ``finished``) into ``out`` (atomic writes)."""
         out = Path(out or self.config.out or ".")
         out.mkdir(parents=True, exist_ok=True)
-        paths = {"policy": out / "policy.zip", "reward": out / "reward_net.pt", "config": out / "config.json",
-                 "summary": out / "summary.json"}
+        paths = {"policy": out / "policy.zip", "reward": out / "reward_net.pt", "config": out / "config.json"}
         with atomic_path(paths["policy"]) as tmp:
             self.ppo.save(tmp)
             saved = Path(str(tmp) + ".zip")
@@ -120,8 +125,8 @@ class GAILRun:
         self.learned_reward().save(paths["reward"])
         with atomic_path(paths["config"]) as tmp:
             tmp.write_text(json.dumps({**asdict(self.config), "train_env_id": self.train_env_id}, indent=2))
-        with atomic_path(paths["summary"]) as tmp:
-            tmp.write_text(json.dumps(self.summary(), indent=2))
+        if finished:
+            paths["summary"] = write_summary(out, self.summary())
         return paths
 
     def summary(self) -> dict[str, Any]:
@@ -196,6 +201,10 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     cfg, horizon = config, make_horizon(config.horizon)
     envs.check_env_id(cfg.env_id)
     demos = _demos(cfg, demos)
+    if cfg.out:
+        prepare_run_dir(cfg.out, resume=cfg.resume, overwrite=cfg.overwrite)
+    elif cfg.resume:
+        raise UserError("--resume needs the --out directory of the earlier run")
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
     train_id = horizon.train_env_id(cfg.env_id)
@@ -214,25 +223,26 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     evaluator = TrueRewardEval(make_eval_env(train_id, cfg.seed), every, cfg.eval_episodes)
     objective = make_objective(cfg.loss, reward_name=cfg.reward, gp_weight=cfg.gp_weight or None)
     trainer = AdversarialTrainer(generator, net, objective, real, _loop_config(cfg, generator.steps_per_round, device),
-                                 callbacks=[evaluator, *(callbacks or [])])
+                                 callbacks=[evaluator, *(callbacks or [])], run_config=asdict(cfg),
+                                 resume_may_change=RESUME_MAY_CHANGE)
     if cfg.resume:
-        _resume(trainer, cfg)
+        trainer.resume(Path(cfg.out) / "checkpoint.pt")
     returns = demos.episode_returns
     return GAILRun(cfg, horizon, trainer, generator, net, evaluator, train_id, transitions, max_steps,
                    None if returns is None else float(np.mean(returns)))
 
 
-def _resume(trainer: AdversarialTrainer, cfg: GAILConfig) -> None:
-    ckpt = Path(cfg.out) / "checkpoint.pt" if cfg.out else None
-    if ckpt is None or not ckpt.is_file():
-        raise UserError(f"--resume: no checkpoint at {ckpt} (give the --out of the earlier run)")
-    trainer.resume(ckpt)
-
-
 def train_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] | None = None) -> GAILRun:
-    """Build, train and (when ``config.out`` is set) save a GAIL run."""
+    """Build, train and (when ``config.out`` is set) save a GAIL run. Interrupted
+    (SIGINT/SIGTERM), it saves the checkpoint, policy and reward before stopping."""
     run = build_gail(config, demos, callbacks)
-    run.train()
+    try:
+        run.train()
+    except TrainingInterrupted as exc:
+        if config.out:
+            run.save(config.out, finished=False)
+            exc.args = (f"{exc}; policy.zip and reward_net.pt saved in {config.out}",)
+        raise
     if config.out:
         run.save(config.out)
     return run

@@ -1,0 +1,66 @@
+"""Run directories that never lose work: refuse to replace a run without ``--resume``
+or ``--overwrite``, check a resume against the settings it was trained with, and
+write the run's ``summary.json`` last and atomically."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Iterable
+
+from advrl.core.checkpoint import atomic_path
+from advrl.core.errors import UserError
+
+# what marks a directory as an advrl run (any one of them)
+RUN_MARKERS = ("checkpoint.pt", "summary.json", "config.json", "tb")
+
+
+def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = False,
+                    checkpoint: str = "checkpoint.pt", flag: str = "--out") -> Path:
+    """Check ``out`` before a run starts and return it (created).
+
+    * a file, or a path under a file: one clear error naming ``flag``;
+    * an existing run without ``resume`` or ``overwrite``: refused (nothing is touched);
+    * ``overwrite``: the old run is removed first (only a directory that looks like a run);
+    * ``resume`` without ``out/checkpoint``: refused.
+    """
+    out = Path(out)
+    for parent in (out, *out.parents):
+        if parent.exists() and not parent.is_dir():
+            raise UserError(f"{flag} {out}: {parent} is a file; expected a directory for the run")
+    is_run = out.is_dir() and any((out / m).exists() for m in RUN_MARKERS)
+    if resume and overwrite:
+        raise UserError("--resume and --overwrite contradict each other; give one")
+    if resume:
+        if not (out / checkpoint).is_file():
+            raise UserError(f"--resume: no checkpoint at {out / checkpoint} (give the {flag} of the earlier run)")
+        return out
+    if is_run and not overwrite:
+        raise UserError(f"{flag} {out} already holds a run; pass --resume to continue it or --overwrite to "
+                        "replace it (or choose another directory)")
+    if overwrite and out.is_dir() and any(out.iterdir()):
+        if not is_run:
+            raise UserError(f"--overwrite: {out} does not look like an advrl run directory; not deleting it")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def settings_differences(saved: dict[str, Any], current: dict[str, Any], ignore: Iterable[str] = ()) -> list[str]:
+    """``"name: checkpoint X, now Y"`` for every setting that differs (keys in both)."""
+    skip = set(ignore)
+    norm = lambda v: json.loads(json.dumps(v, default=str))  # noqa: E731  (tuples vs lists, paths)
+    return [f"{k}: checkpoint {saved[k]!r}, now {current[k]!r}" for k in sorted(saved.keys() & current.keys())
+            if k not in skip and norm(saved[k]) != norm(current[k])]
+
+
+def write_summary(out: str | Path, summary: dict[str, Any], name: str = "summary.json") -> Path:
+    """Write ``summary`` as JSON atomically: a finished run is one with this file."""
+    path = Path(out) / name
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(summary, indent=2, default=str))
+    return path
+
+
+__all__ = ["RUN_MARKERS", "prepare_run_dir", "settings_differences", "write_summary"]

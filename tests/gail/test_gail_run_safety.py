@@ -1,0 +1,82 @@
+"""The run contract of `advrl gail train`: an existing run is never replaced silently,
+a resume with other settings is refused naming them, a budget below the checkpoint is
+an error, and SIGINT saves the checkpoint and the policy before exiting."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from advrl.cli import main
+from advrl.core import load_checkpoint
+
+DEMOS = Path(__file__).resolve().parents[2] / "experts" / "demos" / "CartPole-v1.npz"
+BASE = ["gail", "train", "--env", "CartPole-v1", "--demos", str(DEMOS), "--no-progress", "--eval-episodes", "1",
+        "--device", "cpu"]
+
+
+def _err(capsys) -> list[str]:
+    return capsys.readouterr().err.strip().splitlines()
+
+
+def test_existing_run_is_kept_unless_resume_or_overwrite(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(BASE + ["--out", str(out), "--timesteps", "512"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["env_steps"] == 512 and summary["demos"]["sha256"]
+    before = (out / "policy.zip").read_bytes()
+    assert main(BASE + ["--out", str(out), "--timesteps", "512"]) == 2
+    err = _err(capsys)
+    assert len(err) == 1 and "already holds a run" in err[0] and "--overwrite" in err[0]
+    assert (out / "policy.zip").read_bytes() == before  # untouched
+    assert main(BASE + ["--out", str(out), "--timesteps", "256", "--overwrite"]) == 0
+    assert json.loads((out / "summary.json").read_text())["env_steps"] == 256
+
+
+def test_resume_with_other_settings_or_a_smaller_budget_is_one_line(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(BASE + ["--out", str(out), "--timesteps", "512"]) == 0
+    capsys.readouterr()
+    assert main(BASE + ["--out", str(out), "--timesteps", "1024", "--resume", "--d-steps", "7"]) == 2
+    err = _err(capsys)
+    assert len(err) == 1 and "d_steps: checkpoint 2, now 7" in err[0]
+    assert main(BASE + ["--out", str(out), "--timesteps", "256", "--resume"]) == 2
+    err = _err(capsys)
+    assert len(err) == 1 and "beyond the 1 rounds asked for" in err[0]
+    assert main(BASE + ["--out", str(out), "--timesteps", "1024", "--resume", "--horizon", "fixed"]) == 2
+    assert "horizon: checkpoint 'absorbing', now 'fixed'" in _err(capsys)[0]
+
+
+def test_out_under_a_file_and_bad_numbers_name_the_flag(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(BASE + ["--out", str(blocker / "run")]) == 2
+    assert "--out" in _err(capsys)[0]
+    for flag, value in (("--demo-episodes", "0"), ("--timesteps", "-5"), ("--d-steps", "0")):
+        assert main(BASE + ["--out", str(tmp_path / "r"), flag, value]) == 2
+        err = _err(capsys)
+        assert len(err) == 1 and flag in err[0], (flag, err)
+
+
+def test_sigint_saves_checkpoint_and_policy(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "advrl.cli"] + BASE + ["--out", str(out), "--timesteps", "1000000",
+                                                       "--eval-every", "0"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.time() + 120
+    while not (out / "tb").exists() and time.time() < deadline:  # training has started
+        time.sleep(0.5)
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "checkpoint of round" in lines[0] and "--resume" in lines[0], err
+    assert (out / "policy.zip").is_file() and (out / "reward_net.pt").is_file()
+    assert not (out / "summary.json").exists()  # not finished
+    state = load_checkpoint(out / "checkpoint.pt")
+    assert state["round"] >= 1
