@@ -15,21 +15,25 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
 
 ENVS = ["CartPole-v1", "Pendulum-v1", "Acrobot-v1", "MountainCarContinuous-v0"]
 COMMANDS = {
     "policy": "nice -n 10 .venv/bin/advrl expert train --env {env} --seed 0",
     "demos": ".venv/bin/advrl expert rollout --env {env} --policy experts/{env}-ppo.zip --episodes {episodes} "
              "--out experts/demos/{env}.npz --seed 0",
+    "heldout": ".venv/bin/python experts/heldout/make_heldout_demos.py",
 }
+# demo files in other libraries' layouts, from an SB3 SAC expert (not the shipped PPO one):
+# held out from tuning, the way a user's own file would be
+HELDOUT = {"heldout/Pendulum-v1-sac-sb2.npz": "Pendulum-v1", "heldout/Pendulum-v1-sac-imitation.npz": "Pendulum-v1"}
 
 
 def main() -> int:
     import torch
 
     from advrl.demos import load_demos
-    from advrl.gail.experts import EXPERT_HYPERPARAMS, evaluate_expert
+    from advrl.gail import evaluate_expert
+    from advrl.gail.ppo_settings import EXPERT_RUNS
 
     torch.set_num_threads(1)
     files = []
@@ -39,26 +43,26 @@ def main() -> int:
             mean, std = evaluate_expert(env, policy, episodes=20, seed=10_000)
             files.append({"path": policy.name, "kind": "policy", "env_id": env, "seed": 0,
                           "command": COMMANDS["policy"].format(env=env),
-                          "timesteps": EXPERT_HYPERPARAMS[env]["timesteps"], "episodes": 20,
+                          "timesteps": EXPERT_RUNS[env][0], "episodes": 20,
                           "mean_return": round(mean, 3), "std_return": round(std, 3),
                           "bytes": policy.stat().st_size,
                           "obs_norm": policy.with_name(policy.stem + ".obs_norm.npz").name
                           if policy.with_name(policy.stem + ".obs_norm.npz").is_file() else None})
         demos_path = HERE / "demos" / f"{env}.npz"
         if demos_path.is_file():
-            demos = load_demos(demos_path, env=env)
-            rets = demos.episode_returns
-            files.append({"path": f"demos/{env}.npz", "kind": "demos", "env_id": env, "seed": 0,
-                          "command": COMMANDS["demos"].format(env=env, episodes=demos.n_episodes),
-                          "episodes": int(demos.n_episodes), "steps": int(demos.n_steps),
-                          "mean_return": round(float(rets.mean()), 3), "std_return": round(float(rets.std()), 3),
-                          "bytes": demos_path.stat().st_size})
+            files.append(_demo_row(load_demos(demos_path, env=env), f"demos/{env}.npz", env,
+                                   COMMANDS["demos"].format(env=env, episodes=load_demos(demos_path).n_episodes)))
+    for rel, env in HELDOUT.items():
+        if (HERE / rel).is_file():
+            files.append(_demo_row(load_demos(HERE / rel, env=env), rel, env, COMMANDS["heldout"]))
     (HERE / "MANIFEST.json").write_text(json.dumps({"files": files}, indent=1) + "\n")
     lines = ["# Shipped experts and demonstrations", "",
              "Regenerate with `.venv/bin/python experts/build_manifest.py` (returns are recomputed from the files: "
              "policies over 20 deterministic episodes, demos from their stored rewards). Policies are SB3 PPO zips "
              "(load with `advrl.gail.sb3_io.load_ppo`, which unpickles nothing); `*.obs_norm.npz` holds the "
-             "observation normalisation an expert was trained with.", "",
+             "observation normalisation an expert was trained with. `heldout/` holds Pendulum demos in stable-baselines 2's "
+             "and imitation's layouts from an SB3 SAC expert: files no default was tuned on, for the benchmarks' "
+             "held-out checks.", "",
              "| file | env | episodes | mean ± std return | seed | command |", "|---|---|---|---|---|---|"]
     for f in files:
         lines.append(f"| `{f['path']}` | {f['env_id']} | {f['episodes']} | {f['mean_return']:.2f} ± "
@@ -66,6 +70,14 @@ def main() -> int:
     (HERE / "MANIFEST.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
+
+
+def _demo_row(demos, rel: str, env: str, command: str) -> dict:
+    rets = demos.episode_returns
+    return {"path": rel, "kind": "demos", "env_id": env, "seed": 0, "command": command,
+            "format": demos.metadata.get("format"), "episodes": int(demos.n_episodes), "steps": int(demos.n_steps),
+            "mean_return": round(float(rets.mean()), 3), "std_return": round(float(rets.std()), 3),
+            "bytes": (HERE / rel).stat().st_size}
 
 
 if __name__ == "__main__":
