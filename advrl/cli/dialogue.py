@@ -16,6 +16,8 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+from advrl.cli.help import config_help
+
 # option dest -> the (section, field) pairs it sets; sections are the config dataclasses of ``_sections``
 FIELDS: dict[str, list[tuple[str, str]]] = {
     **{name: [("run", name)] for name in ("corpus", "model", "resume", "checkpoint_every", "threads", "progress")},
@@ -69,16 +71,6 @@ def _defaults(verb: str) -> dict[str, str]:
     return {dest: str(v) for dest, v in values.items() if v is not None and not isinstance(v, bool)}
 
 
-def _formatter(verb: str) -> type[argparse.HelpFormatter]:
-    class WithDefaults(argparse.HelpFormatter):
-        def _get_help_string(self, action: argparse.Action) -> str:
-            default = _defaults(verb).get(action.dest) if action.default is None else None
-            text = action.help or ""
-            return text if default is None else f"{text} (default: {default})"
-
-    return WithDefaults
-
-
 def configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """``(RunConfig, DialogueConfig, EvalConfig | ChatConfig | None)``: the dataclass
     defaults with each option the user gave (not ``None``) replaced."""
@@ -94,7 +86,7 @@ def configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
 
 def _verb(verbs: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
-    p = verbs.add_parser(name, help=help, formatter_class=_formatter(name))
+    p = verbs.add_parser(name, help=help, formatter_class=config_help(functools.partial(_defaults, name)))
     p.add_argument("--out", required=True, help="run directory")
     _add(p, COMMON)
     p.add_argument("--no-progress", dest="progress", action="store_false", default=None)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from advrl.cli.help import DefaultsFormatter, from_config
-
-CONFIG = "advrl.gail.trainer:GAILConfig"
+from advrl.cli.help import DefaultsFormatter, config_help
 
 HORIZON_HELP = ("absorbing: an episode ending at t < H is credited the learned reward of H - t steps in a virtual "
                 "absorbing state (DAC; no survival bonus); fixed: run the advrl/*Fixed env that simulates those "
@@ -35,16 +33,24 @@ TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
 POSITIVE = {"total_timesteps", "d_steps", "batch_size", "buffer_rounds", "max_demo_episodes", "eval_episodes"}
 
 
+def _train_defaults() -> dict[str, str]:
+    from advrl.cli.help import field_defaults
+    from advrl.gail.trainer import GAILConfig
+
+    return {**field_defaults(GAILConfig), "max_demo_episodes": "all"}
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("gail", help="GAIL: imitate expert demos with PPO on a learned reward")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    train = verbs.add_parser("train", help="train GAIL on an env from a demo file", formatter_class=DefaultsFormatter)
+    train = verbs.add_parser("train", help="train GAIL on an env from a demo file",
+                             formatter_class=config_help(_train_defaults))
     train.add_argument("--env", required=True, help="gymnasium env id, e.g. CartPole-v1")
     train.add_argument("--demos", required=True, help="demo file (native, imitation, sb2, baselines, minari)")
     for flag, (name, kind, text) in TRAIN_FLAGS.items():
         extra = {"choices": ["absorbing", "fixed", "none"]} if name == "horizon" else {}
-        from_config(train.add_argument(flag, type=kind, default=None, dest=name, help=text, **extra), CONFIG, name)
+        train.add_argument(flag, type=kind, default=None, dest=name, help=text, **extra)
     train.add_argument("--out", default="runs/gail", help="run directory (policy.zip, reward_net.pt, tb/, summary.json)")
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
     train.add_argument("--overwrite", action="store_true", help="replace an existing run in OUT")

@@ -8,49 +8,13 @@ one place each default lives. ``--help`` reads those defaults when it is shown.
 from __future__ import annotations
 
 import argparse
-import functools
-from dataclasses import fields, replace
-from typing import Any, Callable, TypeVar
+from typing import Any
 
-C = TypeVar("C")
-
-
-def config_from_args(config: C, args: argparse.Namespace, **parsed: Any) -> C:
-    """``config`` with each option the user gave (not ``None``; ``parsed`` overrides ``args``) set on
-    the field of the same name, of the config or of its ``loop``. A new config; the rest keeps its default."""
-    given = {k: v for k, v in {**vars(args), **parsed}.items() if v is not None}
-    own = {f.name for f in fields(config)} - {"loop"}  # type: ignore[arg-type]
-    on_loop = {f.name for f in fields(config.loop)} - own  # type: ignore[attr-defined]
-    loop = replace(config.loop, **{k: v for k, v in given.items() if k in on_loop})  # type: ignore[attr-defined]
-    return replace(config, loop=loop, **{k: v for k, v in given.items() if k in own})  # type: ignore[type-var]
-
-
-def describe_defaults(config: Any) -> dict[str, str]:
-    """``{field: default as help text}`` for the fields of ``config`` and its ``loop`` (the config's
-    own win); ``None`` and booleans are left out (their flags say what they do)."""
-    values = {f.name: getattr(config.loop, f.name) for f in fields(config.loop)}
-    values.update({f.name: getattr(config, f.name) for f in fields(config) if f.name != "loop"})
-    shown = {k: v for k, v in values.items() if v is not None and not isinstance(v, bool)}
-    return {k: ",".join(map(str, v)) if isinstance(v, tuple) else str(v) for k, v in shown.items()}
-
+from advrl.cli.help import config_from_args, config_help, describe_defaults
 
 def per_recipe(table: dict[str, Any], attr: str, what: str) -> str:
     """``"the <what>'s: ns 0.0002, ..."``: one recipe field across a table of recipes."""
     return f"the {what}'s: " + ", ".join(f"{name} {getattr(recipe, attr):g}" for name, recipe in table.items())
-
-
-def config_help(describe: Callable[[], dict[str, str]]) -> type[argparse.HelpFormatter]:
-    """A help formatter that appends ``(default: ...)`` to every pass-through option (default
-    ``None``) that ``describe()`` knows; ``describe`` runs only when help is shown."""
-    describe = functools.cache(describe)
-
-    class ConfigDefaults(argparse.HelpFormatter):
-        def _get_help_string(self, action: argparse.Action) -> str:
-            text = describe().get(action.dest) if action.default is None else None
-            help_text = action.help or ""
-            return help_text if text is None else f"{help_text} (default: {text.replace('%', '%%')})".lstrip()
-
-    return ConfigDefaults
 
 
 def _train_defaults() -> dict[str, str]:

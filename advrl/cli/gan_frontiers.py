@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import argparse
 
-from advrl.cli.gan import add_run_options, config_from_args, config_help, describe_defaults, per_recipe
+from advrl.cli.gan import add_run_options, per_recipe
+from advrl.cli.help import config_from_args, config_help, describe_defaults
 
 
 def _semisup_defaults() -> dict[str, str]:
