@@ -54,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="generator matches D's mean features")
     train.add_argument("--sample-every", type=int, help="rounds between PNG sample grids")
     train.add_argument("--checkpoint-every", type=int, help="rounds between checkpoints (0: only at the end)")
-    train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing run in OUT")
     train.set_defaults(func=_train)
 
     import importlib.util
@@ -67,7 +68,7 @@ def _train(args: argparse.Namespace) -> int:
     from advrl.gan.train import GanConfig, train_gan
 
     cfg = config_from_args(GanConfig(), args)
-    trainer = train_gan(cfg, resume=args.resume)
+    trainer = train_gan(cfg, resume=args.resume, overwrite=args.overwrite)
     last = trainer.logger.history[-1] if trainer.logger.history else {}
     print(f"trained {trainer.round} rounds on {cfg.data} ({cfg.loss}); "
           + ", ".join(f"{k}={v:.3f}" for k, v in last.items() if k != "step"))

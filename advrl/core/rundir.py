@@ -47,12 +47,23 @@ def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = 
     return out
 
 
+def _flat(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in settings.items():
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = json.loads(json.dumps(value, default=str))  # tuples vs lists, paths
+    return out
+
+
 def settings_differences(saved: dict[str, Any], current: dict[str, Any], ignore: Iterable[str] = ()) -> list[str]:
-    """``"name: checkpoint X, now Y"`` for every setting that differs (keys in both)."""
+    """``"name: checkpoint X, now Y"`` for every setting that differs (nested settings as
+    ``loop.rounds``; a name in ``ignore`` skips it at any depth)."""
     skip = set(ignore)
-    norm = lambda v: json.loads(json.dumps(v, default=str))  # noqa: E731  (tuples vs lists, paths)
-    return [f"{k}: checkpoint {saved[k]!r}, now {current[k]!r}" for k in sorted(saved.keys() & current.keys())
-            if k not in skip and norm(saved[k]) != norm(current[k])]
+    a, b = _flat(saved), _flat(current)
+    return [f"{k}: checkpoint {a[k]!r}, now {b[k]!r}" for k in sorted(a.keys() & b.keys())
+            if k not in skip and k.rsplit(".", 1)[-1] not in skip and a[k] != b[k]]
 
 
 def write_summary(out: str | Path, summary: dict[str, Any], name: str = "summary.json") -> Path:

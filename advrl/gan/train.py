@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from advrl.core import (AdversarialTrainer, LoopConfig, TensorData, UserError, atomic_path, make_objective,
-                        seed_everything)
+                        prepare_run_dir, seed_everything, write_summary)
 from advrl.gan.data import ImageData, load_image_data
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import DCGANDiscriminator, DCGANGenerator
@@ -67,20 +67,30 @@ def build_gan(cfg: GanConfig, data: ImageData | None = None) -> AdversarialTrain
     return AdversarialTrainer(generator, disc, make_objective(loss.objective), real, loop, callbacks)
 
 
-def train_gan(cfg: GanConfig, resume: bool = False) -> AdversarialTrainer:
-    """Train (resuming from ``out/checkpoint.pt`` when asked and present); write samples, loss
-    curves and the config as run (``config.json``) to ``cfg.out``. ``cfg`` is not changed."""
-    out = Path(cfg.out)
+# settings a resume may change: the budget, devices, paths and reporting (not what is learned)
+RESUME_MAY_CHANGE = ("rounds", "device", "progress", "out", "logdir", "checkpoint_path", "checkpoint_every",
+                     "sample_every", "log_every")
+
+
+def train_gan(cfg: GanConfig, resume: bool = False, overwrite: bool = False) -> AdversarialTrainer:
+    """Train into ``cfg.out`` (an existing run only with ``resume`` — same settings, from
+    ``out/checkpoint.pt`` — or ``overwrite``); write samples, loss curves, the config as run
+    (``config.json``) and, last, ``summary.json``. ``cfg`` is not changed."""
+    out = prepare_run_dir(cfg.out, resume=resume, overwrite=overwrite)
     cfg = replace(cfg, loop=replace(cfg.loop, checkpoint_path=str(out / "checkpoint.pt"),
                                     logdir=cfg.loop.logdir or str(out / "tb")))
     trainer = build_gan(cfg)
-    if resume and Path(trainer.config.checkpoint_path or "").exists():
+    trainer.run_config, trainer.resume_may_change = asdict(as_run(cfg, trainer)), set(RESUME_MAY_CHANGE)
+    if resume:
         trainer.resume(trainer.config.checkpoint_path)
     with atomic_path(out / "config.json") as tmp:
-        tmp.write_text(json.dumps(asdict(as_run(cfg, trainer)), indent=2))
+        tmp.write_text(json.dumps(trainer.run_config, indent=2))
     log = trainer.train()
     steps = log.series("step")
     curves = {k: (steps, log.series(k)) for k in ("d/loss", "g/loss") if log.series(k)}
     if curves:
         save_curves(curves, out / "losses.png", f"{cfg.loss} on {cfg.data}")
+    last = {k: v for k, v in (log.history[-1] if log.history else {}).items() if k != "step"}
+    write_summary(out, {"family": "gan", "data": cfg.data, "settings": trainer.run_config, "rounds": trainer.round,
+                        "final_metrics": last, "samples": str(out / "samples_latest.png")})
     return trainer
