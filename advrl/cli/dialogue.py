@@ -20,7 +20,8 @@ from advrl.cli.help import config_help
 
 # option dest -> the (section, field) pairs it sets; sections are the config dataclasses of ``_sections``
 FIELDS: dict[str, list[tuple[str, str]]] = {
-    **{name: [("run", name)] for name in ("corpus", "model", "resume", "checkpoint_every", "threads", "progress")},
+    **{name: [("run", name)] for name in ("corpus", "model", "resume", "overwrite", "checkpoint_every",
+                                                       "threads", "progress")},
     **{name: [("dialogue", name)] for name in ("vocab_size", "mle_epochs", "rounds", "d_steps", "g_steps", "d_lr",
                                                "reward", "loss", "discriminator", "device")},
     "d_pretrain": [("dialogue", "d_pretrain_steps")],
@@ -109,6 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p = _verb(verbs, verb, text)
         _add(p, SIZES + (ADVERSARIAL if verb == "train" else []))
         p.add_argument("--resume", action="store_true", default=None, help="continue from the checkpoints in --out")
+        p.add_argument("--overwrite", action="store_true", default=None, help="replace this stage's results in --out")
         if verb == "train":
             p.add_argument("--regs", action="store_true", default=None,
                            help="per-token rewards by Monte-Carlo rollouts")

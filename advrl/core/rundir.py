@@ -17,19 +17,25 @@ RUN_MARKERS = ("checkpoint.pt", "summary.json", "config.json", "tb")
 
 
 def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = False,
-                    checkpoint: str = "checkpoint.pt", flag: str = "--out") -> Path:
+                    checkpoint: str = "checkpoint.pt", flag: str = "--out",
+                    outputs: Iterable[str] | None = None) -> Path:
     """Check ``out`` before a run starts and return it (created).
 
     * a file, or a path under a file: one clear error naming ``flag``;
     * an existing run without ``resume`` or ``overwrite``: refused (nothing is touched);
     * ``overwrite``: the old run is removed first (only a directory that looks like a run);
     * ``resume`` without ``out/checkpoint``: refused.
+
+    ``outputs``: for one stage of a multi-stage run directory (dialogue: pre-training,
+    then adversarial training), the entries this stage writes; only they count as an
+    existing run and only they are removed by ``overwrite``.
     """
     out = Path(out)
     for parent in (out, *out.parents):
         if parent.exists() and not parent.is_dir():
             raise UserError(f"{flag} {out}: {parent} is a file; expected a directory for the run")
-    is_run = out.is_dir() and any((out / m).exists() for m in RUN_MARKERS)
+    mine = [out / m for m in (outputs if outputs is not None else RUN_MARKERS)]
+    is_run = out.is_dir() and any(p.exists() for p in mine)
     if resume and overwrite:
         raise UserError("--resume and --overwrite contradict each other; give one")
     if resume:
@@ -39,7 +45,10 @@ def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = 
     if is_run and not overwrite:
         raise UserError(f"{flag} {out} already holds a run; pass --resume to continue it or --overwrite to "
                         "replace it (or choose another directory)")
-    if overwrite and out.is_dir() and any(out.iterdir()):
+    if overwrite and outputs is not None:
+        for path in mine:
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    elif overwrite and out.is_dir() and any(out.iterdir()):
         if not is_run:
             raise UserError(f"--overwrite: {out} does not look like an advrl run directory; not deleting it")
         shutil.rmtree(out)

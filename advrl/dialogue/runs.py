@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import torch
 
-from advrl.core import AdversarialTrainer, ScalarLogger, UserError, atomic_path, resolve_device
+from advrl.core import (AdversarialTrainer, ScalarLogger, UserError, atomic_path, prepare_run_dir, resolve_device,
+                        write_summary)
 from advrl.dialogue.checkpoint import (RunDir, is_saved_model, load_generator, resume_mle_checkpoint, save_generator,
                                        save_mle_checkpoint)
 from advrl.dialogue.corpora import Splits, load_corpus
@@ -24,6 +25,10 @@ from advrl.dialogue.training import (DialogueConfig, adversarial_trainer, build_
                                      pretrain_discriminator, pretrain_mle)
 
 
+# settings a resume may change: the budget, devices and reporting (not what is learned)
+RESUME_MAY_CHANGE = ("rounds", "device", "mle_epochs", "d_pretrain_steps")
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Where a run reads and writes, and how it reports."""
@@ -32,6 +37,7 @@ class RunConfig:
     corpus: str = "chatterbot"  # chatterbot | tsv:FILE | jsonl:FILE | opensubtitles:DIR
     model: str | None = None  # a local seq2seq checkpoint directory (model + tokenizer) to start from or use
     resume: bool = False  # continue from the checkpoints in out
+    overwrite: bool = False  # replace this stage's earlier results in out (never done silently)
     checkpoint_every: int = 25  # adversarial rounds between checkpoints (0: only at the end)
     log_every: int = 5  # adversarial rounds between logged rows
     threads: int = 1  # torch CPU threads
@@ -70,6 +76,8 @@ def pretrain(run: RunConfig, config: DialogueConfig, splits: Splits | None = Non
     with ``run.resume``); the MLE model is saved to ``mle/``."""
     splits = splits or _start(run, config)
     d = run.dir
+    prepare_run_dir(d.root, resume=run.resume, overwrite=run.overwrite, checkpoint=d.mle_checkpoint.name,
+                    outputs=[p.name for p in (d.mle_checkpoint, d.mle_model, d.tokenizer)] + ["tb/pretrain"])
     resuming = run.resume and d.mle_checkpoint.exists()
     tokenizer = d.tokenizer if resuming and run.model is None else None
     gen = build_generator(splits.train, config, model_path=run.model, tokenizer_path=tokenizer)
@@ -94,12 +102,17 @@ def train(run: RunConfig, config: DialogueConfig) -> AdversarialTrainer:
     ``run.resume``). The final model is saved to ``model/``."""
     splits = _start(run, config)
     d = run.dir
+    prepare_run_dir(d.root, resume=run.resume, overwrite=run.overwrite, checkpoint=d.train_checkpoint.name,
+                    outputs=[d.train_checkpoint.name, d.model.name, "tb/adversarial", "summary.json"])
     start = run.model or (d.mle_model if is_saved_model(d.mle_model) else None)
-    gen = build_generator(splits.train, config, model_path=start) if start else pretrain(run, config, splits)
+    mle = replace(run, resume=run.resume and d.mle_checkpoint.exists())
+    gen = build_generator(splits.train, config, model_path=start) if start else pretrain(mle, config, splits)
     trainer = adversarial_trainer(gen, make_discriminator(gen, config.discriminator), splits.train, config,
                                   checkpoint_path=str(d.train_checkpoint), checkpoint_every=run.checkpoint_every,
                                   logdir=str(d.tb("adversarial")), progress=run.progress, log_every=run.log_every)
-    if run.resume and d.train_checkpoint.exists():
+    trainer.run_config = {"corpus": run.corpus, "model": run.model, **asdict(config)}
+    trainer.resume_may_change = set(RESUME_MAY_CHANGE)
+    if run.resume:
         _resume(trainer, d.train_checkpoint)
         print(f"resuming adversarial training at round {trainer.round}", file=sys.stderr)
     else:
@@ -107,6 +120,9 @@ def train(run: RunConfig, config: DialogueConfig) -> AdversarialTrainer:
         trainer.save(d.train_checkpoint)
     trainer.train()
     save_generator(gen, d.model, stage="adversarial", corpus=run.corpus, rounds=trainer.round)
+    last = {k: v for k, v in (trainer.logger.history[-1] if trainer.logger.history else {}).items() if k != "step"}
+    write_summary(d.root, {"family": "dialogue", "corpus": run.corpus, "settings": trainer.run_config,
+                           "rounds": trainer.round, "final_metrics": last, "model": str(d.model)})
     return trainer
 
 

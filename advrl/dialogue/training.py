@@ -49,8 +49,8 @@ class DialogueConfig:
     seed: int = 0  # seeds the corpus split and, once, everything built from it
 
     def __post_init__(self) -> None:
-        check_at_least(self, 1, "vocab_size")
-        check_at_least(self, 0, "mle_epochs", "d_pretrain_steps", "rounds", "d_steps", "g_steps")
+        check_at_least(self, 1, "vocab_size", "rounds")
+        check_at_least(self, 0, "mle_epochs", "d_pretrain_steps", "d_steps", "g_steps")
         if self.discriminator not in DISCRIMINATORS:
             raise UserError(f"discriminator {self.discriminator!r}: expected one of {sorted(DISCRIMINATORS)}")
         dialogue_objective(self)

@@ -1,0 +1,35 @@
+"""The run contract for `advrl dialogue`: a stage's results are never replaced without
+--resume or --overwrite (the MLE stage's results stay the input of `train`), a resume
+with other settings names them, and --rounds 0 is refused."""
+
+from __future__ import annotations
+
+import json
+
+from advrl.cli import main
+
+
+def _err(capsys) -> list[str]:
+    return capsys.readouterr().err.strip().splitlines()
+
+
+def test_stages_are_kept_unless_resume_or_overwrite(tmp_path, corpus, tiny, capsys):
+    out = str(tmp_path / "run")
+    common = ["--corpus", f"tsv:{corpus}", "--out", out, *tiny]
+    assert main(["dialogue", "pretrain", *common, "--mle-epochs", "1"]) == 0
+    capsys.readouterr()
+    assert main(["dialogue", "pretrain", *common, "--mle-epochs", "1"]) == 2
+    err = _err(capsys)
+    assert len(err) == 1 and "already holds a run" in err[0]
+    train = ["dialogue", "train", *common, "--d-pretrain", "1", "--rounds", "2"]
+    assert main(train) == 0  # the MLE model in out is this stage's input, not a run to protect
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["rounds"] == 2 and summary["corpus"].startswith("tsv:")
+    capsys.readouterr()
+    assert main(train) == 2 and "already holds a run" in _err(capsys)[0]
+    assert main(train[:-1] + ["3", "--resume", "--d-lr", "0.5"]) == 2
+    err = _err(capsys)
+    assert len(err) == 1 and "d_lr: checkpoint 0.001, now 0.5" in err[0], err
+    assert main(train + ["--overwrite"]) == 0
+    assert main(["dialogue", "train", *common, "--rounds", "0"]) == 2
+    assert "rounds" in _err(capsys)[0]
