@@ -13,15 +13,15 @@ class ScalarLogger:
     def __init__(self, logdir: str | Path | None = None) -> None:
         self.history: list[dict[str, float]] = []
         self.logdir = Path(logdir) if logdir is not None else None
-        self._writer: Any = None
-        if self.logdir is not None:
-            from torch.utils.tensorboard import SummaryWriter
-
-            self._writer = SummaryWriter(log_dir=str(self.logdir))
+        self._writer: Any = None  # opened at the first row: building a run writes nothing
 
     def log(self, step: int, scalars: dict[str, float]) -> None:
         row = {"step": float(step), **{k: float(v) for k, v in scalars.items()}}
         self.history.append(row)
+        if self.logdir is not None and self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._writer = SummaryWriter(log_dir=str(self.logdir))
         if self._writer is not None:
             for key, value in scalars.items():
                 self._writer.add_scalar(key, float(value), step)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import Any, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 
 class Progress:
@@ -46,4 +48,15 @@ class Progress:
             self._bar.close()
 
 
-__all__ = ["Progress"]
+def progress_iter(items: Iterable[T], total: int | None = None, desc: str = "", enabled: bool = True) -> Iterator[T]:
+    """``items`` with a :class:`Progress` (tqdm on a terminal, plain lines otherwise)."""
+    bar = Progress(total if total is not None else len(items), 0, enabled, desc)  # type: ignore[arg-type]
+    try:
+        for item in items:
+            yield item
+            bar.update(1)
+    finally:
+        bar.close()
+
+
+__all__ = ["Progress", "progress_iter"]

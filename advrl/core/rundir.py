@@ -18,7 +18,7 @@ RUN_MARKERS = ("checkpoint.pt", "summary.json", "config.json", "tb")
 
 def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = False,
                     checkpoint: str = "checkpoint.pt", flag: str = "--out",
-                    outputs: Iterable[str] | None = None) -> Path:
+                    outputs: Iterable[str] | None = None, check_only: bool = False) -> Path:
     """Check ``out`` before a run starts and return it (created).
 
     * a file, or a path under a file: one clear error naming ``flag``;
@@ -28,7 +28,8 @@ def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = 
 
     ``outputs``: for one stage of a multi-stage run directory (dialogue: pre-training,
     then adversarial training), the entries this stage writes; only they count as an
-    existing run and only they are removed by ``overwrite``.
+    existing run and only they are removed by ``overwrite``. ``check_only``: refuse
+    what would be refused, change nothing (call again once the settings are validated).
     """
     out = Path(out)
     for parent in (out, *out.parents):
@@ -45,12 +46,14 @@ def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = 
     if is_run and not overwrite:
         raise UserError(f"{flag} {out} already holds a run; pass --resume to continue it or --overwrite to "
                         "replace it (or choose another directory)")
+    if overwrite and not is_run and outputs is None and out.is_dir() and any(out.iterdir()):
+        raise UserError(f"--overwrite: {out} does not look like an advrl run directory; not deleting it")
+    if check_only:
+        return out
     if overwrite and outputs is not None:
         for path in mine:
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-    elif overwrite and out.is_dir() and any(out.iterdir()):
-        if not is_run:
-            raise UserError(f"--overwrite: {out} does not look like an advrl run directory; not deleting it")
+    elif overwrite and is_run:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     return out

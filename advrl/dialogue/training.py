@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 import torch
-from tqdm.auto import tqdm
 
 from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig, Objective, ScalarLogger, UserError,
-                        make_objective, resolve_device, seed_everything)
+                        Progress, make_objective, progress_iter, resolve_device, seed_everything)
 from advrl.dialogue.batches import human_data
 from advrl.dialogue.corpora import Pair
 from advrl.dialogue.discriminator import HierarchicalDiscriminator, TransformerDiscriminator
@@ -94,17 +93,20 @@ def pretrain_mle(generator: Seq2SeqGenerator, epochs: int, logger: ScalarLogger 
     generator.set_learning_rate(generator.config.lr)
     data, bs = generator.human.data, generator.config.batch_size
     losses = []
-    bar = tqdm(range(start_epoch, epochs), desc="mle", disable=not progress)
-    for epoch in bar:
+    per_epoch = -(-generator.human.size // bs)
+    bar = Progress((epochs - start_epoch) * per_epoch, 0, enabled=progress, desc="mle steps")
+    for epoch in range(start_epoch, epochs):
         perm = torch.randperm(generator.human.size)
-        epoch_losses = [generator.mle_step({k: v[perm[i:i + bs]] for k, v in data.items()})
-                        for i in range(0, len(perm), bs)]
+        epoch_losses = []
+        for i in range(0, len(perm), bs):  # progress shown inside the epoch
+            epoch_losses.append(generator.mle_step({k: v[perm[i:i + bs]] for k, v in data.items()}))
+            bar.update(1, {"epoch": str(epoch + 1), "loss": f"{epoch_losses[-1]:.3f}"})
         losses.append(sum(epoch_losses) / len(epoch_losses))
-        bar.set_postfix(loss=f"{losses[-1]:.3f}")
         if logger is not None:
             logger.log(epoch + 1, {"mle/loss": losses[-1]})
         if on_epoch_end is not None:
             on_epoch_end(epoch + 1)
+    bar.close()
     return losses
 
 
@@ -138,7 +140,7 @@ def pretrain_discriminator(trainer: AdversarialTrainer, steps: int, progress: bo
     """``steps`` discriminator updates on human vs sampled replies (the loop's
     own ``discriminator_step``, so the same optimiser continues in the rounds)."""
     rows = []
-    for _ in tqdm(range(steps), desc="d-pretrain", disable=not progress):
+    for _ in progress_iter(range(steps), desc="d-pretrain", enabled=progress):
         rows.append(trainer.discriminator_step())
     if rows and trainer.logger is not None:
         trainer.logger.log(0, {f"pretrain_{k.split('/')[-1]}": v for k, v in rows[-1].items()})
@@ -150,7 +152,7 @@ def train_with_reward(generator: Seq2SeqGenerator, critic: Any, steps: int, prog
     updates), e.g. :class:`~advrl.dialogue.heuristic.HeuristicReward`, from a
     fresh adversarial phase (as :func:`adversarial_trainer`)."""
     generator.start_adversarial_phase()
-    return [generator.train_step(critic) for _ in tqdm(range(steps), desc="reinforce", disable=not progress)]
+    return [generator.train_step(critic) for _ in progress_iter(range(steps), desc="reinforce", enabled=progress)]
 
 
 @torch.no_grad()

@@ -202,7 +202,7 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     envs.check_env_id(cfg.env_id)
     demos = _demos(cfg, demos)
     if cfg.out:
-        prepare_run_dir(cfg.out, resume=cfg.resume, overwrite=cfg.overwrite)
+        prepare_run_dir(cfg.out, resume=cfg.resume, overwrite=cfg.overwrite, check_only=True)
     elif cfg.resume:
         raise UserError("--resume needs the --out directory of the earlier run")
     seed_everything(cfg.seed)
@@ -225,6 +225,8 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     trainer = AdversarialTrainer(generator, net, objective, real, _loop_config(cfg, generator.steps_per_round, device),
                                  callbacks=[evaluator, *(callbacks or [])], run_config=asdict(cfg),
                                  resume_may_change=RESUME_MAY_CHANGE)
+    if cfg.out:  # every setting is valid by now: only then is an old run replaced
+        prepare_run_dir(cfg.out, resume=cfg.resume, overwrite=cfg.overwrite)
     if cfg.resume:
         trainer.resume(Path(cfg.out) / "checkpoint.pt")
     returns = demos.episode_returns

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
+from advrl.core import progress_iter
 
 from advrl.core import UserError, load_checkpoint, save_checkpoint
 
@@ -44,7 +44,7 @@ def train_classifier(images: torch.Tensor, labels: torch.Tensor, epochs: int = 5
     model = DigitClassifier(image_size=images.shape[-1])
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     n = len(images)
-    for _ in tqdm(range(epochs), desc="classifier", disable=not progress):
+    for _ in progress_iter(range(epochs), desc="classifier", enabled=progress):
         perm = torch.randperm(n, generator=g)
         for i in range(0, n, batch_size):
             idx = perm[i : i + batch_size]

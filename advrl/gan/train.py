@@ -76,10 +76,11 @@ def train_gan(cfg: GanConfig, resume: bool = False, overwrite: bool = False) -> 
     """Train into ``cfg.out`` (an existing run only with ``resume`` — same settings, from
     ``out/checkpoint.pt`` — or ``overwrite``); write samples, loss curves, the config as run
     (``config.json``) and, last, ``summary.json``. ``cfg`` is not changed."""
-    out = prepare_run_dir(cfg.out, resume=resume, overwrite=overwrite)
+    out = prepare_run_dir(cfg.out, resume=resume, overwrite=overwrite, check_only=True)
     cfg = replace(cfg, loop=replace(cfg.loop, checkpoint_path=str(out / "checkpoint.pt"),
                                     logdir=cfg.loop.logdir or str(out / "tb")))
-    trainer = build_gan(cfg)
+    trainer = build_gan(cfg)  # validates every setting before anything is written
+    prepare_run_dir(out, resume=resume, overwrite=overwrite)
     trainer.run_config, trainer.resume_may_change = asdict(as_run(cfg, trainer)), set(RESUME_MAY_CHANGE)
     if resume:
         trainer.resume(trainer.config.checkpoint_path)
