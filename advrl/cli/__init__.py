@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             result = args.func(args)
-        except (UserError, FileNotFoundError, IsADirectoryError, NotADirectoryError, FloatingPointError) as exc:
+        except (UserError, OSError, FloatingPointError) as exc:  # OS errors name their file
             print(f"advrl: error: {_one_line(exc)}", file=sys.stderr)
             return 2
         except TrainingInterrupted as exc:
@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_line(exc: BaseException) -> str:
     """An error as one line (OS errors name their file)."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
 

@@ -24,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     convert.add_argument("--env", default=None, help="gymnasium env id to validate against (recorded in the file)")
     convert.add_argument("--format", default="auto", choices=formats, help="file format (default: auto-detect)")
     convert.add_argument("--allow-pickle", action="store_true", help="load pickled fields (only for trusted files)")
+    convert.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     convert.set_defaults(func=_convert)
 
 
@@ -80,8 +81,10 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    from advrl.core import check_output_file
     from advrl.demos import load_demos, save_demos
 
+    check_output_file(args.output, flag="OUT", overwrite=args.overwrite)
     demos = load_demos(args.input, format=args.format, env=args.env, allow_pickle=args.allow_pickle)
     out = save_demos(demos, args.output)
     skipped = demos.metadata.get("skipped") or []

@@ -20,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default="auto", help="auto | cpu | cuda")
     train.add_argument("--eval-episodes", type=int, default=20, help="episodes for the final evaluation")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing policy at --out")
     train.set_defaults(func=_train)
 
     roll = verbs.add_parser("rollout", help="write native demos from an expert policy (deterministic actions)",
@@ -30,7 +31,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     roll.add_argument("--out", required=True, help="native .npz demo file to write")
     roll.add_argument("--seed", type=int, default=0)
     roll.add_argument("--stochastic", action="store_true", help="sample actions instead of the mode")
+    roll.add_argument("--overwrite", action="store_true", help="replace an existing demo file at --out")
     roll.set_defaults(func=_rollout)
+
+
+def _positive(args: argparse.Namespace, *names: str) -> None:
+    from advrl.core import UserError
+
+    for name in names:
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -38,9 +49,13 @@ def _train(args: argparse.Namespace) -> int:
 
     from advrl.gail.experts import check_env_id, evaluate_expert, train_expert
 
+    from advrl.core import check_output_file
+
     torch.set_num_threads(1)
+    _positive(args, "timesteps", "eval_episodes")
     check_env_id(args.env)
-    out = args.out or f"runs/experts/{args.env.replace('/', '_')}-ppo.zip"
+    out = check_output_file(args.out or f"runs/experts/{args.env.replace('/', '_')}-ppo.zip",
+                            overwrite=args.overwrite)
     path = train_expert(args.env, out, seed=args.seed, timesteps=args.timesteps, device=args.device)
     mean, std = evaluate_expert(args.env, path, episodes=args.eval_episodes, seed=10_000 + args.seed)
     print(f"saved {path}; true return over {args.eval_episodes} episodes: {mean:.2f} ± {std:.2f}")
@@ -48,13 +63,12 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _rollout(args: argparse.Namespace) -> int:
+    from advrl.core import check_output_file
     from advrl.demos import save_demos
     from advrl.gail.experts import rollout_expert
 
-    from advrl.core import UserError
-
-    if args.episodes < 1:
-        raise UserError(f"--episodes must be >= 1, got {args.episodes}")
+    _positive(args, "episodes")
+    check_output_file(args.out, overwrite=args.overwrite)
     policy = None if args.policy == "random" else args.policy
     demos = rollout_expert(args.env, policy, args.episodes, seed=args.seed, deterministic=not args.stochastic)
     path = save_demos(demos, args.out)

@@ -7,7 +7,7 @@ from advrl.core.interrupts import TrainingInterrupted, deferred_interrupts
 from advrl.core.logging import ScalarLogger
 from advrl.core.loop import AdversarialTrainer, Callback, LoopConfig, gradient_penalty
 from advrl.core.progress import Progress, progress_iter
-from advrl.core.rundir import prepare_run_dir, settings_differences, write_summary
+from advrl.core.rundir import check_output_file, prepare_run_dir, settings_differences, write_summary
 from advrl.core.objectives import OBJECTIVES, REWARDS, Minimax, NonSaturating, Objective, Wasserstein, make_objective
 from advrl.core.protocols import (Batch, Critic, Discriminator, Embedding, Generator, OptimizedGenerator, RealData,
                                   to_device)
@@ -18,5 +18,5 @@ __all__ = [
     "Minimax", "NonSaturating", "OBJECTIVES", "Objective", "OptimizedGenerator", "REWARDS", "RealData", "ScalarLogger",
     "TensorData", "Wasserstein", "atomic_path", "gradient_penalty", "load_checkpoint", "make_objective",
     "resolve_device", "rng_state", "save_checkpoint", "seed_everything", "set_rng_state", "to_device", "UserError", "Progress", "progress_iter", "TrainingInterrupted", "deferred_interrupts",
-    "prepare_run_dir", "settings_differences", "write_summary",
+    "check_output_file", "prepare_run_dir", "settings_differences", "write_summary",
 ]

@@ -69,6 +69,20 @@ def _flat(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def check_output_file(path: str | Path, flag: str = "--out", overwrite: bool = True) -> Path:
+    """Refuse, naming ``flag``, an output file whose folder is a file, that is a folder,
+    or (without ``overwrite``) that exists already."""
+    path = Path(path)
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UserError(f"{flag} {path}: {parent} is a file, not a folder")
+    if path.is_dir():
+        raise UserError(f"{flag} {path} is a folder; expected a file name")
+    if path.exists() and not overwrite:
+        raise UserError(f"{flag} {path} exists; pass --overwrite to replace it")
+    return path
+
+
 def settings_differences(saved: dict[str, Any], current: dict[str, Any], ignore: Iterable[str] = ()) -> list[str]:
     """``"name: checkpoint X, now Y"`` for every setting that differs (nested settings as
     ``loop.rounds``; a name in ``ignore`` skips it at any depth)."""
@@ -86,4 +100,4 @@ def write_summary(out: str | Path, summary: dict[str, Any], name: str = "summary
     return path
 
 
-__all__ = ["RUN_MARKERS", "prepare_run_dir", "settings_differences", "write_summary"]
+__all__ = ["RUN_MARKERS", "check_output_file", "prepare_run_dir", "settings_differences", "write_summary"]

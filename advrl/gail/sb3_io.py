@@ -49,7 +49,7 @@ def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
 def load_ppo(path: str | Path, env: gym.Env | Any, device: str = "auto"):
     """Load a PPO ``.zip`` for ``env`` without unpickling anything from the file.
 
-    Raises ``ValueError`` naming the file when it is not a PPO zip or its
+    Raises :class:`~advrl.core.UserError` naming the file when it is not a PPO zip or its
     policy does not fit ``env``'s spaces.
     """
     from stable_baselines3 import PPO
@@ -61,7 +61,11 @@ def load_ppo(path: str | Path, env: gym.Env | Any, device: str = "auto"):
     try:
         model = PPO.load(path, env=None, device=device, custom_objects=custom)
     except Exception as exc:  # SB3 raises several types for bad zips / mismatched weights
-        raise UserError(f"{path}: cannot load as a PPO policy for this env ({type(exc).__name__}: {exc})") from exc
+        first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        if "size mismatch" in str(exc) or "Missing key" in str(exc) or "Unexpected key" in str(exc):
+            first = (f"its weights do not fit {env.observation_space} observations and {env.action_space} actions "
+                     "(a policy for another env?)")
+        raise UserError(f"{path}: cannot load as a PPO policy for this env: {first}") from None
     return model
 
 
