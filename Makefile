@@ -19,7 +19,8 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/advrl gail train --env CartPole-v1 --demos experts/demos/CartPole-v1.npz --seed 1 --timesteps 50000 --out runs/gail-cartpole
+	$(BIN)/advrl gail train --env CartPole-v1 --demos experts/demos/CartPole-v1.npz --seed 1 --timesteps 50000 --out runs/gail-cartpole --overwrite
+	$(BIN)/advrl gail reward runs/gail-cartpole/reward_net.pt --seed 1
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
