@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 COMMAND_MODULES = ["gan", "demos", "expert", "gail", "dialogue"]
 
@@ -31,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    # SIGTERM is Ctrl-C for every command (training loops then checkpoint before stopping)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main_thread else None
     try:
         # after parsing: `--help` never imports torch; Ctrl-C during these imports is one line too
         from advrl.core.errors import UserError
@@ -48,7 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("advrl: interrupted (before training started: nothing to save)", file=sys.stderr)
         return 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return int(result or 0)
+
+
+def _raise_interrupt(signum, frame):  # noqa: ARG001
+    raise KeyboardInterrupt
 
 
 def _one_line(exc: BaseException) -> str:

@@ -77,8 +77,11 @@ def _semisup(args: argparse.Namespace) -> int:
     cfg = config_from_args(SemiSupConfig(), args, hidden=_sizes(args.hidden) if args.hidden is not None else None)
     result = run_semisup(cfg)
     print(result.split.describe())
-    print(f"semi-supervised GAN test accuracy (EMA): {100 * result.semi_accuracy:.2f}%  "
-          f"(raw weights {100 * result.semi_accuracy_raw:.2f}%)")
+    if "eval/test_acc_ema" in result.history[-1]:
+        print(f"semi-supervised GAN test accuracy (EMA): {100 * result.semi_accuracy:.2f}%  "
+              f"(raw weights {100 * result.semi_accuracy_raw:.2f}%)")
+    else:
+        print(f"semi-supervised GAN test accuracy: {100 * result.semi_accuracy:.2f}%")
     if result.supervised_accuracy is not None:
         print(f"supervised-only on the same {len(result.split.labelled_y)} labels: "
               f"{100 * result.supervised_accuracy:.2f}%")

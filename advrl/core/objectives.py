@@ -81,9 +81,12 @@ def _bce_discriminator_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Ten
 
 @dataclass
 class Minimax(Objective):
-    """Goodfellow et al.'s saturating game: G minimises E[log(1 - D(G(z)))]."""
+    """Goodfellow et al.'s saturating game: G minimises E[log(1 - D(G(z)))]. A gradient
+    penalty, when asked for, is zero-centred (Mescheder et al. 2018): D stays flat
+    where real and fake agree."""
 
     name: str = "minimax"
+    gp_target: float = 0.0
 
     def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return _bce_discriminator_loss(real, fake)
@@ -94,10 +97,12 @@ class Minimax(Objective):
 
 @dataclass
 class NonSaturating(Objective):
-    """The non-saturating heuristic: G maximises E[log D(G(z))]."""
+    """The non-saturating heuristic: G maximises E[log D(G(z))]. A gradient penalty,
+    when asked for, is zero-centred (as for :class:`Minimax`)."""
 
     name: str = "ns"
     reward_name: str = "log_d"
+    gp_target: float = 0.0
 
     def discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return _bce_discriminator_loss(real, fake)

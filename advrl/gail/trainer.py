@@ -47,12 +47,14 @@ class GAILConfig:
     ppo: dict[str, Any] = field(default_factory=dict)  # PPO kwarg overrides
     loss: str = "minimax"  # core objective (D loss)
     reward: str = "neg_log_one_minus_d"  # core reward transform (GAIL: -log(1 - D))
-    gp_weight: float = 0.0  # gradient penalty on D (0: off)
+    gp_weight: float = 10.0  # gradient penalty on D (0: off); keeps the reward smooth between expert and policy
+    gp_target: float | None = None  # gradient-norm target (None: the loss's; minimax: 0 = zero-centred)
     entropy_weight: float = 0.0  # D entropy bonus (auxiliary loss; 0: off)
     hidden: list[int] = field(default_factory=lambda: [64, 64])
     use_next_obs: bool = False
     use_done: bool = False
-    d_steps: int = 2  # discriminator updates per round (k)
+    d_steps: int | None = None  # discriminator updates per round (k; None: d_epochs passes over each rollout)
+    d_epochs: float = 1.0  # with d_steps None: k = d_epochs × rollout size / batch_size (same D work per env step)
     batch_size: int = 256  # expert and generator samples per D update
     d_lr: float = 3e-4
     d_betas: tuple[float, float] = (0.9, 0.999)  # discriminator Adam betas
@@ -183,10 +185,19 @@ def _env_facts(env_id: str) -> tuple[gym.Space, gym.Space, int | None]:
     return facts
 
 
+def discriminator_steps(cfg: GAILConfig, steps_per_round: int) -> int:
+    """k: ``cfg.d_steps``, or ``d_epochs`` passes of ``batch_size`` over each rollout, so the
+    discriminator's work per env step is the same whatever the env's rollout size."""
+    if cfg.d_steps is not None:
+        return cfg.d_steps
+    return max(1, round(cfg.d_epochs * steps_per_round / cfg.batch_size))
+
+
 def _loop_config(cfg: GAILConfig, steps_per_round: int, device: Any) -> LoopConfig:
     out = Path(cfg.out) if cfg.out else None
     return LoopConfig(
-        rounds=max(1, math.ceil(cfg.total_timesteps / steps_per_round)), d_steps=cfg.d_steps, g_steps=1,
+        rounds=max(1, math.ceil(cfg.total_timesteps / steps_per_round)),
+        d_steps=discriminator_steps(cfg, steps_per_round), g_steps=1,
         batch_size=cfg.batch_size, generator_first=True, d_lr=cfg.d_lr, d_betas=tuple(cfg.d_betas), seed=cfg.seed,
         device=str(device), log_every=1, checkpoint_every=cfg.checkpoint_every if out else 0,
         checkpoint_path=str(out / "checkpoint.pt") if out else None,
@@ -221,7 +232,7 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
                                    buffer_rounds=cfg.buffer_rounds, normalize_reward=cfg.normalize_reward)
     every = max(1, cfg.eval_every_steps // generator.steps_per_round) if cfg.eval_every_steps > 0 else 0
     evaluator = TrueRewardEval(make_eval_env(train_id, cfg.seed), every, cfg.eval_episodes)
-    objective = make_objective(cfg.loss, reward_name=cfg.reward, gp_weight=cfg.gp_weight or None)
+    objective = make_objective(cfg.loss, reward_name=cfg.reward, gp_weight=cfg.gp_weight, gp_target=cfg.gp_target)
     trainer = AdversarialTrainer(generator, net, objective, real, _loop_config(cfg, generator.steps_per_round, device),
                                  callbacks=[evaluator, *(callbacks or [])], run_config=asdict(cfg),
                                  resume_may_change=RESUME_MAY_CHANGE)

@@ -13,10 +13,14 @@ hidden layer (:class:`advrl.gan.NetworkGenerator` with ``feature_matching=True``
 The MNIST networks are the paper's (openai/improved-gan, ``train_mnist_feature_matching.py``):
 D = Gaussian noise 0.3 → 1000-500-250-250-250 weight-normalised ReLU layers each
 followed by Gaussian noise 0.5 → 10 logits; G = z(100) → 500-500 softplus + batch
-norm → 784 weight-normalised output. Weight-normalised layers get the data-dependent
-initialisation of Salimans & Kingma (2016) (:func:`data_init`). Evaluation uses an exponential moving average
-of the classifier's weights. :func:`train_supervised` trains the same network on
-the labelled examples alone (the baseline).
+norm → 784 weight-normalised output. As in improved-gan's ``DenseLayer``, the hidden
+layers' weight-norm scale ``g`` is fixed (unit-norm weight rows; only the output layer
+learns its scale): a learned ``g`` lets D grow its activations past the 0.5 noise.
+The defaults are the recipe measured against a plain-PyTorch re-run of the reference
+(``benchmarks/semisup_reference.py``): no data-dependent initialisation (:func:`data_init`,
+optional), raw weights evaluated (an EMA is optional), lr decaying linearly to 0 over the
+second half. :func:`train_supervised` trains the same network on the labelled examples
+alone (the baseline).
 
 Data: ``mnist:DIR`` with the train IDX files → train 60k (unlabelled) / test 10k; with
 only the 10k test files (as in ``../shared/data/mnist``) → a fixed, seeded
@@ -114,26 +118,36 @@ def load_semisup_split(spec: str, labels_per_class: int = 10, n_train: int = 800
 
 
 # ---------------------------------------------------------------------------------------- networks
-def _linear(i: int, o: int, wn: bool) -> nn.Module:
+def _linear(i: int, o: int, wn: bool, train_scale: bool = True) -> nn.Module:
+    """A linear layer, weight-normalised with ``wn``; without ``train_scale`` its scale ``g`` is
+    fixed at 1 (unit-norm rows; :func:`data_init` may still set it) and its bias starts at 0."""
     layer = nn.Linear(i, o)
-    return weight_norm(layer) if wn else layer
+    if not wn:
+        return layer
+    layer = weight_norm(layer)
+    if not train_scale:
+        with torch.no_grad():
+            layer.parametrizations.weight.original0.fill_(1.0).requires_grad_(False)
+            layer.bias.zero_()
+    return layer
 
 
 class SemiSupClassifier(nn.Module):
     """The paper's MNIST discriminator body: noise → weight-normalised ReLU MLP (noise after
     each hidden layer) → K class logits. Inputs in [-1, 1] are mapped to [0, 1] first
-    (the paper's pixel range, so its noise levels keep their meaning)."""
+    (the paper's pixel range, so its noise levels keep their meaning). ``train_hidden_scale``:
+    the hidden layers learn their weight-norm scale too (the reference fixes it)."""
 
     def __init__(self, in_dim: int = 784, hidden: tuple[int, ...] = (1000, 500, 250, 250, 250),
                  n_classes: int = 10, input_noise: float = 0.3, hidden_noise: float = 0.5,
-                 weight_norm: bool = True) -> None:
+                 weight_norm: bool = True, train_hidden_scale: bool = False) -> None:
         super().__init__()
         layers: list[nn.Module] = [GaussianNoise(input_noise)]
         d = in_dim
         for i, h in enumerate(hidden):
             if i:
                 layers.append(GaussianNoise(hidden_noise))
-            layers += [_linear(d, h, weight_norm), nn.ReLU()]
+            layers += [_linear(d, h, weight_norm, train_hidden_scale), nn.ReLU()]
             d = h
         self.body = nn.Sequential(*layers)
         self.out = nn.Sequential(GaussianNoise(hidden_noise), _linear(d, n_classes, weight_norm))
@@ -237,32 +251,36 @@ class EMA:
 
 
 class SemiSupEval(Callback):
-    """Updates the EMA classifier after every round; every ``every`` rounds logs the
-    held-out accuracy of the EMA and the raw classifier (``eval/*`` in TensorBoard)."""
+    """Every ``every`` rounds logs the held-out accuracy of the raw classifier (``eval/test_acc``)
+    and, with a ``decay`` > 0, of an EMA of its weights updated after every round (``eval/test_acc_ema``)."""
 
-    def __init__(self, test_x: torch.Tensor, test_y: torch.Tensor, every: int = 500, decay: float = 0.999) -> None:
+    def __init__(self, test_x: torch.Tensor, test_y: torch.Tensor, every: int = 500, decay: float = 0.0) -> None:
         self.test_x, self.test_y, self.every, self.decay = test_x, test_y, every, decay
         self.ema: EMA | None = None
         self.history: list[dict[str, float]] = []
 
     def on_train_start(self, trainer: AdversarialTrainer) -> None:
-        if self.ema is None:
+        if self.ema is None and self.decay > 0:
             self.ema = EMA(trainer.discriminator.classifier, self.decay)
 
+    def classifier(self, trainer: AdversarialTrainer) -> nn.Module:
+        """What is evaluated as the result: the EMA classifier if there is one, else the raw one."""
+        return self.ema.module if self.ema is not None else trainer.discriminator.classifier
+
     def evaluate(self, trainer: AdversarialTrainer) -> dict[str, float]:
-        """Held-out accuracy of the EMA and the raw classifier, logged and kept in ``history``."""
-        assert self.ema is not None
-        dev = trainer.device
-        row = {"eval/test_acc_ema": accuracy(self.ema.module, self.test_x.to(dev), self.test_y.to(dev)),
-               "eval/test_acc": accuracy(trainer.discriminator.classifier, self.test_x.to(dev), self.test_y.to(dev))}
+        """Held-out accuracy of the raw (and EMA) classifier, logged and kept in ``history``."""
+        x, y = self.test_x.to(trainer.device), self.test_y.to(trainer.device)
+        row = {"eval/test_acc": accuracy(trainer.discriminator.classifier, x, y)}
+        if self.ema is not None:
+            row["eval/test_acc_ema"] = accuracy(self.ema.module, x, y)
         trainer.discriminator.classifier.train()
         trainer.logger.log(trainer.round, row)
         self.history.append({"round": float(trainer.round), **row})
         return row
 
     def on_round_end(self, trainer: AdversarialTrainer, metrics: dict[str, float]) -> None:
-        assert self.ema is not None
-        self.ema.update(trainer.discriminator.classifier)
+        if self.ema is not None:
+            self.ema.update(trainer.discriminator.classifier)
         if self.every and trainer.round % self.every == 0:
             self.evaluate(trainer)
 
@@ -270,7 +288,7 @@ class SemiSupEval(Callback):
 # --------------------------------------------------------------------------------------- training
 @dataclass
 class SemiSupConfig:
-    """Everything ``advrl gan semisup`` needs; defaults are the paper's MNIST settings."""
+    """Everything ``advrl gan semisup`` needs; defaults are the paper's MNIST recipe (see the module docstring)."""
 
     data: str = "digits"  # digits | mnist:DIR
     labels_per_class: int = 10
@@ -282,11 +300,13 @@ class SemiSupConfig:
     input_noise: float = 0.3
     hidden_noise: float = 0.5
     weight_norm: bool = True
+    train_hidden_scale: bool = False  # hidden layers learn their weight-norm scale (reference: fixed)
+    data_init: bool = False  # data-dependent init of the weight-normalised layers (Salimans & Kingma 2016)
     lr: float = 3e-3  # Adam lr of D and G (paper: 0.003)
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas of D and G (paper: beta1 0.5)
     sup_weight: float = 2.0  # cross-entropy weight (2 = the paper's 1/2-weighted unsupervised loss)
-    decay_fraction: float = 0.3  # linear lr decay to 0 over this last fraction of rounds
-    ema_decay: float | None = None  # None: min(0.999, 1 - 10/rounds)
+    decay_fraction: float = 0.5  # linear lr decay to 0 over this last fraction of rounds
+    ema_decay: float | None = 0.0  # EMA of D's weights for evaluation; 0: none (raw weights); None: 1 - 10/rounds
     eval_every: int = 500
     baseline: bool = True  # also train the supervised-only baseline
     out: str | None = "runs/semisup"  # sample grids, TensorBoard, results.json (None: nothing written)
@@ -297,13 +317,13 @@ class SemiSupConfig:
 class SemiSupResult:
     """What :func:`run_semisup` returns."""
 
-    semi_accuracy: float  # EMA classifier, held-out
+    semi_accuracy: float  # the evaluated classifier (EMA if configured, else raw), held-out
     semi_accuracy_raw: float  # final raw classifier, held-out
-    supervised_accuracy: float | None  # same network on the labelled examples alone (EMA), held-out
+    supervised_accuracy: float | None  # same network on the labelled examples alone, held-out
     split: SemiSupSplit
     trainer: AdversarialTrainer
     history: list[dict[str, float]]
-    ema_classifier: nn.Module
+    ema_classifier: nn.Module  # the evaluated classifier (EMA if configured, else a copy of the raw one)
 
     def summary(self) -> dict[str, Any]:
         """The accuracies and data sizes, as written to ``results.json``."""
@@ -314,7 +334,7 @@ class SemiSupResult:
 
 
 def ema_decay(cfg: SemiSupConfig, rounds: int | None = None) -> float:
-    """The configured EMA decay, or one whose horizon is a tenth of the run (at most 0.999)."""
+    """The configured EMA decay (0: no EMA), or for ``None`` one whose horizon is a tenth of the run (≤ 0.999)."""
     if cfg.ema_decay is not None:
         return cfg.ema_decay
     return min(0.999, max(0.0, 1 - 10 / (rounds or cfg.loop.rounds)))
@@ -323,7 +343,7 @@ def ema_decay(cfg: SemiSupConfig, rounds: int | None = None) -> float:
 def make_classifier(cfg: SemiSupConfig, split: SemiSupSplit) -> SemiSupClassifier:
     """A fresh K-class classifier for ``split``'s images, shaped by ``cfg``."""
     return SemiSupClassifier(split.unlabelled[0].numel(), tuple(cfg.hidden), split.n_classes, cfg.input_noise,
-                             cfg.hidden_noise, cfg.weight_norm)
+                             cfg.hidden_noise, cfg.weight_norm, cfg.train_hidden_scale)
 
 
 def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialTrainer, SemiSupEval]:
@@ -336,7 +356,7 @@ def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialT
     size = split.unlabelled.shape[-1]
     seed_everything(loop.seed)  # networks are initialised from the seed
     classifier = make_classifier(cfg, split)
-    if cfg.weight_norm:  # data-dependent init on unlabelled images
+    if cfg.weight_norm and cfg.data_init:  # on unlabelled images
         data_init(classifier, split.unlabelled[torch.randperm(len(split.unlabelled))[:500]])
     disc = SemiSupervisedDiscriminator(classifier, split.labelled_x, split.labelled_y, loop.batch_size,
                                        cfg.sup_weight)
@@ -358,19 +378,20 @@ def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialT
 
 def train_supervised(cfg: SemiSupConfig, split: SemiSupSplit, rounds: int | None = None,
                      progress: bool | None = None) -> tuple[nn.Module, float]:
-    """The baseline: the same classifier (noise, weight norm, EMA, lr schedule) trained by
+    """The baseline: the same classifier (noise, weight norm, EMA if any, lr schedule) trained by
     cross-entropy on the labelled examples alone, for as many updates as the GAN's
-    discriminator. Returns (EMA classifier, held-out accuracy)."""
+    discriminator. Returns (the evaluated classifier, held-out accuracy)."""
     from tqdm.auto import tqdm
 
     rounds = rounds or cfg.loop.rounds
     device = resolve_device(cfg.loop.device)
     seed_everything(cfg.loop.seed)
     model = make_classifier(cfg, split)
-    if cfg.weight_norm:  # data-dependent init on the labelled images only
+    if cfg.weight_norm and cfg.data_init:  # on the labelled images only
         data_init(model, split.labelled_x)
     model = model.to(device)
-    ema = EMA(model, ema_decay(cfg, rounds))
+    decay = ema_decay(cfg, rounds)
+    ema = EMA(model, decay) if decay > 0 else None
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=cfg.betas)
     labelled = TensorData({"x": split.labelled_x, "y": split.labelled_y})
     start = (1 - cfg.decay_fraction) * rounds
@@ -385,8 +406,10 @@ def train_supervised(cfg: SemiSupConfig, split: SemiSupSplit, rounds: int | None
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        ema.update(model)
-    return ema.module, accuracy(ema.module, split.test_x.to(device), split.test_y.to(device))
+        if ema is not None:
+            ema.update(model)
+    final = ema.module if ema is not None else model
+    return final, accuracy(final, split.test_x.to(device), split.test_y.to(device))
 
 
 def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None) -> SemiSupResult:
@@ -402,9 +425,8 @@ def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None) -> SemiSu
     if sup is not None:
         trainer.logger.log(trainer.round, {"eval/supervised_only_acc": sup})
     trainer.logger.flush()
-    assert evaluator.ema is not None
-    result = SemiSupResult(final["eval/test_acc_ema"], final["eval/test_acc"], sup, split, trainer,
-                           evaluator.history, copy.deepcopy(evaluator.ema.module))
+    result = SemiSupResult(final.get("eval/test_acc_ema", final["eval/test_acc"]), final["eval/test_acc"], sup, split,
+                           trainer, evaluator.history, copy.deepcopy(evaluator.classifier(trainer)))
     if cfg.out:
         with atomic_path(Path(cfg.out) / "results.json") as tmp:
             tmp.write_text(json.dumps({"config": asdict(as_run(cfg, trainer)), "results": result.summary(),

@@ -42,7 +42,7 @@ def test_resume_with_other_settings_or_a_smaller_budget_is_one_line(tmp_path, ca
     capsys.readouterr()
     assert main(BASE + ["--out", str(out), "--timesteps", "1024", "--resume", "--d-steps", "7"]) == 2
     err = _err(capsys)
-    assert len(err) == 1 and "d_steps: checkpoint 2, now 7" in err[0]
+    assert len(err) == 1 and "d_steps: checkpoint None, now 7" in err[0]
     assert main(BASE + ["--out", str(out), "--timesteps", "256", "--resume"]) == 2
     err = _err(capsys)
     assert len(err) == 1 and "beyond the 1 rounds asked for" in err[0]

@@ -58,6 +58,19 @@ def test_noise_only_in_training_and_weight_norm_present():
     assert any("parametrizations.weight.original0" in n for n in names)  # g of w = g v/|v|
 
 
+def test_hidden_weight_norm_scale_fixed_at_one_output_scale_learned():
+    """improved-gan's DenseLayer: unit-norm weight rows in the hidden layers (g = 1, not trained);
+    only the output layer learns its scale. ``train_hidden_scale`` restores a learned g everywhere."""
+    clf = SemiSupClassifier(in_dim=64, hidden=(32, 16), n_classes=3)
+    hidden = [m for m in clf.body if isinstance(m, torch.nn.Linear)]
+    for m in hidden:
+        assert not m.parametrizations.weight.original0.requires_grad
+        assert torch.allclose(m.weight.norm(dim=1), torch.ones(m.out_features), atol=1e-5)
+    assert clf.out[1].parametrizations.weight.original0.requires_grad
+    learned = SemiSupClassifier(in_dim=64, hidden=(32, 16), n_classes=3, train_hidden_scale=True)
+    assert all(m.parametrizations.weight.original0.requires_grad for m in learned.body if isinstance(m, torch.nn.Linear))
+
+
 def test_data_dependent_init_standardises_pre_activations():
     torch.manual_seed(0)
     clf = SemiSupClassifier(in_dim=64, hidden=(32, 16), n_classes=3).eval()
@@ -126,7 +139,7 @@ def test_cli_semisup_runs_and_reports_both_accuracies(tmp_path, capsys):
                  "--out", str(tmp_path), "--no-progress", "--device", "cpu"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "semi-supervised GAN test accuracy (EMA):" in out and "supervised-only on the same 100 labels:" in out
+    assert "semi-supervised GAN test accuracy:" in out and "supervised-only on the same 100 labels:" in out
     assert (tmp_path / "results.json").is_file() and (tmp_path / "samples_latest.png").is_file()
     assert any((tmp_path / "tb").rglob("events.out.tfevents.*"))
 
