@@ -45,6 +45,10 @@ def register(verbs: argparse._SubParsersAction) -> None:
     semi.add_argument("--eval-every", type=int, help="rounds between held-out evaluations")
     semi.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                       help="skip the supervised-only baseline")
+    semi.add_argument("--ema-decay", type=float, help="evaluate an EMA of D's weights (0: the raw weights)")
+    semi.add_argument("--data-init", action="store_true", default=None,
+                      help="data-dependent init of the weight-normalised layers")
+    semi.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
     semi.set_defaults(func=_semisup)
 
     modes = verbs.add_parser("modes", help="mode-collapse diagnostics on 2-D Gaussian mixtures",
@@ -75,7 +79,7 @@ def _semisup(args: argparse.Namespace) -> int:
     from advrl.gan.semisup import SemiSupConfig, run_semisup
 
     cfg = config_from_args(SemiSupConfig(), args, hidden=_sizes(args.hidden) if args.hidden is not None else None)
-    result = run_semisup(cfg)
+    result = run_semisup(cfg, resume=args.resume)
     print(result.split.describe())
     if "eval/test_acc_ema" in result.history[-1]:
         print(f"semi-supervised GAN test accuracy (EMA): {100 * result.semi_accuracy:.2f}%  "

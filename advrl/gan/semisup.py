@@ -412,13 +412,22 @@ def train_supervised(cfg: SemiSupConfig, split: SemiSupSplit, rounds: int | None
     return final, accuracy(final, split.test_x.to(device), split.test_y.to(device))
 
 
-def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None) -> SemiSupResult:
+def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None, resume: bool = False) -> SemiSupResult:
     """Load the split, train the semi-supervised GAN (and the supervised-only baseline),
-    evaluate both on the held-out images; writes ``results.json`` to ``cfg.out``."""
+    evaluate both on the held-out images; writes ``results.json`` to ``cfg.out``, and
+    checkpoints to ``out/checkpoint.pt`` (every ``loop.checkpoint_every`` rounds, and at the end);
+    ``resume`` continues from that checkpoint (the evaluations before it stay in TensorBoard only)."""
     split = split or load_semisup_split(cfg.data, cfg.labels_per_class, cfg.n_train, cfg.split_seed)
-    if cfg.out and cfg.loop.logdir is None:
-        cfg = replace(cfg, loop=replace(cfg.loop, logdir=str(Path(cfg.out) / "tb")))
+    if cfg.out:
+        out = Path(cfg.out)
+        cfg = replace(cfg, loop=replace(cfg.loop, logdir=cfg.loop.logdir or str(out / "tb"),
+                                        checkpoint_path=cfg.loop.checkpoint_path or str(out / "checkpoint.pt")))
     trainer, evaluator = build_semisup(cfg, split)
+    if resume and trainer.config.checkpoint_path and Path(trainer.config.checkpoint_path).is_file():
+        trainer.resume(trainer.config.checkpoint_path)
+        for opt in (trainer.d_optimizer, trainer.generator.optimizer):  # LinearDecay re-reads its base lr
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr
     trainer.train()
     final = evaluator.evaluate(trainer)
     sup = train_supervised(cfg, split)[1] if cfg.baseline else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -144,18 +145,28 @@ def test_cli_semisup_runs_and_reports_both_accuracies(tmp_path, capsys):
     assert any((tmp_path / "tb").rglob("events.out.tfevents.*"))
 
 
-SEMI_MARGIN = 0.015  # absolute held-out accuracy the unlabelled data must add (seen: +0.022, 94.7 vs 92.5%)
+SEMI_MARGIN = 0.015  # mean held-out gain the unlabelled images must add (seen: +0.024: +0.022, +0.025)
+CONTROL_GAP = 0.01  # and by how much more than the same GAN given no unlabelled images (seen: +0.004)
 
 
 @pytest.mark.slow
 def test_semi_supervised_beats_supervised_only_on_10_labels_per_class():
-    """sklearn digits (embedded, 1437 train / 360 held out), 10 labels per class: the K+1
-    GAN with feature matching must beat the same classifier (noise, weight norm, EMA,
-    same number of updates) trained on the 100 labels alone by ``SEMI_MARGIN``. Seeded and
-    deterministic on CPU; the margin is small because 100 labelled 8x8 digits already give
-    the baseline ~92% (see benchmarks/results/gan_frontiers.md for MNIST)."""
-    cfg = SemiSupConfig(data="digits", labels_per_class=10, hidden=(256, 128, 128), out=None, eval_every=0,
-                        loop=LoopConfig(rounds=600, batch_size=100, seed=0, device="cpu", progress=False))
-    result = run_semisup(cfg)
-    assert result.supervised_accuracy is not None
-    assert result.semi_accuracy >= result.supervised_accuracy + SEMI_MARGIN, result.summary()
+    """sklearn digits (embedded, 1437 train / 360 held out), 10 labels per class, two label draws:
+    the K+1 GAN with feature matching must beat the same classifier (noise, weight norm, same
+    number of updates) trained on the 100 labels alone by ``SEMI_MARGIN`` on average. Control:
+    the same GAN whose "unlabelled" images are only the 100 labelled ones must gain at least
+    ``CONTROL_GAP`` less, so the gain comes from the unlabelled data, not from the GAN's noise
+    or schedule. Seeded and deterministic on CPU (~1.5 min); 100 labelled 8x8 digits already give
+    the baseline ~91% (see benchmarks/results/gan_frontiers.md for MNIST)."""
+    gains, control_gains = [], []
+    for seed in (0, 1):
+        cfg = SemiSupConfig(data="digits", labels_per_class=10, hidden=(256, 128, 128), out=None, eval_every=0,
+                            split_seed=seed, loop=LoopConfig(rounds=1500, batch_size=100, seed=seed, device="cpu",
+                                                             progress=False))
+        result = run_semisup(cfg)
+        assert result.supervised_accuracy is not None
+        control = run_semisup(replace(cfg, baseline=False), replace(result.split, unlabelled=result.split.labelled_x))
+        gains.append(result.semi_accuracy - result.supervised_accuracy)
+        control_gains.append(control.semi_accuracy - result.supervised_accuracy)
+    assert np.mean(gains) >= SEMI_MARGIN, (gains, control_gains)
+    assert np.mean(gains) >= np.mean(control_gains) + CONTROL_GAP, (gains, control_gains)
