@@ -84,6 +84,13 @@ class PPOSettings:
         """A copy with PPO kwargs ``overrides`` and ``n_envs`` (when not ``None``)."""
         return replace(self, n_envs=n_envs or self.n_envs, kwargs={**self.kwargs, **(overrides or {})})
 
+    def with_linear_decay(self, key: str, default: float = 3e-4) -> "PPOSettings":
+        """A copy whose constant ``key`` (SB3's default when unset) decays linearly over the run."""
+        value = self.kwargs.get(key, default)
+        if isinstance(value, (tuple, list)):
+            return self
+        return replace(self, kwargs={**self.kwargs, key: ("lin", float(value))})
+
     def make(self, venv: Any, total_timesteps: int, seed: int, device: str | torch.device = "auto"):
         """SB3 ``PPO("MlpPolicy")`` on ``venv`` with these settings (silent logger)."""
         from stable_baselines3 import PPO
@@ -92,7 +99,7 @@ class PPOSettings:
         schedules: list[LinearSchedule] = []
         kwargs: Raw = {}
         for key, value in self.kwargs.items():
-            if isinstance(value, tuple) and value and value[0] == "lin":
+            if isinstance(value, (tuple, list)) and value and value[0] == "lin":
                 value = LinearSchedule(value[1], total_timesteps)
                 schedules.append(value)
             kwargs[key] = value

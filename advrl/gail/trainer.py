@@ -45,6 +45,8 @@ class GAILConfig:
     total_timesteps: int = 100_000  # generator env steps
     n_envs: int | None = None  # default: the env's PPO settings (advrl.gail.ppo_settings)
     ppo: dict[str, Any] = field(default_factory=dict)  # PPO kwarg overrides
+    lr_decay: bool = True  # PPO's learning rate decays linearly to ~0 over the run: the reward keeps moving,
+    #                        so a policy near the expert must stop chasing its noise (no late collapse)
     loss: str = "minimax"  # core objective (D loss)
     reward: str = "neg_log_one_minus_d"  # core reward transform (GAIL: -log(1 - D))
     gp_weight: float = 10.0  # gradient penalty on D (0: off); keeps the reward smooth between expert and policy
@@ -227,6 +229,8 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
                                                entropy_weight=cfg.entropy_weight, absorbing=horizon.absorbing_input))
     net.init_normalizers(real.data)
     settings: PPOSettings = ppo_settings(cfg.env_id).with_overrides(cfg.ppo, cfg.n_envs)
+    if cfg.lr_decay:
+        settings = settings.with_linear_decay("learning_rate")
     generator = PPOGenerator.build(train_id, settings, total_timesteps=cfg.total_timesteps, seed=cfg.seed,
                                    device=device, absorbing_horizon=horizon.wrapper_horizon(max_steps),
                                    buffer_rounds=cfg.buffer_rounds, normalize_reward=cfg.normalize_reward)
