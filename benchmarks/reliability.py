@@ -171,8 +171,8 @@ def cases(f: dict[str, str], w: Path) -> list[Case]:
              signal_after=12.0, check="sig1/policy.zip"),
         Case("signals", "SIGTERM during GAN training", GAN + ["--out", str(w / "sig2"), "--rounds", "100000"], 130,
              "checkpoint of round", signal_after=10.0, sig=signal.SIGTERM, check="sig2/checkpoint.pt"),
-        Case("signals", "SIGINT during start-up (imports)", GAIL + ["--out", str(w / "sig3")], 130, "interrupted",
-             signal_after=0.8),
+        Case("signals", "SIGINT during start-up (imports, env and network building)", GAIL + ["--out", str(w / "sig3")],
+             130, "interrupted", signal_after=2.0),
         Case("signals", "--resume after SIGTERM continues", GAN + ["--out", str(w / "sig2"), "--rounds", "100000",
                                                                    "--resume"], 130, "checkpoint of round",
              signal_after=10.0, sig=signal.SIGTERM),
@@ -194,8 +194,10 @@ def _prepare(w: Path) -> None:
 def run_case(case: Case, work: Path) -> dict:
     cmd = [sys.executable, "-m", "advrl.cli", *case.argv]
     start = time.monotonic()
+    # as from a terminal: SIGINT not ignored even when this script runs in the background
     proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     if case.signal_after is not None:
         time.sleep(case.signal_after)
         proc.send_signal(case.sig)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -50,7 +51,9 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[
     if not path.is_file():
         raise UserError(f"{path}: no such checkpoint file")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():  # torch warns about odd pickles before refusing them
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises several types for bad files
         # torch's message advises weights_only=False (unpickling an untrusted file): keep its first line only
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -33,7 +33,9 @@ def deferred_interrupts() -> Iterator[Callable[[], bool]]:
         state["count"] += 1
         if state["count"] > 1:
             raise KeyboardInterrupt
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # a signal the process was told to ignore (nohup, `cmd &` in a script) stays ignored
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)
+                if signal.getsignal(sig) is not signal.SIG_IGN}
     try:
         yield lambda: state["count"] > 0
     finally:
