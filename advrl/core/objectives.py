@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -32,6 +33,17 @@ REWARDS: dict[str, RewardFn] = {
     "log_d": lambda logit: -F.softplus(-logit),  # log sigmoid(l)
     "logit": lambda logit: logit,
     "d": torch.sigmoid,
+    "critic": lambda value: value,
+}
+
+
+# the same transforms on NumPy logits, for per-env-step rewards where torch's dispatch
+# costs more than the maths (GAIL's reward wrapper); equal to REWARDS (tested)
+NUMPY_REWARDS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "neg_log_one_minus_d": lambda logit: np.logaddexp(0.0, logit),
+    "log_d": lambda logit: -np.logaddexp(0.0, -logit),
+    "logit": lambda logit: logit,
+    "d": lambda logit: 0.5 * (1.0 + np.tanh(0.5 * logit)),
     "critic": lambda value: value,
 }
 
@@ -62,6 +74,11 @@ class Objective:
         """Per-sample reward for a non-differentiable generator (no gradient)."""
         with torch.no_grad():
             return _reward_fn(self.reward_name)(fake)
+
+    def reward_numpy(self, scores: np.ndarray) -> np.ndarray:
+        """:meth:`reward` on NumPy scores (same numbers, no torch dispatch)."""
+        _reward_fn(self.reward_name)
+        return NUMPY_REWARDS[self.reward_name](scores)
 
     def after_discriminator_step(self, discriminator: torch.nn.Module) -> None:
         """Hook run after each discriminator optimiser step (weight clipping)."""

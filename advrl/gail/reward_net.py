@@ -140,7 +140,7 @@ class NumpyRewardNet:
             return (norm.mean.detach().cpu().numpy().astype(np.float32),
                     np.sqrt(norm.var.detach().cpu().numpy() + norm.eps).astype(np.float32), norm.clip)
 
-        self.stats = {"obs": stats(net.obs_norm), "acts": stats(net.act_norm)}
+        self.ops = _NumpyOps({"obs": stats(net.obs_norm), "acts": stats(net.act_norm)})
         self.layers = []
         for module in net.mlp:
             if isinstance(module, nn.Linear):
@@ -156,7 +156,7 @@ class NumpyRewardNet:
                  "next_obs": obs if next_obs is None else np.asarray(next_obs, np.float32).reshape(n, -1),
                  "dones": np.zeros(n) if dones is None else np.asarray(dones),
                  "absorbing": np.zeros(n) if absorbing is None else np.asarray(absorbing)}
-        x = features(self.config, batch, _NumpyOps(self.stats))
+        x = features(self.config, batch, self.ops)
         for i, (w, b) in enumerate(self.layers):
             x = x @ w + b
             if i < len(self.layers) - 1:
@@ -213,14 +213,17 @@ class _NumpyOps:
     """:func:`features`' primitives on frozen NumPy statistics ``{key: (mean, std, clip)}``."""
 
     def __init__(self, stats: dict[str, Any]) -> None:
-        self.stats = stats
+        # (mean, 1/std, clip) per key: a multiply and in-place bounds per call
+        self.stats = {k: None if v is None else (v[0], (1.0 / v[1]).astype(np.float32), v[2]) for k, v in stats.items()}
 
     def norm(self, key: str, x: np.ndarray, update: bool) -> np.ndarray:
         x = np.asarray(x, np.float32).reshape(len(x), -1)
         if self.stats[key] is None:
             return x
-        mean, std, clip = self.stats[key]
-        return np.clip((x - mean) / std, -clip, clip)
+        mean, inv_std, clip = self.stats[key]
+        out = (x - mean) * inv_std
+        np.minimum(out, clip, out=out)
+        return np.maximum(out, -clip, out=out)
 
     def one_hot(self, acts: np.ndarray, n: int) -> np.ndarray:
         idx = np.asarray(acts).reshape(-1).astype(np.int64)

@@ -69,8 +69,8 @@ class CriticReward:
         if self.critic is None:
             raise RuntimeError("CriticReward used before the trainer set its critic")
         if self._snapshot is not None:
-            logits = torch.from_numpy(self._snapshot.logits(obs, acts, next_obs, dones, absorbing))
-            return self.critic.objective.reward(logits).float().numpy()
+            logits = self._snapshot.logits(obs, acts, next_obs, dones, absorbing)
+            return self.critic.objective.reward_numpy(logits).astype(np.float32)
         batch = make_batch(obs, acts, next_obs, dones, self.critic.device, absorbing)
         return self.critic.reward(batch).float().cpu().numpy()
 
