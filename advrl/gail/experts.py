@@ -3,6 +3,8 @@ deterministic rollouts of an expert into native demonstration files."""
 
 from __future__ import annotations
 
+import sys
+
 from pathlib import Path
 from typing import Any, Callable
 
@@ -38,7 +40,7 @@ def train_expert(
     if normalize:
         venv = VecNormalize(venv, norm_obs=True, norm_reward=True)
     model = settings.make(venv, total, seed, device)
-    model.learn(total_timesteps=total, progress_bar=progress)
+    model.learn(total_timesteps=total, progress_bar=progress and sys.stderr.isatty())  # no \r floods in log files
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,7 @@ def train_ppo_on_reward(reward: str, env_id: str | None = None, horizon: str | N
         venv = VecNormalize(learned.wrap(venv), norm_obs=False, norm_reward=True, gamma=settings.gamma)
     torch.manual_seed(seed)
     ppo = settings.make(venv, timesteps, seed, dev)
-    ppo.learn(timesteps, progress_bar=progress)
+    ppo.learn(timesteps, progress_bar=progress and sys.stderr.isatty())  # no \r floods in log files
     eval_env = make_eval_env(train_id, seed)
     mean, std = evaluate_policy(ppo, eval_env, n_eval_episodes=eval_episodes, deterministic=True, warn=False)
     if out:
