@@ -1,4 +1,5 @@
-"""``advrl expert train|rollout`` — PPO experts on the true reward and their demos."""
+"""``advrl expert train|rollout`` — PPO experts on the true reward, and demos from any SB3
+SAC/TD3/PPO zip (loaded without unpickling)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from advrl.cli.help import DefaultsFormatter
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("expert", help="train PPO experts and roll them out into demo files")
+    parser = subparsers.add_parser("expert", help="train PPO experts; roll SB3 experts out into demo files")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     train = verbs.add_parser("train", help="train an SB3 PPO expert on the env's true reward",
@@ -26,7 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     roll = verbs.add_parser("rollout", help="write native demos from an expert policy (deterministic actions)",
                             formatter_class=DefaultsFormatter)
     roll.add_argument("--env", required=True, help="gymnasium env id")
-    roll.add_argument("--policy", required=True, help="SB3 PPO zip, or 'random' for uniformly random actions")
+    roll.add_argument("--policy", required=True, help="SB3 SAC, TD3 or PPO zip (read without unpickling; "
+                                                      "<stem>.obs_norm.npz beside it is applied), or 'random'")
+    roll.add_argument("--algo", default=None, metavar="sac|ppo|td3",
+                      help="the zip's algorithm (default: read from the zip; given, it must agree)")
     roll.add_argument("--episodes", type=int, default=20)
     roll.add_argument("--out", required=True, help="native .npz demo file to write")
     roll.add_argument("--seed", type=int, default=0)
@@ -67,10 +71,16 @@ def _rollout(args: argparse.Namespace) -> int:
     from advrl.demos import save_demos
     from advrl.gail.experts import rollout_expert
 
+    from advrl.core import UserError
+    from advrl.gail.sb3_io import ALGOS
+
     _positive(args, "episodes")
+    if args.algo is not None and args.algo not in ALGOS:
+        raise UserError(f"--algo {args.algo!r} for {args.policy}: unknown algorithm (known: {', '.join(ALGOS)})")
     check_output_file(args.out, overwrite=args.overwrite)
     policy = None if args.policy == "random" else args.policy
-    demos = rollout_expert(args.env, policy, args.episodes, seed=args.seed, deterministic=not args.stochastic)
+    demos = rollout_expert(args.env, policy, args.episodes, seed=args.seed, deterministic=not args.stochastic,
+                           algo=args.algo)
     path = save_demos(demos, args.out)
     rets = demos.episode_returns
     print(f"wrote {path}: {demos.n_episodes} episodes, {demos.n_steps} steps, "

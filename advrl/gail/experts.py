@@ -1,5 +1,6 @@
 """Expert policies: SB3 PPO on the true reward with rl-zoo-like settings, and
-deterministic rollouts of an expert into native demonstration files."""
+deterministic rollouts of an expert (any SB3 SAC, TD3 or PPO zip, loaded without
+unpickling) into native demonstration files."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from envs import check_env_id
 from advrl.gail.ppo_settings import EXPERT_DEFAULT_RUN, EXPERT_RUNS, ppo_settings
-from advrl.gail.sb3_io import ObsNormalizer, load_ppo, obs_norm_path
+from advrl.gail.sb3_io import ObsNormalizer, load_obs_normalizer, load_policy, obs_norm_path
 
 
 def make_eval_env(env_id: str, seed: int):
@@ -51,12 +52,14 @@ def train_expert(
 
 class ExpertPolicy:
     """A loaded expert: ``act(obs) -> action`` (deterministic), applying the stored
-    observation normalisation when the expert was trained with one."""
+    observation normalisation when the expert was trained with one.
 
-    def __init__(self, policy_path: str | Path, env: gym.Env, device: str = "cpu") -> None:
-        self.model = load_ppo(policy_path, env, device=device)
-        norm = obs_norm_path(policy_path)
-        self.normalizer = ObsNormalizer.load(norm) if norm.is_file() else None
+    ``policy_path`` is any SB3 SAC, TD3 or PPO zip (``algo`` checks which; ``None`` reads it
+    from the zip), rebuilt by :func:`advrl.gail.sb3_io.load_policy` without unpickling."""
+
+    def __init__(self, policy_path: str | Path, env: gym.Env, device: str = "cpu", algo: str | None = None) -> None:
+        self.model, self.algo = load_policy(policy_path, env, algo=algo, device=device)
+        self.normalizer = load_obs_normalizer(policy_path)
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         x = self.normalizer(obs) if self.normalizer is not None else obs
@@ -100,27 +103,31 @@ def rollout(env_id: str, act: Callable[[np.ndarray], Any], episodes: int, *, see
 
 def rollout_expert(
     env_id: str, policy_path: str | Path | None, episodes: int, *, seed: int = 0, deterministic: bool = True,
+    algo: str | None = None,
 ):
-    """Roll out an expert zip (``policy_path=None``: uniformly random actions) into
-    :class:`advrl.demos.Demonstrations` (see :func:`rollout`)."""
+    """Roll out an expert zip (SB3 SAC/TD3/PPO, ``algo`` as in :class:`ExpertPolicy`;
+    ``policy_path=None``: uniformly random actions) into :class:`advrl.demos.Demonstrations`
+    (see :func:`rollout`)."""
     check_env_id(env_id)
     if policy_path is not None:
-        expert = ExpertPolicy(policy_path, gym.make(env_id))
+        expert = ExpertPolicy(policy_path, gym.make(env_id), algo=algo)
         act = lambda obs: expert.act(obs, deterministic)  # noqa: E731
+        algo = expert.algo
     else:
         space = gym.make(env_id).action_space
         space.seed(seed)
         act = lambda obs: space.sample()  # noqa: E731
     return rollout(env_id, act, episodes, seed=seed,
-                   metadata={"policy": str(policy_path) if policy_path else "random", "deterministic": deterministic})
+                   metadata={"policy": str(policy_path) if policy_path else "random", "algo": algo,
+                             "deterministic": deterministic})
 
 
 def evaluate_expert(env_id: str, policy_path: str | Path | None, episodes: int = 20, seed: int = 10_000,
-                    deterministic: bool = True) -> tuple[float, float]:
+                    deterministic: bool = True, algo: str | None = None) -> tuple[float, float]:
     """Mean and std of the true episode return of an expert (or random, ``None``)."""
     check_env_id(env_id)
     env = gym.make(env_id)
-    expert = ExpertPolicy(policy_path, env) if policy_path is not None else None
+    expert = ExpertPolicy(policy_path, env, algo=algo) if policy_path is not None else None
     env.action_space.seed(seed)
     returns = []
     for ep in range(episodes):

@@ -11,6 +11,7 @@ the env the caller gives, the policy class is SB3's ``MlpPolicy``.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -100,3 +101,222 @@ def obs_norm_path(policy_path: str | Path) -> Path:
     """Where an expert's observation statistics live: ``<zip stem>.obs_norm.npz``."""
     policy_path = Path(policy_path)
     return policy_path.with_name(policy_path.stem + ".obs_norm.npz")
+
+
+# --- any SB3 algorithm's zip, rebuilt from JSON and weights alone -------------------------------
+
+ALGOS = ("sac", "ppo", "td3")
+# the policy class's module (plain text in ``data``) -> algorithm; DDPG zips hold a TD3Policy
+_POLICY_MODULES = {"stable_baselines3.sac.policies": "sac", "stable_baselines3.td3.policies": "td3"}
+_MLP_CLASSES = {"sac": "SACPolicy", "td3": "TD3Policy", "ppo": "ActorCriticPolicy"}
+# globals a pickled ``policy_kwargs`` may name that change nothing this loader rebuilds
+_HARMLESS_GLOBALS = ("builtins.", "collections.", "copyreg.", "_codecs.", "numpy", "torch.optim.",
+                     "stable_baselines3.common.torch_layers.FlattenExtractor")
+
+
+def read_sb3_zip(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The JSON of an SB3 zip's ``data`` and its ``policy.pth`` state dict (tensors only:
+    ``torch.load(weights_only=True)``); nothing in the file is unpickled."""
+    import io
+
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such policy file")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            data = json.loads(archive.read("data").decode("utf-8"))
+            weights = archive.read("policy.pth")
+        state = torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True)
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError, EOFError,
+            RuntimeError, OSError, ValueError) as exc:  # zipfile raises OSError/EOFError on truncated members
+        first = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise UserError(f"{path}: not a readable stable-baselines3 policy zip ({type(exc).__name__}: {first})") from None
+    if not isinstance(data, dict) or not isinstance(state, dict):
+        raise UserError(f"{path}: not a stable-baselines3 policy zip (no 'data' object / state dict)")
+    return data, state
+
+
+def detect_algo(data: dict[str, Any]) -> str | None:
+    """``sac`` / ``td3`` / ``ppo`` from the policy class named in ``data`` (plain JSON text),
+    ``None`` when it is none of those (an A2C zip also holds an ``ActorCriticPolicy``: PPO is told
+    apart by its ``clip_range``)."""
+    cls = data.get("policy_class")
+    module = cls.get("__module__", "") if isinstance(cls, dict) else ""
+    if module == "stable_baselines3.common.policies":
+        return "ppo" if "clip_range" in data and "n_epochs" in data else None
+    return _POLICY_MODULES.get(module)
+
+
+def describe_policy_class(data: dict[str, Any]) -> str:
+    """``module.Class`` of the zip's policy, read from the text SB3 writes beside the pickle."""
+    cls = data.get("policy_class")
+    if not isinstance(cls, dict):
+        return "an unknown policy class"
+    init = str(cls.get("__init__", ""))  # "<function SACPolicy.__init__ at 0x...>"
+    name = init.split()[1].split(".")[0] if init.startswith("<function ") else "?"
+    return f"{cls.get('__module__', '?')}.{name}"
+
+
+def pickled_globals(entry: dict[str, Any]) -> list[str]:
+    """``module.name`` of every global a cloudpickled ``data`` entry refers to, found by
+    disassembling its opcodes (:mod:`pickletools`), which runs none of them."""
+    import base64
+    import pickletools
+
+    names, strings, memo, last = [], [], {}, None
+    for op, arg, _ in pickletools.genops(base64.b64decode(entry[":serialized:"])):
+        if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "SHORT_BINSTRING", "BINSTRING"):
+            strings.append(arg)
+            last = arg
+        elif op.name == "MEMOIZE" or op.name in ("BINPUT", "LONG_BINPUT", "PUT"):
+            memo[len(memo) if op.name == "MEMOIZE" else arg] = last
+        elif op.name in ("BINGET", "LONG_BINGET", "GET"):
+            last = memo.get(arg)
+            if isinstance(last, str):
+                strings.append(last)
+        elif op.name in ("GLOBAL", "STACK_GLOBAL"):
+            name = arg.replace(" ", ".") if op.name == "GLOBAL" else ".".join(strings[-2:])
+            names.append(name)
+            last = None
+        else:
+            last = None
+    return names
+
+
+def _layer_widths(state: dict[str, Any], prefix: str) -> list[int]:
+    """Output widths of the ``nn.Linear`` layers ``<prefix>.<i>.weight``, in order."""
+    pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.weight$")
+    layers = sorted((int(m.group(1)), tuple(v.shape)) for k, v in state.items() if (m := pattern.match(k)))
+    return [shape[0] for _, shape in layers]
+
+
+def _net_arch_from_weights(algo: str, state: dict[str, Any]) -> dict[str, Any]:
+    """net_arch (and n_critics) read off the state dict's layer shapes."""
+    if algo == "ppo":
+        return {"net_arch": {"pi": _layer_widths(state, "mlp_extractor.policy_net"),
+                             "vf": _layer_widths(state, "mlp_extractor.value_net")}}
+    actor = _layer_widths(state, "actor.latent_pi") if algo == "sac" else _layer_widths(state, "actor.mu")[:-1]
+    n_critics = len({k.split(".")[1] for k in state if re.match(r"^critic\.qf\d+\.", k)})
+    return {"net_arch": {"pi": actor, "qf": _layer_widths(state, "critic.qf0")[:-1]}, "n_critics": max(n_critics, 1)}
+
+
+def _policy_kwargs(path: Path, algo: str, data: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    """The policy's constructor arguments: ``policy_kwargs`` from the JSON; when SB3 had to
+    pickle them, the layer sizes from the weights and the activation named in the pickle's opcodes."""
+    import torch
+
+    raw = data.get("policy_kwargs") or {}
+    kwargs: dict[str, Any] = {}
+    if isinstance(raw, dict) and ":serialized:" in raw:
+        for name in pickled_globals(raw):
+            module, _, cls = name.rpartition(".")
+            if module == "torch.nn.modules.activation" and hasattr(torch.nn, cls):
+                kwargs["activation_fn"] = getattr(torch.nn, cls)
+            elif not name.startswith(_HARMLESS_GLOBALS):
+                raise UserError(f"{path}: its policy_kwargs use {name}, which this loader does not rebuild "
+                                "(only MLP policies with torch.nn activations)")
+    elif isinstance(raw, dict):
+        kwargs.update(raw)
+    if "net_arch" not in kwargs:
+        kwargs.update({k: v for k, v in _net_arch_from_weights(algo, state).items() if k not in kwargs})
+    if algo in ("sac", "ppo"):
+        kwargs["use_sde"] = bool(data.get("use_sde", kwargs.get("use_sde", False)))
+    return kwargs
+
+
+def _check_spaces(path: Path, data: dict[str, Any], env: gym.Env | Any) -> None:
+    """Refuse a zip whose recorded space shapes (plain JSON text beside the pickle) are not the env's."""
+    for key, space in (("observation_space", env.observation_space), ("action_space", env.action_space)):
+        entry = data.get(key) if isinstance(data.get(key), dict) else {}
+        if isinstance(space, gym.spaces.Discrete):
+            recorded, ours = entry.get("n"), str(int(space.n))
+        else:
+            recorded, ours = entry.get("shape", entry.get("_shape")), str(list(space.shape or ()))
+        recorded = None if recorded is None else str(recorded).replace(" ", "")
+        if recorded is not None and recorded != ours.replace(" ", ""):
+            raise UserError(f"{path}: its {key.replace('_', ' ')} is {recorded}, this env's is {ours} "
+                            "(a policy for another env?)")
+
+
+def load_policy(path: str | Path, env: gym.Env | Any, algo: str | None = None, device: str = "cpu"):
+    """Rebuild the policy of any SB3 SAC, TD3 or PPO zip for ``env`` without unpickling anything
+    from the file; returns ``(policy, algo)`` where ``policy.predict(obs, deterministic=True)`` acts.
+
+    The algorithm is read from the zip (``algo``, when given, must agree); the spaces are the env's;
+    the network shape comes from the JSON ``policy_kwargs`` or, where SB3 pickled them, from the
+    weights. Raises :class:`~advrl.core.UserError` naming the file for anything it cannot load.
+    """
+    from stable_baselines3.common.policies import ActorCriticPolicy
+    from stable_baselines3.sac.policies import SACPolicy
+    from stable_baselines3.td3.policies import TD3Policy
+
+    path = Path(path)
+    if algo is not None and algo not in ALGOS:
+        raise UserError(f"--algo {algo!r} for {path}: unknown algorithm (known: {', '.join(ALGOS)})")
+    data, state = read_sb3_zip(path)
+    found, described = detect_algo(data), describe_policy_class(data)
+    if found is None:
+        raise UserError(f"{path}: holds a {described} policy; supported: {', '.join(ALGOS)} MLP policies")
+    if algo is not None and algo != found:
+        raise UserError(f"{path}: holds a {found.upper()} policy ({described}), not {algo.upper()}")
+    if not described.endswith("." + _MLP_CLASSES[found]):
+        raise UserError(f"{path}: holds a {described}; only the MLP policy ({_MLP_CLASSES[found]}) is supported")
+    if found in ("sac", "td3") and not isinstance(env.action_space, gym.spaces.Box):
+        raise UserError(f"{path}: a {found.upper()} policy needs continuous (Box) actions; this env has "
+                        f"{env.action_space}")
+    _check_spaces(path, data, env)
+    kwargs = _policy_kwargs(path, found, data, state)
+    cls = {"sac": SACPolicy, "td3": TD3Policy, "ppo": ActorCriticPolicy}[found]
+    try:
+        policy = cls(env.observation_space, env.action_space, lambda _: 0.0, **kwargs)
+        policy.load_state_dict(state, strict=True)
+    except (TypeError, ValueError, RuntimeError, KeyError) as exc:
+        first = " ".join(str(exc).split())[:200]
+        raise UserError(f"{path}: cannot rebuild its {found.upper()} policy for {env.observation_space} "
+                        f"observations and {env.action_space} actions: {first}") from None
+    policy.set_training_mode(False)
+    from stable_baselines3.common.utils import get_device
+
+    return policy.to(get_device(device)), found
+
+
+def load_obs_normalizer(policy_path: str | Path) -> ObsNormalizer | None:
+    """The observation normalisation an expert zip was trained with: ``<stem>.obs_norm.npz``
+    beside it, else ``None``. An rl-zoo folder keeps it in ``vecnormalize.pkl``, a pickle this
+    never reads: such a folder without the ``.npz`` is refused rather than rolled out unnormalised."""
+    policy_path = Path(policy_path)
+    npz = obs_norm_path(policy_path)
+    if npz.is_file():
+        try:
+            return ObsNormalizer.load(npz)
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise UserError(f"{npz}: not an observation-normalisation file ({type(exc).__name__}: {exc})") from None
+    pickled = policy_path.with_name("vecnormalize.pkl")
+    if pickled.is_file() or _zoo_config_normalizes(policy_path.with_name("config.yml")):
+        raise UserError(f"{policy_path}: was trained with observation normalisation kept in {pickled.name} (a "
+                        f"pickle, never read here); save its obs_rms mean/var as {npz.name} (advrl.gail.sb3_io."
+                        "ObsNormalizer) beside the zip")
+    return None
+
+
+def _zoo_config_normalizes(config: Path) -> bool:
+    """Whether an rl-zoo ``config.yml`` (an OrderedDict of (key, value) pairs) asks for ``normalize``;
+    read with a safe YAML loader that only knows that one Python tag."""
+    import yaml
+
+    if not config.is_file():
+        return False
+
+    class _ZooLoader(yaml.SafeLoader):
+        pass
+
+    _ZooLoader.add_constructor("tag:yaml.org,2002:python/object/apply:collections.OrderedDict",
+                               lambda loader, node: dict(loader.construct_sequence(node.value[0], deep=True)))
+    try:
+        settings = yaml.load(config.read_text(), Loader=_ZooLoader)
+    except yaml.YAMLError:
+        return False
+    value = settings.get("normalize", False) if isinstance(settings, dict) else False
+    return value not in (False, "false", "False", None)
