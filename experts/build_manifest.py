@@ -5,7 +5,8 @@
 Commands and seeds are recorded in COMMANDS below (how each file was made);
 returns and episode counts are recomputed from the files themselves: demo files
 from their stored rewards, policies by 20 deterministic evaluation episodes
-(seeds 10000..10019) on the true reward.
+(seeds 10000..10019) on the true reward. The MuJoCo demos need the `mujoco`
+extra (`pip install -e ".[mujoco]"`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ COMMANDS = {
     "demos": ".venv/bin/advrl expert rollout --env {env} --policy experts/{env}-ppo.zip --episodes {episodes} "
              "--out experts/demos/{env}.npz --seed 0",
     "heldout": ".venv/bin/python experts/heldout/make_heldout_demos.py",
+    "zoo_demos": ".venv/bin/advrl expert rollout --env {env} --policy ../shared/data/experts/rl-zoo/sac-{zoo}/{zoo}.zip "
+                 "--algo sac --episodes {episodes} --out experts/demos/{env}.npz --seed 0",
 }
+OWN = "advrl (made here)"
+# MuJoCo demos from the RL Baselines3 Zoo's SAC experts (DLR-RM/rl-trained-agents, MIT; read from
+# ../shared/data/experts/rl-zoo, not shipped), trained on the -v3 envs: they drive gymnasium's -v5 envs
+ZOO_DEMOS = {"HalfCheetah-v5": "HalfCheetah-v3", "Hopper-v5": "Hopper-v3", "Swimmer-v5": "Swimmer-v3"}
+ZOO_SOURCE = "rl-zoo SAC expert sac/{zoo} (DLR-RM/rl-trained-agents, MIT), deterministic"
 # demo files in other libraries' layouts, from an SB3 SAC expert (not the shipped PPO one):
 # held out from tuning, the way a user's own file would be
 HELDOUT = {"heldout/Pendulum-v1-sac-sb2.npz": "Pendulum-v1", "heldout/Pendulum-v1-sac-imitation.npz": "Pendulum-v1"}
@@ -41,7 +49,7 @@ def main() -> int:
         policy = HERE / f"{env}-ppo.zip"
         if policy.is_file():
             mean, std = evaluate_expert(env, policy, episodes=20, seed=10_000)
-            files.append({"path": policy.name, "kind": "policy", "env_id": env, "seed": 0,
+            files.append({"path": policy.name, "kind": "policy", "env_id": env, "seed": 0, "source": OWN,
                           "command": COMMANDS["policy"].format(env=env),
                           "timesteps": EXPERT_RUNS[env][0], "episodes": 20,
                           "mean_return": round(mean, 3), "std_return": round(std, 3),
@@ -52,29 +60,41 @@ def main() -> int:
         if demos_path.is_file():
             files.append(_demo_row(load_demos(demos_path, env=env), f"demos/{env}.npz", env,
                                    COMMANDS["demos"].format(env=env, episodes=load_demos(demos_path).n_episodes)))
+    for env, zoo in ZOO_DEMOS.items():
+        if (HERE / "demos" / f"{env}.npz").is_file():
+            demos = load_demos(HERE / "demos" / f"{env}.npz", env=env)
+            files.append(_demo_row(demos, f"demos/{env}.npz", env,
+                                   COMMANDS["zoo_demos"].format(env=env, zoo=zoo, episodes=demos.n_episodes),
+                                   source=ZOO_SOURCE.format(zoo=zoo)))
     for rel, env in HELDOUT.items():
         if (HERE / rel).is_file():
-            files.append(_demo_row(load_demos(HERE / rel, env=env), rel, env, COMMANDS["heldout"]))
+            files.append(_demo_row(load_demos(HERE / rel, env=env), rel, env, COMMANDS["heldout"],
+                                   source="SB3 SAC expert trained here (experts/heldout/make_heldout_demos.py)"))
     (HERE / "MANIFEST.json").write_text(json.dumps({"files": files}, indent=1) + "\n")
     lines = ["# Shipped experts and demonstrations", "",
              "Regenerate with `.venv/bin/python experts/build_manifest.py` (returns are recomputed from the files: "
              "policies over 20 deterministic episodes, demos from their stored rewards). Policies are SB3 PPO zips "
-             "(load with `advrl.gail.sb3_io.load_ppo`, which unpickles nothing); `*.obs_norm.npz` holds the "
+             "(load with `advrl.gail.sb3_io.load_policy`, which unpickles nothing); `*.obs_norm.npz` holds the "
              "observation normalisation an expert was trained with. `heldout/` holds Pendulum demos in stable-baselines 2's "
              "and imitation's layouts from an SB3 SAC expert: files no default was tuned on, for the benchmarks' "
              "held-out checks.", "",
-             "| file | env | episodes | mean ± std return | seed | command |", "|---|---|---|---|---|---|"]
+             "The MuJoCo demos (`-v5`, 25 deterministic episodes each, float32) are rolled out from the RL Baselines3 "
+             "Zoo's SAC experts (MIT; `../shared/data/experts/rl-zoo/`, not shipped here), trained on the `-v3` envs, "
+             "read without unpickling. The Hopper expert is weak on v5: most episodes fall after ~300 steps "
+             "(≈ 1,100), a few run long, hence its spread.", "",
+             "| file | env | episodes | mean ± std return | seed | source | command |",
+             "|---|---|---|---|---|---|---|"]
     for f in files:
         lines.append(f"| `{f['path']}` | {f['env_id']} | {f['episodes']} | {f['mean_return']:.2f} ± "
-                     f"{f['std_return']:.2f} | {f['seed']} | `{f['command']}` |")
+                     f"{f['std_return']:.2f} | {f['seed']} | {f['source']} | `{f['command']}` |")
     (HERE / "MANIFEST.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 
 
-def _demo_row(demos, rel: str, env: str, command: str) -> dict:
+def _demo_row(demos, rel: str, env: str, command: str, source: str = OWN) -> dict:
     rets = demos.episode_returns
-    return {"path": rel, "kind": "demos", "env_id": env, "seed": 0, "command": command,
+    return {"path": rel, "kind": "demos", "env_id": env, "seed": 0, "source": source, "command": command,
             "format": demos.metadata.get("format"), "episodes": int(demos.n_episodes), "steps": int(demos.n_steps),
             "mean_return": round(float(rets.mean()), 3), "std_return": round(float(rets.std()), 3),
             "bytes": (HERE / rel).stat().st_size}

@@ -118,6 +118,7 @@ def read_sb3_zip(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The JSON of an SB3 zip's ``data`` and its ``policy.pth`` state dict (tensors only:
     ``torch.load(weights_only=True)``); nothing in the file is unpickled."""
     import io
+    import pickle
 
     import torch
 
@@ -130,7 +131,7 @@ def read_sb3_zip(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
             weights = archive.read("policy.pth")
         state = torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True)
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError, EOFError,
-            RuntimeError, OSError, ValueError) as exc:  # zipfile raises OSError/EOFError on truncated members
+            RuntimeError, OSError, ValueError, pickle.UnpicklingError) as exc:  # torch's weights-only refusal too
         first = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise UserError(f"{path}: not a readable stable-baselines3 policy zip ({type(exc).__name__}: {first})") from None
     if not isinstance(data, dict) or not isinstance(state, dict):
