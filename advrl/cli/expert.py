@@ -67,6 +67,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _rollout(args: argparse.Namespace) -> int:
+    import torch
+
     from advrl.core import check_output_file
     from advrl.demos import save_demos
     from advrl.gail.experts import rollout_expert
@@ -74,6 +76,7 @@ def _rollout(args: argparse.Namespace) -> int:
     from advrl.core import UserError
     from advrl.gail.sb3_io import ALGOS
 
+    torch.set_num_threads(1)  # one observation at a time: threads only add overhead
     _positive(args, "episodes")
     if args.algo is not None and args.algo not in ALGOS:
         raise UserError(f"--algo {args.algo!r} for {args.policy}: unknown algorithm (known: {', '.join(ALGOS)})")
