@@ -53,7 +53,7 @@ def _tasks() -> dict[str, Task]:
         "CartPole-v1 fixed": Task("CartPole-v1", cp, 100_000, three, horizon="fixed"),
         "Acrobot-v1": Task("Acrobot-v1", "experts/demos/Acrobot-v1.npz", 150_000, three, ppo=True),
         "MountainCarContinuous-v0": Task("MountainCarContinuous-v0", "experts/demos/MountainCarContinuous-v0.npz",
-                                         200_000, five, ppo=True),
+                                         200_000, three, ppo=True),
         "Pendulum-v1 sb2": Task("Pendulum-v1", pend_sb2, 200_000, five, ppo=True),
         "Pendulum-v1 imitation": Task("Pendulum-v1", "experts/heldout/Pendulum-v1-sac-imitation.npz", 200_000, five),
     }

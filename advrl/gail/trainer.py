@@ -60,7 +60,8 @@ class GAILConfig:
     batch_size: int = 256  # expert and generator samples per D update
     d_lr: float = 3e-4
     d_betas: tuple[float, float] = (0.9, 0.999)  # discriminator Adam betas
-    buffer_rounds: int = 1  # rollouts kept as fakes (1: the current policy only, as in GAIL)
+    buffer_rounds: int = 4  # rollouts kept as fakes: the last 4 policies' samples, so D keeps a signal (and
+    #                         the reward does not flatten and swing) when the current policy nears the expert
     normalize_reward: bool = True  # VecNormalize(norm_obs=False) on the learned reward
     max_demo_episodes: int | None = None  # use only the first N expert episodes
     seed: int = 0

@@ -35,7 +35,8 @@ def test_shipped_demo_files_match_their_env_and_manifest():
         demos = load_demos(ROOT / entry["path"], env=entry["env_id"])
         assert demos.n_episodes == entry["episodes"]
         assert demos.episode_returns.mean() == pytest.approx(entry["mean_return"], abs=0.01)
-        assert (ROOT / entry["path"]).stat().st_size < 600_000
+        # small enough to ship: classic control under 600 KB, MuJoCo (25 x 1000 steps, float32) under 10 MB
+        assert (ROOT / entry["path"]).stat().st_size < (10_000_000 if entry["env_id"].endswith("-v5") else 600_000)
 
 
 def test_expert_train_tiny_budget_gives_a_loadable_zip(tmp_path, capsys):
