@@ -6,6 +6,8 @@ Sources:
   package (each conversation ``[u1, u2, u3, ...]`` gives pairs (u1,u2), (u2,u3), ...);
 * ``tsv:FILE`` — one ``context<TAB>reply`` pair a line;
 * ``jsonl:FILE`` — one ``{"context": ..., "reply": ...}`` object a line;
+* ``dailydialog:DIR[:N]`` — DailyDialog's official split, contexts of the last N turns
+  (:mod:`advrl.dialogue.dailydialog`);
 * ``opensubtitles:DIR`` — the id-encoded sample of Li et al. (``t_given_s_*.txt``
   lines ``src ids|tgt ids``, ids resolved through ``movie_25000``: one word a line,
   id = line number starting at 1), with its ``decoded_*``/``random_*`` negatives.
@@ -216,7 +218,7 @@ def split_pairs(pairs: list[Pair], seed: int = 0, dev: float = 0.1, test: float 
 
 
 def load_corpus(spec: str, seed: int = 0) -> Splits:
-    """Parse ``chatterbot`` | ``tsv:FILE`` | ``jsonl:FILE`` | ``opensubtitles:DIR``."""
+    """Parse ``chatterbot`` | ``tsv:FILE`` | ``jsonl:FILE`` | ``dailydialog:DIR[:N]`` | ``opensubtitles:DIR``."""
     kind, _, arg = spec.partition(":")
     if kind == "chatterbot":
         return split_pairs(load_chatterbot(arg or None), seed)
@@ -226,7 +228,12 @@ def load_corpus(spec: str, seed: int = 0) -> Splits:
         return split_pairs(load_jsonl(arg), seed)
     if kind == "opensubtitles" and arg:
         return load_opensubtitles(arg)
-    raise UserError(f"--corpus {spec!r}: expected chatterbot, tsv:FILE, jsonl:FILE or opensubtitles:DIR")
+    if kind == "dailydialog" and arg:
+        from advrl.dialogue.dailydialog import load_dailydialog
+
+        return Splits(**load_dailydialog(arg))
+    raise UserError(f"--corpus {spec!r}: expected chatterbot, tsv:FILE, jsonl:FILE, dailydialog:DIR[:N] or "
+                    "opensubtitles:DIR")
 
 
 def load_negatives(spec: str) -> dict[str, Splits]:
