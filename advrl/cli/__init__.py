@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"advrl: interrupted: {exc}{more}", file=sys.stderr)
             return 130
     except KeyboardInterrupt:
-        print("advrl: interrupted (before training started: nothing to save)", file=sys.stderr)
+        print("advrl: interrupted (outside a training loop: nothing was in progress to save)", file=sys.stderr)
         return 130
     finally:
         if main_thread:

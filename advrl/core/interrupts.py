@@ -13,9 +13,9 @@ class TrainingInterrupted(KeyboardInterrupt):
     """Training stopped by SIGINT/SIGTERM after a checkpoint was written (``path``;
     ``None`` when the run has no checkpoint path)."""
 
-    def __init__(self, round_: int, path: Path | None) -> None:
+    def __init__(self, round_: int, path: Path | None, unit: str = "round") -> None:
         self.round, self.path = round_, path
-        where = f"checkpoint of round {round_} saved to {path}" if path else f"stopped at round {round_} (no --out)"
+        where = f"checkpoint of {unit} {round_} saved to {path}" if path else f"stopped at {unit} {round_} (no --out)"
         super().__init__(where)
 
 

@@ -89,7 +89,8 @@ def pretrain(run: RunConfig, config: DialogueConfig, splits: Splits | None = Non
         gen.tokenizer.save_pretrained(str(d.tokenizer))
     logger = ScalarLogger(d.tb("pretrain"))
     pretrain_mle(gen, config.mle_epochs, logger=logger, progress=run.progress, start_epoch=start,
-                 on_epoch_end=lambda epoch: save_mle_checkpoint(gen, epoch, d.mle_checkpoint))
+                 on_epoch_end=lambda epoch: save_mle_checkpoint(gen, epoch, d.mle_checkpoint),
+                 checkpoint=d.mle_checkpoint)
     logger.close()
     save_generator(gen, d.mle_model, stage="mle", corpus=run.corpus, epochs=config.mle_epochs)
     return gen

@@ -10,7 +10,8 @@ from typing import Any, Callable
 import torch
 
 from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig, Objective, ScalarLogger, UserError,
-                        Progress, make_objective, progress_iter, resolve_device, seed_everything)
+                        Progress, TrainingInterrupted, deferred_interrupts, make_objective, progress_iter,
+                        resolve_device, seed_everything)
 from advrl.dialogue.batches import human_data
 from advrl.dialogue.corpora import Pair
 from advrl.dialogue.discriminator import HierarchicalDiscriminator, TransformerDiscriminator
@@ -86,28 +87,47 @@ def build_generator(train: list[Pair], config: DialogueConfig, model_path: str |
 
 def pretrain_mle(generator: Seq2SeqGenerator, epochs: int, logger: ScalarLogger | None = None,
                  progress: bool = True, start_epoch: int = 0,
-                 on_epoch_end: Callable[[int], None] | None = None) -> list[float]:
+                 on_epoch_end: Callable[[int], None] | None = None,
+                 checkpoint: Path | None = None) -> list[float]:
     """Maximum-likelihood epochs ``start_epoch..epochs-1`` over the generator's
     human pairs; mean loss per epoch. ``on_epoch_end(done_epochs)`` runs after each
-    (checkpointing)."""
+    (checkpointing to ``checkpoint``). Ctrl-C/SIGTERM stop after the current
+    minibatch: :class:`TrainingInterrupted` names the last epoch's checkpoint."""
     generator.set_learning_rate(generator.config.lr)
-    data, bs = generator.human.data, generator.config.batch_size
-    losses = []
-    per_epoch = -(-generator.human.size // bs)
+    losses: list[float] = []
+    per_epoch = -(-generator.human.size // generator.config.batch_size)
     bar = Progress((epochs - start_epoch) * per_epoch, 0, enabled=progress, desc="mle steps")
-    for epoch in range(start_epoch, epochs):
-        perm = torch.randperm(generator.human.size)
-        epoch_losses = []
-        for i in range(0, len(perm), bs):  # progress shown inside the epoch
-            epoch_losses.append(generator.mle_step({k: v[perm[i:i + bs]] for k, v in data.items()}))
-            bar.update(1, {"epoch": str(epoch + 1), "loss": f"{epoch_losses[-1]:.3f}"})
-        losses.append(sum(epoch_losses) / len(epoch_losses))
-        if logger is not None:
-            logger.log(epoch + 1, {"mle/loss": losses[-1]})
-        if on_epoch_end is not None:
-            on_epoch_end(epoch + 1)
+    with deferred_interrupts() as interrupted:
+        for epoch in range(start_epoch, epochs):
+            epoch_losses = _mle_epoch(generator, bar, epoch, interrupted)
+            if interrupted():  # Ctrl-C / SIGTERM: the last epoch's checkpoint is the one to resume from
+                bar.close()
+                raise TrainingInterrupted(epoch, checkpoint, unit="epoch")
+            losses.append(sum(epoch_losses) / len(epoch_losses))
+            _end_of_epoch(epoch, losses[-1], logger, on_epoch_end)
     bar.close()
     return losses
+
+
+def _mle_epoch(generator: Seq2SeqGenerator, bar: Progress, epoch: int, interrupted: Callable[[], bool]) -> list[float]:
+    """One MLE epoch in minibatches (progress shown inside it); stops early when interrupted."""
+    data, bs = generator.human.data, generator.config.batch_size
+    perm = torch.randperm(generator.human.size)
+    losses = []
+    for i in range(0, len(perm), bs):
+        losses.append(generator.mle_step({k: v[perm[i:i + bs]] for k, v in data.items()}))
+        bar.update(1, {"epoch": str(epoch + 1), "loss": f"{losses[-1]:.3f}"})
+        if interrupted():
+            break
+    return losses
+
+
+def _end_of_epoch(epoch: int, loss: float, logger: ScalarLogger | None,
+                  on_epoch_end: Callable[[int], None] | None) -> None:
+    if logger is not None:
+        logger.log(epoch + 1, {"mle/loss": loss})
+    if on_epoch_end is not None:
+        on_epoch_end(epoch + 1)
 
 
 def make_discriminator(generator: Seq2SeqGenerator,
