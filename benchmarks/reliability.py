@@ -41,7 +41,9 @@ class Case:
     argv: list[str]
     code: int = 2
     needle: str = ""
-    signal_after: float | None = None  # send SIGINT/SIGTERM this long after start
+    signal_after: float | None = None  # send SIGINT/SIGTERM this long after start (or after ``signal_when``)
+    signal_when: str | None = None  # ... after this file appears (training has started; relative to the work dir)
+    fresh: bool = False  # remove ``signal_when`` first (it is rewritten when the run starts)
     sig: int = signal.SIGINT
     check: str | None = None  # a file that must exist afterwards (relative to the work dir)
     result: dict = field(default_factory=dict)
@@ -168,14 +170,15 @@ def cases(f: dict[str, str], w: Path) -> list[Case]:
              2, "--overwrite"),
         Case("signals", "SIGINT during GAIL training", GAIL + ["--out", str(w / "sig1"), "--timesteps", "10000000",
                                                                 "--eval-every", "0"], 130, "checkpoint of round",
-             signal_after=12.0, check="sig1/policy.zip"),
+             signal_after=3.0, signal_when="sig1/tb", check="sig1/policy.zip"),
         Case("signals", "SIGTERM during GAN training", GAN + ["--out", str(w / "sig2"), "--rounds", "100000"], 130,
-             "checkpoint of round", signal_after=10.0, sig=signal.SIGTERM, check="sig2/checkpoint.pt"),
+             "checkpoint of round", signal_after=3.0, signal_when="sig2/tb", sig=signal.SIGTERM,
+             check="sig2/checkpoint.pt"),
         Case("signals", "SIGINT during start-up (imports, env and network building)", GAIL + ["--out", str(w / "sig3")],
              130, "interrupted", signal_after=2.0),
         Case("signals", "--resume after SIGTERM continues", GAN + ["--out", str(w / "sig2"), "--rounds", "100000",
                                                                    "--resume"], 130, "checkpoint of round",
-             signal_after=10.0, sig=signal.SIGTERM),
+             signal_after=3.0, signal_when="sig2/config.json", fresh=True, sig=signal.SIGTERM),
     ]
 
 
@@ -193,12 +196,16 @@ def _prepare(w: Path) -> None:
 
 def run_case(case: Case, work: Path) -> dict:
     cmd = [sys.executable, "-m", "advrl.cli", *case.argv]
+    if case.fresh and case.signal_when:
+        (work / case.signal_when).unlink(missing_ok=True)
     start = time.monotonic()
     # as from a terminal: SIGINT not ignored even when this script runs in the background
     proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"},
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     if case.signal_after is not None:
+        while case.signal_when and not (work / case.signal_when).exists() and proc.poll() is None:
+            time.sleep(0.2)
         time.sleep(case.signal_after)
         proc.send_signal(case.sig)
     _, err = proc.communicate(timeout=600)
