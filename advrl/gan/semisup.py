@@ -43,7 +43,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig, TensorData, UserError, atomic_path,
-                        make_objective, resolve_device, seed_everything)
+                        make_objective, progress_iter, resolve_device, seed_everything)
 from advrl.gan.classifier import accuracy
 from advrl.gan.data import MNIST_FILES, _find, load_digits, load_mnist, split_indices
 from advrl.gan.generator import NetworkGenerator
@@ -119,16 +119,19 @@ def load_semisup_split(spec: str, labels_per_class: int = 10, n_train: int = 800
 
 # ---------------------------------------------------------------------------------------- networks
 def _linear(i: int, o: int, wn: bool, train_scale: bool = True) -> nn.Module:
-    """A linear layer, weight-normalised with ``wn``; without ``train_scale`` its scale ``g`` is
-    fixed at 1 (unit-norm rows; :func:`data_init` may still set it) and its bias starts at 0."""
+    """A linear layer; with ``wn`` weight-normalised as improved-gan's ``DenseLayer``: direction
+    ``v ~ N(0, 0.1²)``, scale ``g = 1`` (learned only with ``train_scale``; :func:`data_init` may set
+    it), bias 0. The size of ``v`` matters: Adam moves each entry by ~lr, so a default-initialised
+    ``v`` (entries ~0.02) turns the weight directions ~5x faster than the reference's."""
     layer = nn.Linear(i, o)
     if not wn:
         return layer
+    with torch.no_grad():
+        layer.weight.normal_(0.0, 0.1)
+        layer.bias.zero_()
     layer = weight_norm(layer)
-    if not train_scale:
-        with torch.no_grad():
-            layer.parametrizations.weight.original0.fill_(1.0).requires_grad_(False)
-            layer.bias.zero_()
+    with torch.no_grad():
+        layer.parametrizations.weight.original0.fill_(1.0).requires_grad_(train_scale)
     return layer
 
 
@@ -381,8 +384,6 @@ def train_supervised(cfg: SemiSupConfig, split: SemiSupSplit, rounds: int | None
     """The baseline: the same classifier (noise, weight norm, EMA if any, lr schedule) trained by
     cross-entropy on the labelled examples alone, for as many updates as the GAN's
     discriminator. Returns (the evaluated classifier, held-out accuracy)."""
-    from tqdm.auto import tqdm
-
     rounds = rounds or cfg.loop.rounds
     device = resolve_device(cfg.loop.device)
     seed_everything(cfg.loop.seed)
@@ -396,7 +397,7 @@ def train_supervised(cfg: SemiSupConfig, split: SemiSupSplit, rounds: int | None
     labelled = TensorData({"x": split.labelled_x, "y": split.labelled_y})
     start = (1 - cfg.decay_fraction) * rounds
     show = cfg.loop.progress if progress is None else progress
-    for step in tqdm(range(rounds), desc="supervised-only", disable=not show):
+    for step in progress_iter(range(rounds), desc="supervised-only", enabled=show):
         if cfg.decay_fraction > 0 and step >= start:
             for g in opt.param_groups:
                 g["lr"] = cfg.lr * max(0.0, (rounds - step) / (rounds - start))
