@@ -145,8 +145,8 @@ def test_cli_semisup_runs_and_reports_both_accuracies(tmp_path, capsys):
     assert any((tmp_path / "tb").rglob("events.out.tfevents.*"))
 
 
-SEMI_MARGIN = 0.015  # mean held-out gain the unlabelled images must add (seen: +0.024: +0.022, +0.025)
-CONTROL_GAP = 0.01  # and by how much more than the same GAN given no unlabelled images (seen: +0.004)
+SEMI_MARGIN = 0.015  # mean held-out gain the unlabelled images must add (seen: +0.024: +0.028, +0.020)
+CONTROL_GAP = 0.01  # and by how much more than the same GAN given no unlabelled images gains (seen: -0.004)
 
 
 @pytest.mark.slow
