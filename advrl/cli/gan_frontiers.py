@@ -49,6 +49,7 @@ def register(verbs: argparse._SubParsersAction) -> None:
     semi.add_argument("--data-init", action="store_true", default=None,
                       help="data-dependent init of the weight-normalised layers")
     semi.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
+    semi.add_argument("--overwrite", action="store_true", help="replace an existing run in OUT")
     semi.set_defaults(func=_semisup)
 
     modes = verbs.add_parser("modes", help="mode-collapse diagnostics on 2-D Gaussian mixtures",
@@ -59,6 +60,7 @@ def register(verbs: argparse._SubParsersAction) -> None:
     modes.add_argument("--minibatch-kernels", type=int, help="for --method minibatch")
     modes.add_argument("--pack", type=int, help="samples per pack for --method pacgan")
     modes.add_argument("--n-eval", type=int, help="samples scored (PacGAN: 2500)")
+    modes.add_argument("--overwrite", action="store_true", help="replace a run of the same name in OUT")
     modes.set_defaults(func=_modes)
 
 
@@ -79,7 +81,7 @@ def _semisup(args: argparse.Namespace) -> int:
     from advrl.gan.semisup import SemiSupConfig, run_semisup
 
     cfg = config_from_args(SemiSupConfig(), args, hidden=_sizes(args.hidden) if args.hidden is not None else None)
-    result = run_semisup(cfg, resume=args.resume)
+    result = run_semisup(cfg, resume=args.resume, overwrite=args.overwrite)
     print(result.split.describe())
     if "eval/test_acc_ema" in result.history[-1]:
         print(f"semi-supervised GAN test accuracy (EMA): {100 * result.semi_accuracy:.2f}%  "
@@ -96,7 +98,7 @@ def _semisup(args: argparse.Namespace) -> int:
 def _modes(args: argparse.Namespace) -> int:
     from advrl.gan.modes import ModeGanConfig, train_mode_gan
 
-    run = train_mode_gan(config_from_args(ModeGanConfig(), args))
+    run = train_mode_gan(config_from_args(ModeGanConfig(), args), overwrite=args.overwrite)
     cfg, m = run.config, run.metrics
     print(f"{cfg.method} on {cfg.mixture} (seed {cfg.loop.seed}, {cfg.loop.rounds} rounds, {cfg.loop.d_steps} D steps "
           f"each): modes covered {m.modes_covered}/{m.n_modes}, high-quality {100 * m.high_quality:.1f}%, "

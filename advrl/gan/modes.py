@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from advrl.core import (AdversarialTrainer, Discriminator, LoopConfig, UserError, atomic_path, make_objective,
-                        seed_everything)
+                        prepare_run_dir, seed_everything)
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import MLPDiscriminator, MLPGenerator
 from advrl.gan.recipes import Recipe, as_run, check_positive, lookup, loop_for
@@ -227,12 +227,18 @@ class ModeRun:
     png: Path | None = None
 
 
-def train_mode_gan(cfg: ModeGanConfig) -> ModeRun:
+def train_mode_gan(cfg: ModeGanConfig, overwrite: bool = False) -> ModeRun:
     """Train, then score ``n_eval`` samples (a seeded draw); with ``out``, log to ``out/tb/<run>``
-    and write the scatter PNG and a JSON of the config as run and its metrics. ``cfg`` is not changed."""
+    and write the scatter PNG and, last, a JSON of the config as run and its metrics. A run of
+    the same name already in ``out`` is replaced only with ``overwrite``. ``cfg`` is not changed."""
+    outputs = [f"{cfg.run_name}.json", f"{cfg.run_name}.png", f"tb/{cfg.run_name}"]
+    if cfg.out:
+        prepare_run_dir(cfg.out, overwrite=overwrite, outputs=outputs, check_only=True)
     if cfg.out and cfg.loop.logdir is None:
         cfg = replace(cfg, loop=replace(cfg.loop, logdir=str(Path(cfg.out) / "tb" / cfg.run_name)))
     trainer = build_mode_gan(cfg)
+    if cfg.out:  # every setting is valid by now
+        prepare_run_dir(cfg.out, overwrite=overwrite, outputs=outputs)
     trainer.train()
     mixture = make_mixture(cfg.mixture)
     torch.manual_seed(cfg.loop.seed + 10_000)

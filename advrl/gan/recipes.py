@@ -16,6 +16,10 @@ from typing import Any, TypeVar
 from advrl.core import AdversarialTrainer, LoopConfig, UserError, resolve_device
 
 
+# settings a resume may change: the budget, devices, paths and reporting (not what is learned)
+RESUME_MAY_CHANGE = ("rounds", "device", "progress", "out", "logdir", "checkpoint_path", "checkpoint_every",
+                     "sample_every", "log_every", "eval_every", "baseline")
+
 @dataclass(frozen=True)
 class Recipe:
     """The objective of one loss/method and the Adam settings of both players."""
@@ -77,4 +81,4 @@ def as_run(cfg: C, trainer: AdversarialTrainer) -> C:
     return replace(cfg, **{k: v for k, v in resolved.items() if k in own})  # type: ignore[type-var]
 
 
-__all__ = ["Recipe", "as_run", "check_positive", "lookup", "loop_for"]
+__all__ = ["RESUME_MAY_CHANGE", "Recipe", "as_run", "check_positive", "lookup", "loop_for"]

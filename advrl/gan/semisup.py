@@ -43,12 +43,13 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig, TensorData, UserError, atomic_path,
-                        make_objective, progress_iter, resolve_device, seed_everything)
+                        make_objective, prepare_run_dir, progress_iter, resolve_device, seed_everything,
+                        write_summary)
 from advrl.gan.classifier import accuracy
 from advrl.gan.data import MNIST_FILES, _find, load_digits, load_mnist, split_indices
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.layers import GaussianNoise
-from advrl.gan.recipes import Recipe, as_run, loop_for
+from advrl.gan.recipes import RESUME_MAY_CHANGE, Recipe, as_run, loop_for
 from advrl.gan.schedules import LinearDecay
 
 
@@ -413,18 +414,24 @@ def train_supervised(cfg: SemiSupConfig, split: SemiSupSplit, rounds: int | None
     return final, accuracy(final, split.test_x.to(device), split.test_y.to(device))
 
 
-def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None, resume: bool = False) -> SemiSupResult:
+def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None, resume: bool = False,
+                overwrite: bool = False) -> SemiSupResult:
     """Load the split, train the semi-supervised GAN (and the supervised-only baseline),
-    evaluate both on the held-out images; writes ``results.json`` to ``cfg.out``, and
-    checkpoints to ``out/checkpoint.pt`` (every ``loop.checkpoint_every`` rounds, and at the end);
-    ``resume`` continues from that checkpoint (the evaluations before it stay in TensorBoard only)."""
-    split = split or load_semisup_split(cfg.data, cfg.labels_per_class, cfg.n_train, cfg.split_seed)
+    evaluate both on the held-out images; writes ``results.json`` and, last, ``summary.json``
+    to ``cfg.out``, and checkpoints to ``out/checkpoint.pt`` (every ``loop.checkpoint_every``
+    rounds, and at the end). An existing run in ``out`` is continued only with ``resume``
+    (same settings; the evaluations before it stay in TensorBoard only) or replaced with
+    ``overwrite``."""
     if cfg.out:
-        out = Path(cfg.out)
+        out = prepare_run_dir(cfg.out, resume=resume, overwrite=overwrite, check_only=True)
         cfg = replace(cfg, loop=replace(cfg.loop, logdir=cfg.loop.logdir or str(out / "tb"),
                                         checkpoint_path=cfg.loop.checkpoint_path or str(out / "checkpoint.pt")))
+    split = split or load_semisup_split(cfg.data, cfg.labels_per_class, cfg.n_train, cfg.split_seed)
     trainer, evaluator = build_semisup(cfg, split)
-    if resume and trainer.config.checkpoint_path and Path(trainer.config.checkpoint_path).is_file():
+    trainer.run_config, trainer.resume_may_change = asdict(as_run(cfg, trainer)), set(RESUME_MAY_CHANGE)
+    if cfg.out:  # every setting is valid by now
+        prepare_run_dir(cfg.out, resume=resume, overwrite=overwrite)
+    if resume and trainer.config.checkpoint_path:
         trainer.resume(trainer.config.checkpoint_path)
         for opt in (trainer.d_optimizer, trainer.generator.optimizer):  # LinearDecay re-reads its base lr
             for group in opt.param_groups:
@@ -441,6 +448,9 @@ def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None, resume: b
         with atomic_path(Path(cfg.out) / "results.json") as tmp:
             tmp.write_text(json.dumps({"config": asdict(as_run(cfg, trainer)), "results": result.summary(),
                                        "history": evaluator.history}, indent=2, default=str))
+        write_summary(cfg.out, {"family": "gan semisup", "data": cfg.data, "settings": trainer.run_config,
+                                "rounds": trainer.round, "results": result.summary(),
+                                "samples": str(Path(cfg.out) / "samples_latest.png")})
     return result
 
 

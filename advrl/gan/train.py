@@ -12,7 +12,7 @@ from advrl.gan.data import ImageData, load_image_data
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import DCGANDiscriminator, DCGANGenerator
 from advrl.gan.plots import SampleGridCallback, save_curves
-from advrl.gan.recipes import Recipe, as_run, lookup, loop_for
+from advrl.gan.recipes import RESUME_MAY_CHANGE, Recipe, as_run, lookup, loop_for
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,6 @@ def build_gan(cfg: GanConfig, data: ImageData | None = None) -> AdversarialTrain
     disc = DCGANDiscriminator(size, cfg.width, norm=loss.d_norm, minibatch_kernels=cfg.minibatch_kernels)
     callbacks = [SampleGridCallback(cfg.out, cfg.sample_every)] if cfg.out else []
     return AdversarialTrainer(generator, disc, make_objective(loss.objective), real, loop, callbacks)
-
-
-# settings a resume may change: the budget, devices, paths and reporting (not what is learned)
-RESUME_MAY_CHANGE = ("rounds", "device", "progress", "out", "logdir", "checkpoint_path", "checkpoint_every",
-                     "sample_every", "log_every")
 
 
 def train_gan(cfg: GanConfig, resume: bool = False, overwrite: bool = False) -> AdversarialTrainer:

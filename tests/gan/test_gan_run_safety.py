@@ -5,6 +5,7 @@ resume with other settings names them."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -79,3 +80,20 @@ def test_existing_run_kept_and_resume_mismatch_named(tmp_path, capsys):
     assert len(err) == 1 and "width: checkpoint 8, now 16" in err[0], err
     assert main(small + ["--out", str(tmp_path / "new"), "--resume"]) == 2
     assert "no checkpoint" in capsys.readouterr().err
+
+
+def test_semisup_and_modes_keep_existing_runs(tmp_path, capsys):
+    semi = ["gan", "semisup", "--data", "digits", "--rounds", "4", "--hidden", "16,8", "--eval-every", "2",
+            "--no-baseline", "--out", str(tmp_path / "semi"), "--no-progress", "--device", "cpu"]
+    assert main(semi) == 0
+    assert json.loads((tmp_path / "semi" / "summary.json").read_text())["rounds"] == 4
+    capsys.readouterr()
+    assert main(semi) == 2 and "already holds a run" in capsys.readouterr().err
+    assert main(semi + ["--resume", "--rounds", "6"]) == 0
+    modes = ["gan", "modes", "--mixture", "ring8", "--method", "ns", "--rounds", "3", "--n-eval", "50",
+             "--out", str(tmp_path / "modes"), "--no-progress", "--device", "cpu"]
+    assert main(modes) == 0
+    capsys.readouterr()
+    assert main(modes) == 2 and "already holds a run" in capsys.readouterr().err
+    assert main(modes + ["--overwrite"]) == 0
+    assert main(modes[:4] + ["--method", "minibatch"] + modes[6:]) == 0  # another run, same folder
