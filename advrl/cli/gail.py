@@ -84,6 +84,7 @@ def _ppo_args(parser: argparse.ArgumentParser, need_env: bool) -> None:
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
     parser.add_argument("--eval-episodes", type=int, default=10, help="episodes of the final evaluation")
     parser.add_argument("--out", default=None, help="write the trained policy zip here")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -114,7 +115,14 @@ def _train(args: argparse.Namespace) -> int:
 def _run_ppo(args: argparse.Namespace, reward_spec: str) -> int:
     import torch
 
+    from advrl.core import UserError, check_output_file
     from advrl.gail.ppo_on_reward import train_ppo_on_reward
+
+    for flag, value in (("--timesteps", args.timesteps), ("--eval-episodes", args.eval_episodes)):
+        if value < 1:
+            raise UserError(f"{flag} must be >= 1, got {value}")
+    if args.out:
+        check_output_file(args.out, overwrite=args.overwrite)
 
     torch.set_num_threads(1)
     result = train_ppo_on_reward(reward_spec, env_id=args.env, horizon=args.horizon, timesteps=args.timesteps,
