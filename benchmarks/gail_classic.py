@@ -12,7 +12,7 @@ file's mean return (1) and a uniformly random policy (0). Cells are written one 
 and skipped on re-run (resumable); ``--workers`` run in parallel, ``--report-only``
 rebuilds the report from the cells.
 
-    nice -n 5 .venv/bin/python benchmarks/gail_classic.py --workers 2
+    nice -n 5 .venv/bin/python -m benchmarks.gail_classic --workers 3
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-CELLS = ROOT / "benchmarks" / "cache" / "gail_classic"
+CELLS = ROOT / "benchmarks" / "results" / "gail_classic_cells"  # committed: the report rebuilds from them
 RESULTS = ROOT / "benchmarks" / "results"
 EVAL_EVERY, EVAL_EPISODES = 10_000, 10
 
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.gail_classic_report import write_report
 
     write_report(TASKS, CELLS, RESULTS, references,
-                 "nice -n 5 .venv/bin/python -m benchmarks.gail_classic --workers 2")
+                 "nice -n 5 .venv/bin/python -m benchmarks.gail_classic --workers 3")
     return 0
 
 

@@ -74,6 +74,8 @@ def _efficiency_plot(summaries: dict[str, dict], tasks: dict, out: Path) -> str 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if not any(n.endswith(" ep") for n in summaries):
+        return None  # the sweep was not run
     fig, ax = plt.subplots(figsize=(6, 4))
     for base, color in (("Pendulum-v1 sb2", "tab:blue"), ("CartPole-v1", "tab:green")):
         points = [(tasks[n].episodes or 20 if "Pendulum" in base else tasks[n].episodes or 10, s["gail"]["final"])
@@ -94,7 +96,7 @@ def _efficiency_plot(summaries: dict[str, dict], tasks: dict, out: Path) -> str 
     return "gail_classic_data_efficiency.png"
 
 
-def headline(s: dict[str, dict]) -> dict[str, float]:
+def headline(s: dict[str, dict]) -> dict[str, float | None]:
     """The figures issue 9's goal names, from the full-budget cells (NaN where not run)."""
     def get(name: str, side: str, key: str, fn: Callable) -> float:
         vals = [v for v in s.get(name, {}).get(side, {}).get(key, []) if v is not None]
@@ -108,9 +110,10 @@ def headline(s: dict[str, dict]) -> dict[str, float]:
         "pendulum_norm_mean": float(np.mean(pend)) if pend else float("nan"),
         "pendulum_norm_min": float(np.min(pend)) if pend else float("nan"),
         "mcc_norm_mean": get("MountainCarContinuous-v0", "gail", "final", np.mean),
-        "cartpole_steps_to_95_max": float("inf") if None in cp_to95 else get("CartPole-v1", "gail", "to95", np.max),
+        # None (JSON null): some seed never reached 95% within the budget
+        "cartpole_steps_to_95_max": None if None in cp_to95 else get("CartPole-v1", "gail", "to95", np.max),
         "cartpole_final_norm_min": get("CartPole-v1", "gail", "final", np.min),
-        "cartpole_fixed_steps_to_95_max": float("inf") if None in fixed_to95 else
+        "cartpole_fixed_steps_to_95_max": None if None in fixed_to95 else
         get("CartPole-v1 fixed", "gail", "to95", np.max),
         "acrobot_norm_mean": get("Acrobot-v1", "gail", "final", np.mean),
         "throughput_ratio_min": float(np.min(ratios)) if ratios else float("nan"),
@@ -122,8 +125,8 @@ def write_report(tasks: dict, cells: Path, out: Path, references: Callable, comm
     refs = {name: references(tasks[name]) for name in rows}
     summaries = {name: _summarise(r, *refs[name]) for name, r in rows.items()}
     lines = ["# GAIL on classic control — the library's defaults, no per-env GAIL flags", "",
-             f"Command: `{command}` (cells in `benchmarks/cache/gail_classic/`, resumable; `--report-only` rebuilds "
-             "this file). GAIL defaults: D updates = one pass over each rollout, zero-centred gradient penalty 10, "
+             f"Command: `{command}` (one JSON per cell in `benchmarks/results/gail_classic_cells/`, resumable; "
+             "`--report-only` rebuilds this file from them). Run on the shared 2-core machine, 3 cells at a time. GAIL defaults: D updates = one pass over each rollout, zero-centred gradient penalty 10, "
              "`--horizon absorbing`; PPO: `advrl.gail.ppo_settings` (rl-zoo rows), identical for the PPO baseline. "
              "True returns, deterministic policy, 10 episodes every 10k env steps; normalised: demo file mean = 1, "
              "random policy = 0. Throughput: GAIL env steps per CPU-second ÷ PPO's, same process, evaluation excluded.",
@@ -140,7 +143,8 @@ def write_report(tasks: dict, cells: Path, out: Path, references: Callable, comm
             pngs.append(_plot(name, rows[name], *refs[name], out))
     eff = _efficiency_plot(summaries, tasks, out)
     head = headline(summaries)
-    lines += ["", "Headline: " + ", ".join(f"`{k}` = {v:.3g}" for k, v in head.items()), "",
+    lines += ["", "Headline: " + ", ".join(f"`{k}` = " + ("not reached" if v is None else f"{v:.3g}")
+                                        for k, v in head.items()), "",
               "Curves: " + ", ".join(f"`{p}`" for p in pngs) + (f"; data efficiency: `{eff}`" if eff else ""), ""]
     notes = out / "gail_classic_notes.md"
     if notes.exists():
