@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import argparse
 
+from advrl.cli.help import DefaultsFormatter
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     demos = sub.add_parser("demos", help="inspect / convert expert demonstration files")
     verbs = demos.add_subparsers(dest="verb", required=True, metavar="VERB")
     formats = ("auto", "advrl", "imitation-npz", "imitation-hf", "sb2", "baselines", "minari")
 
-    inspect = verbs.add_parser("inspect", help="print format, episodes, lengths, returns and spaces of FILE")
+    inspect = verbs.add_parser("inspect", help="print format, episodes, lengths, returns and spaces of FILE",
+                               formatter_class=DefaultsFormatter)
     inspect.add_argument("file", help="demonstrations file or dataset folder")
     inspect.add_argument("--env", default=None, help="gymnasium env id to validate against")
-    inspect.add_argument("--format", default="auto", choices=formats, help="file format (default: auto-detect)")
+    inspect.add_argument("--format", default="auto", choices=formats, help="file format (auto: detected)")
     inspect.add_argument("--allow-pickle", action="store_true", help="load pickled fields (only for trusted files)")
     inspect.add_argument("--json", action="store_true", help="print the summary as JSON")
     inspect.set_defaults(func=_inspect)
 
-    convert = verbs.add_parser("convert", help="write IN in the native advrl .npz format")
+    convert = verbs.add_parser("convert", help="write IN in the native advrl .npz format",
+                               formatter_class=DefaultsFormatter)
     convert.add_argument("input", metavar="IN", help="demonstrations file or dataset folder")
     convert.add_argument("output", metavar="OUT", help="native .npz to write (atomically)")
     convert.add_argument("--env", default=None, help="gymnasium env id to validate against (recorded in the file)")
-    convert.add_argument("--format", default="auto", choices=formats, help="file format (default: auto-detect)")
+    convert.add_argument("--format", default="auto", choices=formats, help="file format (auto: detected)")
     convert.add_argument("--allow-pickle", action="store_true", help="load pickled fields (only for trusted files)")
     convert.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     convert.set_defaults(func=_convert)

@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--out", default=None, help="policy zip to write (default: runs/experts/<env>-ppo.zip; "
                                                    "the shipped experts/ are never a default output)")
     train.add_argument("--timesteps", type=int, default=None, help="env steps (default: per-env budget)")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=0, help="seed of the envs and the network")
     train.add_argument("--device", default="auto", help="auto | cpu | cuda")
     train.add_argument("--eval-episodes", type=int, default=20, help="episodes for the final evaluation")
     train.add_argument("--overwrite", action="store_true", help="replace an existing policy at --out")
@@ -31,9 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                       "<stem>.obs_norm.npz beside it is applied), or 'random'")
     roll.add_argument("--algo", default=None, metavar="sac|ppo|td3",
                       help="the zip's algorithm (default: read from the zip; given, it must agree)")
-    roll.add_argument("--episodes", type=int, default=20)
+    roll.add_argument("--episodes", type=int, default=20, help="episodes to roll out")
     roll.add_argument("--out", required=True, help="native .npz demo file to write")
-    roll.add_argument("--seed", type=int, default=0)
+    roll.add_argument("--seed", type=int, default=0, help="episode i is reset with seed + i")
     roll.add_argument("--stochastic", action="store_true", help="sample actions instead of the mode")
     roll.add_argument("--overwrite", action="store_true", help="replace an existing demo file at --out")
     roll.set_defaults(func=_rollout)
