@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import torch
 
-from advrl.core.errors import UserError
+from advrl.core.errors import UserError, first_line
 
 
 @contextmanager
@@ -56,7 +56,7 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[
             state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises several types for bad files
         # torch's message advises weights_only=False (unpickling an untrusted file): keep its first line only
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = first_line(exc)
         if "weights_only" in reason or "Weights only load failed" in reason:
             reason = "it holds objects other than tensors and plain containers (not unpickled, for safety)"
         raise UserError(f"{path}: not a readable advrl checkpoint ({reason})") from None

@@ -11,4 +11,10 @@ class UserError(ValueError):
     """
 
 
-__all__ = ["UserError"]
+def first_line(exc: BaseException) -> str:
+    """The first non-blank line of an exception's message (its type when it has none):
+    library errors (torch, SB3) often add multi-line advice that is not for the user."""
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+
+
+__all__ = ["UserError", "first_line"]

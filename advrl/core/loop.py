@@ -26,7 +26,7 @@ import torch
 
 from advrl.core.checkpoint import load_checkpoint, save_checkpoint
 from advrl.core.logging import ScalarLogger
-from advrl.core.errors import UserError
+from advrl.core.errors import UserError, first_line
 from advrl.core.interrupts import TrainingInterrupted, deferred_interrupts
 from advrl.core.objectives import Objective
 from advrl.core.progress import Progress
@@ -261,8 +261,7 @@ class AdversarialTrainer:
         try:
             self._load_state(state)
         except (KeyError, RuntimeError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise UserError(f"--resume: {path} does not fit this model ({first})") from None
+            raise UserError(f"--resume: {path} does not fit this model ({first_line(exc)})") from None
 
     def _load_state(self, state: dict[str, Any]) -> None:
         self.generator.load_state_dict(state["generator"])

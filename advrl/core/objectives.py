@@ -76,9 +76,9 @@ class Objective:
             return _reward_fn(self.reward_name)(fake)
 
     def reward_numpy(self, scores: np.ndarray) -> np.ndarray:
-        """:meth:`reward` on NumPy scores (same numbers, no torch dispatch)."""
-        _reward_fn(self.reward_name)
-        return NUMPY_REWARDS[self.reward_name](scores)
+        """:meth:`reward` on NumPy scores (same numbers, no torch dispatch); called per env step."""
+        fn = NUMPY_REWARDS.get(self.reward_name)
+        return fn(scores) if fn is not None else _reward_fn(self.reward_name)(scores)  # the latter raises
 
     def after_discriminator_step(self, discriminator: torch.nn.Module) -> None:
         """Hook run after each discriminator optimiser step (weight clipping)."""

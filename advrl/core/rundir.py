@@ -32,9 +32,7 @@ def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = 
     what would be refused, change nothing (call again once the settings are validated).
     """
     out = Path(out)
-    for parent in (out, *out.parents):
-        if parent.exists() and not parent.is_dir():
-            raise UserError(f"{flag} {out}: {parent} is a file; expected a directory for the run")
+    _refuse_file_parent(out, (out, *out.parents), flag)
     mine = [out / m for m in (outputs if outputs is not None else RUN_MARKERS)]
     is_run = out.is_dir() and any(p.exists() for p in mine)
     if resume and overwrite:
@@ -59,6 +57,13 @@ def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = 
     return out
 
 
+def _refuse_file_parent(path: Path, folders: Iterable[Path], flag: str) -> None:
+    """One error naming ``flag`` when any of ``folders`` (meant to be folders) is a file."""
+    for folder in folders:
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"{flag} {path}: {folder} is a file, not a folder")
+
+
 def _flat(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in settings.items():
@@ -73,9 +78,7 @@ def check_output_file(path: str | Path, flag: str = "--out", overwrite: bool = T
     """Refuse, naming ``flag``, an output file whose folder is a file, that is a folder,
     or (without ``overwrite``) that exists already."""
     path = Path(path)
-    for parent in path.parents:
-        if parent.exists() and not parent.is_dir():
-            raise UserError(f"{flag} {path}: {parent} is a file, not a folder")
+    _refuse_file_parent(path, path.parents, flag)
     if path.is_dir():
         raise UserError(f"{flag} {path} is a folder; expected a file name")
     if path.exists() and not overwrite:

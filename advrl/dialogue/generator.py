@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from advrl.core import Critic, TensorData, UserError
+from advrl.core import Critic, TensorData, UserError, first_line
 from advrl.dialogue.batches import encode_pairs, encode_texts, pad_to
 from advrl.dialogue.corpora import Pair
 from advrl.dialogue.model import check_at_least
@@ -268,7 +268,7 @@ class Seq2SeqGenerator:
             self.model.load_state_dict(state["model"])
         except RuntimeError as exc:
             raise UserError(f"checkpoint does not fit this model (were the size flags changed?): "
-                             f"{str(exc).splitlines()[0]}") from exc
+                             f"{first_line(exc)}") from exc
         self.optimizer.load_state_dict(state["optimizer"])
         self.baseline = state["baseline"].clone().cpu()
         self.baseline_ready = bool(state["baseline_ready"])

@@ -113,8 +113,8 @@ def train(run: RunConfig, config: DialogueConfig) -> AdversarialTrainer:
                                   logdir=str(d.tb("adversarial")), progress=run.progress, log_every=run.log_every)
     trainer.run_config = {"corpus": run.corpus, "model": run.model, **asdict(config)}
     trainer.resume_may_change = set(RESUME_MAY_CHANGE)
-    if run.resume:
-        _resume(trainer, d.train_checkpoint)
+    if run.resume:  # the core names a changed setting, or a state that does not fit, in one line
+        trainer.resume(d.train_checkpoint)
         print(f"resuming adversarial training at round {trainer.round}", file=sys.stderr)
     else:
         pretrain_discriminator(trainer, config.d_pretrain_steps, progress=run.progress)
@@ -125,16 +125,6 @@ def train(run: RunConfig, config: DialogueConfig) -> AdversarialTrainer:
     write_summary(d.root, {"family": "dialogue", "corpus": run.corpus, "settings": trainer.run_config,
                            "rounds": trainer.round, "final_metrics": last, "model": str(d.model)})
     return trainer
-
-
-def _resume(trainer: AdversarialTrainer, path: Path) -> None:
-    try:
-        trainer.resume(path)
-    except UserError:
-        raise
-    except (RuntimeError, ValueError) as exc:  # a state dict of another shape
-        raise UserError(f"{path}: does not fit this model/discriminator (were size or --discriminator flags "
-                        f"changed?): {str(exc).splitlines()[0]}") from exc
 
 
 def _model_path(run: RunConfig) -> Path:

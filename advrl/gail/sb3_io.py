@@ -19,7 +19,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from advrl.core.errors import UserError
+from advrl.core.errors import UserError, first_line
 
 
 def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def load_ppo(path: str | Path, env: gym.Env | Any, device: str = "auto"):
     try:
         model = PPO.load(path, env=None, device=device, custom_objects=custom)
     except Exception as exc:  # SB3 raises several types for bad zips / mismatched weights
-        first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        first = first_line(exc)
         if "size mismatch" in str(exc) or "Missing key" in str(exc) or "Unexpected key" in str(exc):
             first = (f"its weights do not fit {env.observation_space} observations and {env.action_space} actions "
                      "(a policy for another env?)")
