@@ -65,12 +65,24 @@ class Callback:
     def on_train_end(self, trainer: "AdversarialTrainer") -> None: ...
 
 
+def adam(params: Any, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+    """Adam, fused (one kernel for all parameters) where torch has it for the device: the
+    small discriminators of GAIL spend more time in the per-tensor update loop than in maths."""
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
+    except (RuntimeError, TypeError, ValueError):  # no fused kernel for this device or dtype
+        return torch.optim.Adam(params, lr=lr, betas=betas)
+
+
 def gradient_penalty(
-    discriminator: Discriminator, real: Batch, fake: Batch, target: float = 1.0
+    discriminator: Discriminator, real: Batch, fake: Batch, target: float = 1.0,
+    embedded: tuple[Any, Any] | None = None,
 ) -> torch.Tensor:
     """E[(||∇ D(x̂)|| - target)²] on random interpolates x̂ of embedded real and
-    fake batches (Gulrajani et al. 2017; ``target=0`` gives a zero-centred penalty)."""
-    x_real, x_fake = discriminator.embed(real), discriminator.embed(fake)
+    fake batches (Gulrajani et al. 2017; ``target=0`` gives a zero-centred penalty).
+    ``embedded``: the batches' embeddings when the caller already has them."""
+    x_real, x_fake = embedded or (discriminator.embed(real), discriminator.embed(fake))
     if not isinstance(x_real, torch.Tensor) or not isinstance(x_fake, torch.Tensor):
         raise UserError(f"{type(discriminator).__name__} embeds batches as {type(x_real).__name__}, not one "
                         "continuous tensor: a gradient penalty cannot interpolate it (use a loss without one)")
@@ -123,9 +135,7 @@ class AdversarialTrainer:
         self.objective = objective
         self.real_data = real_data
         self.callbacks = list(callbacks or [])
-        make_opt = d_optimizer or (
-            lambda params: torch.optim.Adam(params, lr=self.config.d_lr, betas=self.config.d_betas)
-        )
+        make_opt = d_optimizer or (lambda params: adam(params, self.config.d_lr, self.config.d_betas))
         self.d_optimizer = make_opt(self.discriminator.parameters())
         self.critic = Critic(self.discriminator, self.objective, self.device)
         self.round = 0
@@ -140,12 +150,12 @@ class AdversarialTrainer:
         real = to_device(self.real_data.sample(n), self.device)
         fake = to_device(self.generator.generate(n), self.device)
         self.discriminator.train()
-        real_scores = self.discriminator(real)
-        fake_scores = self.discriminator(fake)
+        (real_scores, x_real), (fake_scores, x_fake) = self._scored(real), self._scored(fake)
         loss = self.objective.discriminator_loss(real_scores, fake_scores)
         metrics: dict[str, float] = {}
         if self.objective.gp_weight > 0:
-            gp = gradient_penalty(self.discriminator, real, fake, self.objective.gp_target)
+            embedded = (x_real, x_fake) if x_real is not None else None
+            gp = gradient_penalty(self.discriminator, real, fake, self.objective.gp_target, embedded)
             loss = loss + self.objective.gp_weight * gp
             metrics["d/grad_penalty"] = gp.item()
         aux = self.discriminator.auxiliary_loss(real, fake)
@@ -161,6 +171,15 @@ class AdversarialTrainer:
         metrics["d/loss"] = loss.item()
         metrics.update(self.objective.score_metrics(real_scores.detach(), fake_scores.detach()))
         return metrics
+
+    def _scored(self, batch: Batch) -> tuple[torch.Tensor, Any]:
+        """D's scores of ``batch`` and, when D scores as ``head(embed(batch))`` (the
+        protocol's default ``forward``), the embedding, so that a gradient penalty
+        need not embed the batch again."""
+        if type(self.discriminator).forward is Discriminator.forward:
+            x = self.discriminator.embed(batch)
+            return self.discriminator.head(x), x
+        return self.discriminator(batch), None
 
     def generator_step(self) -> dict[str, float]:
         """One generator update through the generator's own ``train_step``."""

@@ -9,6 +9,7 @@ import torch
 
 from advrl.gail.buffer import TransitionBuffer
 from advrl.gail.ppo_settings import PPOSettings
+from advrl.gail.rollout_rewards import RewardScaler, attach_learned_reward
 from advrl.gail.wrapper import CriticReward, RewardVecEnvWrapper
 
 
@@ -19,21 +20,22 @@ class PPOGenerator:
     buffer (the fakes for the discriminator).
 
     Args:
-        ppo: an SB3 ``PPO`` whose env is (or wraps) ``reward_env``.
-        reward_env: the :class:`RewardVecEnvWrapper` computing the learned reward.
+        ppo: an SB3 ``PPO`` whose env is ``reward_env`` and whose rollout buffer adds
+            the learned rewards of each rollout (:mod:`advrl.gail.rollout_rewards`).
+        reward_env: the ``deferred`` :class:`RewardVecEnvWrapper` recording rollouts.
         reward_fn: the :class:`CriticReward` inside ``reward_env``.
         buffer: where rollouts go.
-        vec_normalize: optional SB3 ``VecNormalize`` (reward normalisation) above
-            ``reward_env``; its statistics are part of ``state_dict``.
+        scaler: optional reward scaling (VecNormalize's); its statistics are part of
+            ``state_dict``.
     """
 
     def __init__(self, ppo: Any, reward_env: RewardVecEnvWrapper, reward_fn: CriticReward, buffer: TransitionBuffer,
-                 vec_normalize: Any = None) -> None:
+                 scaler: RewardScaler | None = None) -> None:
         self.ppo = ppo
         self.reward_env = reward_env
         self.reward_fn = reward_fn
         self.buffer = buffer
-        self.vec_normalize = vec_normalize
+        self.scaler = scaler
         self.steps_per_round = ppo.n_steps * ppo.n_envs
 
     @classmethod
@@ -41,19 +43,18 @@ class PPOGenerator:
               device: str | torch.device, absorbing_horizon: int | None = None, buffer_rounds: int = 1,
               normalize_reward: bool = True) -> "PPOGenerator":
         """PPO on ``env_id`` (``settings.n_envs`` envs) whose reward is the critic's:
-        env → :class:`RewardVecEnvWrapper` (learned reward, rollouts into the buffer,
-        virtual absorbing state when ``absorbing_horizon``) → optional reward
-        normalisation (``VecNormalize(norm_obs=False)``) → PPO."""
+        env → :class:`RewardVecEnvWrapper` (rollouts into the buffer, virtual absorbing
+        state when ``absorbing_horizon``) → PPO, whose rollout buffer scores each rollout
+        in one batch, optionally scaled as ``VecNormalize(norm_obs=False)`` would."""
         from stable_baselines3.common.env_util import make_vec_env
-        from stable_baselines3.common.vec_env import VecNormalize
 
         venv = make_vec_env(env_id, n_envs=settings.n_envs, seed=seed)
         reward_fn, buffer = CriticReward(), TransitionBuffer(buffer_rounds)
-        reward_env = RewardVecEnvWrapper(venv, reward_fn, buffer, absorbing_horizon=absorbing_horizon)
-        vec_norm = VecNormalize(reward_env, norm_obs=False, norm_reward=True, gamma=settings.gamma) \
-            if normalize_reward else None
-        ppo = settings.make(vec_norm or reward_env, total_timesteps, seed, device)
-        return cls(ppo, reward_env, reward_fn, buffer, vec_norm)
+        reward_env = RewardVecEnvWrapper(venv, reward_fn, buffer, absorbing_horizon=absorbing_horizon, deferred=True)
+        scaler = RewardScaler(settings.gamma, settings.n_envs) if normalize_reward else None
+        ppo = settings.make(reward_env, total_timesteps, seed, device)
+        attach_learned_reward(ppo, reward_env, scaler)
+        return cls(ppo, reward_env, reward_fn, buffer, scaler)
 
     @property
     def num_timesteps(self) -> int:
@@ -86,11 +87,8 @@ class PPOGenerator:
             "num_timesteps": int(self.ppo.num_timesteps),
             "n_updates": int(getattr(self.ppo, "_n_updates", 0)),
         }
-        if self.vec_normalize is not None:
-            rms = self.vec_normalize.ret_rms
-            state["reward_norm"] = {"mean": torch.as_tensor(rms.mean, dtype=torch.float64),
-                                    "var": torch.as_tensor(rms.var, dtype=torch.float64),
-                                    "count": float(rms.count)}
+        if self.scaler is not None:
+            state["reward_norm"] = self.scaler.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -98,8 +96,5 @@ class PPOGenerator:
         self.ppo.policy.optimizer.load_state_dict(state["optimizer"])
         self.ppo.num_timesteps = int(state["num_timesteps"])
         self.ppo._n_updates = int(state.get("n_updates", 0))
-        if self.vec_normalize is not None and "reward_norm" in state:
-            rms = self.vec_normalize.ret_rms
-            rms.mean = state["reward_norm"]["mean"].numpy()
-            rms.var = state["reward_norm"]["var"].numpy()
-            rms.count = float(state["reward_norm"]["count"])
+        if self.scaler is not None and "reward_norm" in state:
+            self.scaler.load_state_dict(state["reward_norm"])

@@ -54,11 +54,12 @@ class LearnedReward:
         acts = np.zeros((1,), np.int64) if c.act_kind == "discrete" else np.zeros((1, c.act_dim), np.float32)
         return absorbing_state_reward(self, (c.obs_dim,), acts)
 
-    def wrap(self, venv):
+    def wrap(self, venv, deferred: bool = False):
         """A VecEnv whose reward is this learned reward (true reward in ``info``);
         rewards trained with ``--horizon absorbing`` also credit early termination
-        with the learned absorbing-state reward."""
-        return RewardVecEnvWrapper(venv, self, absorbing_horizon=self.absorbing_horizon)
+        with the learned absorbing-state reward. ``deferred``: scored per rollout
+        (:func:`advrl.gail.rollout_rewards.attach_learned_reward`)."""
+        return RewardVecEnvWrapper(venv, self, absorbing_horizon=self.absorbing_horizon, deferred=deferred)
 
     def save(self, path: str | Path) -> Path:
         state = {

@@ -27,13 +27,13 @@ def train_ppo_on_reward(reward: str, env_id: str | None = None, horizon: str | N
     """PPO (the env's GAIL settings) on ``reward``; returns the true-return evaluation."""
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.evaluation import evaluate_policy
-    from stable_baselines3.common.vec_env import VecNormalize
 
     from advrl.core import resolve_device
     from advrl.gail.experts import check_env_id, make_eval_env
     from advrl.gail.horizon import make_horizon
     from advrl.gail.learned_reward import LearnedReward
     from advrl.gail.ppo_settings import ppo_settings
+    from advrl.gail.rollout_rewards import RewardScaler, attach_learned_reward
 
     kind, path = parse_reward_spec(reward)
     learned = LearnedReward.load(path) if kind == "learned" else None
@@ -54,9 +54,11 @@ def train_ppo_on_reward(reward: str, env_id: str | None = None, horizon: str | N
                             f"{train_id} gives {venv.observation_space.shape}")
         learned.device = dev
         learned.net.to(dev)
-        venv = VecNormalize(learned.wrap(venv), norm_obs=False, norm_reward=True, gamma=settings.gamma)
+        venv = learned.wrap(venv, deferred=True)  # scored per rollout, scaled as in GAIL's generator
     torch.manual_seed(seed)
     ppo = settings.make(venv, timesteps, seed, dev)
+    if learned is not None:
+        attach_learned_reward(ppo, venv, RewardScaler(settings.gamma, settings.n_envs))
     ppo.learn(timesteps, progress_bar=progress and sys.stderr.isatty())  # no \r floods in log files
     eval_env = make_eval_env(train_id, seed)
     mean, std = evaluate_policy(ppo, eval_env, n_eval_episodes=eval_episodes, deterministic=True, warn=False)

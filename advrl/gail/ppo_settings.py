@@ -62,6 +62,10 @@ class LinearSchedule:
         done = self.model.num_timesteps if self.model is not None else 0
         return self.start * max(1.0 - done / self.total, 0.02)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Saved without the model (SB3 pickles schedules into ``policy.zip``)."""
+        return {**self.__dict__, "model": None}
+
 
 @dataclass(frozen=True)
 class PPOSettings:

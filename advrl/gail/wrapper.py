@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Protocol
 
 import numpy as np
@@ -9,6 +10,19 @@ import torch
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
 
 from advrl.gail.buffer import TransitionBuffer
+
+
+@functools.cache
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which NumPy's BLAS runs on one thread: the reward net's matmuls are
+    small, and OpenBLAS's worker threads, once woken, spin on the cores PPO needs."""
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 class RewardFn(Protocol):
@@ -83,14 +97,22 @@ class RewardVecEnvWrapper(VecEnvWrapper):
     ``ep_info_buffer`` — report true episode returns. ``next_obs`` of a finished
     episode is ``info["terminal_observation"]`` (not the auto-reset obs). When a
     ``buffer`` is given every transition is also added to it.
+
+    ``deferred=True`` (the GAIL generator): steps return reward 0 and are only
+    recorded; :meth:`rollout_rewards` then scores the whole rollout in one batch
+    (the reward does not change within a rollout, so the numbers are the same as
+    per step, at a fraction of the cost) — :class:`advrl.gail.rollout_rewards.
+    LearnedRewardRolloutBuffer` adds them to PPO's buffer before its advantages.
     """
 
     def __init__(self, venv: VecEnv, reward_fn: RewardFn | Callable, buffer: TransitionBuffer | None = None,
-                 absorbing_horizon: int | None = None) -> None:
+                 absorbing_horizon: int | None = None, deferred: bool = False) -> None:
         super().__init__(venv)
         self.reward_fn = reward_fn
         self.buffer = buffer
         self.absorbing_horizon = absorbing_horizon
+        self.deferred = deferred
+        self._rollout: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._t = np.zeros(self.num_envs, dtype=np.int64)
         self._r_abs: tuple[int, float] | None = None
         self._obs: np.ndarray | None = None
@@ -111,25 +133,59 @@ class RewardVecEnvWrapper(VecEnvWrapper):
         obs, true_rewards, dones, infos = self.venv.step_wait()
         if self._obs is None:
             raise RuntimeError("RewardVecEnvWrapper: step() before reset()")
-        next_obs = np.array(obs, copy=True)
-        for i, done in enumerate(dones):
-            if done and infos[i].get("terminal_observation") is not None:
-                next_obs[i] = infos[i]["terminal_observation"]
-        rewards = np.asarray(self.reward_fn(self._obs, self._actions, next_obs, dones), dtype=np.float32)
-        if rewards.shape != (self.num_envs,):
-            raise ValueError(f"reward function returned shape {rewards.shape}, expected ({self.num_envs},)")
+        dones = np.asarray(dones, bool)
+        next_obs = obs  # VecEnvs hand out a fresh array each step; copied only to patch terminal obs
+        if dones.any():
+            next_obs = np.array(obs, copy=True)
+            for i in np.flatnonzero(dones):
+                if infos[i].get("terminal_observation") is not None:
+                    next_obs[i] = infos[i]["terminal_observation"]
         for info, true_reward in zip(infos, true_rewards):
             info["true_reward"] = float(true_reward)
-        if self.buffer is not None:
-            self.buffer.add(self._obs, self._actions, next_obs, dones)
         self._t += 1
-        if self.absorbing_horizon:
-            rewards = self._absorbing_shift(rewards, dones, infos)
-        self._t[np.asarray(dones, bool)] = 0
-        self.reward_sum += float(rewards.sum())
-        self.reward_count += len(rewards)
+        if self.deferred:
+            self._rollout.append((self._obs, self._actions, next_obs, dones))
+            rewards = np.zeros(self.num_envs, np.float32)
+            if self.absorbing_horizon and dones.any():
+                self._absorbing_rows(dones, infos)
+        else:
+            rewards = self._rewards(self._obs, self._actions, next_obs, dones)
+            if self.buffer is not None:
+                self.buffer.add(self._obs, self._actions, next_obs, dones)
+            if self.absorbing_horizon:
+                self._absorbing_rows(dones, infos)
+                rewards = rewards - np.float32(self._absorbing_reward())
+            self.reward_sum += float(rewards.sum())
+            self.reward_count += len(rewards)
+        self._t[dones] = 0
         self._obs = obs
         return obs, rewards, dones, infos
+
+    def _rewards(self, obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray, dones: np.ndarray) -> np.ndarray:
+        rewards = np.asarray(self.reward_fn(obs, acts, next_obs, dones), dtype=np.float32)
+        if rewards.shape != (len(obs),):
+            raise ValueError(f"reward function returned shape {rewards.shape}, expected ({len(obs)},)")
+        return rewards
+
+    def rollout_rewards(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rewards, dones), each ``(steps, n_envs)``, of the steps recorded since the
+        last call (``deferred`` mode), scored in one batch by the current reward (less
+        the absorbing state's, with a virtual absorbing horizon); the transitions go to
+        the buffer as one chunk."""
+        if not self._rollout:
+            raise RuntimeError("rollout_rewards: no steps recorded (deferred=True and a rollout first)")
+        steps, n = len(self._rollout), self.num_envs
+        obs, acts, next_obs, dones = (np.concatenate(part) for part in zip(*self._rollout))
+        self._rollout = []
+        with one_blas_thread():  # a rollout-sized NumPy matmul would wake OpenBLAS's spinning threads
+            rewards = self._rewards(obs, acts, next_obs, dones)
+        if self.buffer is not None:
+            self.buffer.add(obs, acts, next_obs, dones)
+        if self.absorbing_horizon:
+            rewards = rewards - np.float32(self._absorbing_reward())
+        self.reward_sum += float(rewards.sum())
+        self.reward_count += len(rewards)
+        return rewards.reshape(steps, n), dones.reshape(steps, n)
 
     def _absorbing_reward(self) -> float:
         """The learned reward of the absorbing state (cached per reward version:
@@ -140,7 +196,7 @@ class RewardVecEnvWrapper(VecEnvWrapper):
                                                            np.asarray(self._actions)))
         return self._r_abs[1]
 
-    def _absorbing_shift(self, rewards: np.ndarray, dones: np.ndarray, infos: list[dict]) -> np.ndarray:
+    def _absorbing_rows(self, dones: np.ndarray, infos: list[dict]) -> None:
         """Virtual absorbing state (DAC, Kostrikov et al. 2019) for an on-policy learner.
 
         Every episode is thought of as lasting H steps, the steps after a true
@@ -151,9 +207,9 @@ class RewardVecEnvWrapper(VecEnvWrapper):
         so the episode can simply end at t, with no lump-sum bonus for PPO's value
         function to chase. Ending early is then worth what the discriminator says
         the absorbing state is worth relative to the states the policy would visit.
-        Each termination also puts one absorbing row, weighted H - t, in the buffer.
+        Each termination puts one absorbing row, weighted H - t, in the buffer (here);
+        the shift by r_abs is applied where rewards are computed.
         """
-        r_abs = self._absorbing_reward()
         ended = [i for i, d in enumerate(dones) if d and not infos[i].get("TimeLimit.truncated", False)
                  and self._t[i] < self.absorbing_horizon]
         if ended and self.buffer is not None:
@@ -164,7 +220,6 @@ class RewardVecEnvWrapper(VecEnvWrapper):
             remaining = (self.absorbing_horizon - self._t[ended]).astype(np.float32)
             self.buffer.add(zeros_obs, zeros_act, zeros_obs, np.ones(n, bool), weights=remaining,
                             absorbing=np.ones(n, np.float32))
-        return rewards - np.float32(r_abs)
 
     def pop_mean_reward(self) -> float:
         """Mean learned reward since the last call (for logging)."""
