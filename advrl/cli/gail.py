@@ -16,6 +16,9 @@ HORIZON_HELP = ("absorbing: an episode ending at t < H is credited the learned r
 # flag -> (GAILConfig field, type, help)
 TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
     "--horizon": ("horizon", str, HORIZON_HELP),
+    "--algo": ("algo", str, "the generator: ppo (on-policy) or sac (off-policy, DAC: the discriminator's fakes "
+                            "from SAC's replay data, whose rewards are relabelled by the current discriminator; "
+                            "continuous actions only)"),
     "--timesteps": ("total_timesteps", int, "generator env steps"),
     "--device": ("device", str, "auto | cpu | cuda (PPO and the discriminator)"),
     "--seed": ("seed", int, "seed of networks, envs and sampling"),
@@ -28,18 +31,20 @@ TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
     "--gp-weight": ("gp_weight", float, "gradient penalty weight on D (0: off)"),
     "--gp-target": ("gp_target", float, "gradient-norm target of the penalty (0: zero-centred; 1: WGAN-GP's)"),
     "--entropy-weight": ("entropy_weight", float, "D entropy bonus weight (0: off)"),
-    "--demo-episodes": ("max_demo_episodes", int, "use only the first N demo episodes (default: all)"),
+    "--demo-episodes": ("max_demo_episodes", int, "use only the first N demo episodes"),
     "--eval-every": ("eval_every_steps", int, "env steps between true-reward evaluations"),
     "--eval-episodes": ("eval_episodes", int, "episodes per true-reward evaluation"),
 }
 POSITIVE = {"total_timesteps", "d_steps", "batch_size", "buffer_rounds", "max_demo_episodes", "eval_episodes"}
+CHOICES = {"horizon": ["absorbing", "fixed", "none"], "algo": ["ppo", "sac"]}
 
 
 def _train_defaults() -> dict[str, str]:
     from advrl.cli.help import field_defaults
-    from advrl.gail.trainer import GAILConfig
+    from advrl.gail.trainer import GENERATORS, GAILConfig
 
-    return {**field_defaults(GAILConfig), "max_demo_episodes": "all"}
+    d_epochs = ", ".join(f"{kind.d_epochs:g} with --algo {name}" for name, kind in GENERATORS.items())
+    return {**field_defaults(GAILConfig), "max_demo_episodes": "all", "d_epochs": d_epochs}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,22 +53,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     train = verbs.add_parser("train", help="train GAIL on an env from a demo file",
                              formatter_class=config_help(_train_defaults))
-    train.add_argument("--env", required=True, help="gymnasium env id, e.g. CartPole-v1")
-    train.add_argument("--demos", required=True, help="demo file (native, imitation, sb2, baselines, minari)")
-    for flag, (name, kind, text) in TRAIN_FLAGS.items():
-        extra = {"choices": ["absorbing", "fixed", "none"]} if name == "horizon" else {}
-        train.add_argument(flag, type=kind, default=None, dest=name, help=text, **extra)
-    train.add_argument("--out", default="runs/gail", help="run directory (policy.zip, reward_net.pt, tb/, summary.json)")
-    train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
-    train.add_argument("--overwrite", action="store_true", help="replace an existing run in OUT")
+    add_train_args(train, TRAIN_FLAGS, out="runs/gail")
     train.add_argument("--next-obs", action="store_true", help="D also sees the next observation")
-    train.add_argument("--no-reward-norm", action="store_true", help="do not normalise the learned reward")
-    train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(func=_train)
 
     reward = verbs.add_parser("reward", help="train a fresh PPO on a saved learned reward (reward_net.pt)",
                               formatter_class=DefaultsFormatter)
-    reward.add_argument("file", help="reward_net.pt written by `advrl gail train`")
+    reward.add_argument("file", help="reward_net.pt written by `advrl gail train` or `advrl airl train`")
     _ppo_args(reward, need_env=False)
     reward.set_defaults(func=_reward)
 
@@ -72,6 +68,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ppo.add_argument("--reward", required=True, help="true, or learned:PATH to a reward_net.pt")
     _ppo_args(ppo, need_env=True)
     ppo.set_defaults(func=_ppo)
+
+
+def add_train_args(train: argparse.ArgumentParser, flags: dict[str, tuple[str, type, str]], out: str,
+                   choices: dict[str, list[str]] | None = None) -> None:
+    """The options of a ``train`` verb (GAIL's, AIRL's): env, demos, ``flags`` (their allowed
+    values: :data:`CHOICES` and ``choices``), run directory."""
+    choices = {**CHOICES, **(choices or {})}
+    train.add_argument("--env", required=True, help="gymnasium env id, e.g. CartPole-v1")
+    train.add_argument("--demos", required=True, help="demo file (native, imitation, sb2, baselines, minari)")
+    for flag, (name, kind, text) in flags.items():
+        train.add_argument(flag, type=kind, default=None, dest=name, help=text, choices=choices.get(name))
+    train.add_argument("--out", default=out, help="run directory (policy.zip, reward_net.pt, tb/, summary.json)")
+    train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing run in OUT")
+    train.add_argument("--no-reward-norm", action="store_true", help="do not normalise the learned reward")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _ppo_args(parser: argparse.ArgumentParser, need_env: bool) -> None:
@@ -88,21 +100,33 @@ def _ppo_args(parser: argparse.ArgumentParser, need_env: bool) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from advrl.gail.trainer import GAILConfig, train_gail
+
+    return report(train_gail(GAILConfig(use_next_obs=args.next_obs, **train_settings(args, TRAIN_FLAGS))))
+
+
+def train_settings(args: argparse.Namespace, flags: dict[str, tuple[str, type, str]]) -> dict:
+    """The config fields a ``train`` verb's options give (validated; ``None`` left out)."""
     import torch
 
     from advrl.core import UserError
-    from advrl.gail.trainer import GAILConfig, train_gail
 
     torch.set_num_threads(1)
-    given = {name: getattr(args, name) for name, _, _ in TRAIN_FLAGS.values() if getattr(args, name) is not None}
+    given = {name: getattr(args, name) for name, _, _ in flags.values() if getattr(args, name) is not None}
     for name in POSITIVE & given.keys():
         if given[name] < 1:
-            flag = next(f for f, (n, _, _) in TRAIN_FLAGS.items() if n == name)
+            flag = next(f for f, (n, _, _) in flags.items() if n == name)
             raise UserError(f"{flag} must be >= 1, got {given[name]}")
-    cfg = GAILConfig(env_id=args.env, demos=args.demos, out=args.out, resume=args.resume, overwrite=args.overwrite,
-                     use_next_obs=args.next_obs, normalize_reward=not args.no_reward_norm,
-                     progress=not args.no_progress, **given)
-    run = train_gail(cfg)
+    if given.get("algo") == "sac" and "buffer_rounds" in given:
+        raise UserError("--buffer-rounds is PPO's: with --algo sac the discriminator's fakes span SAC's replay "
+                        "buffer (as in DAC)")
+    return dict(env_id=args.env, demos=args.demos, out=args.out, resume=args.resume, overwrite=args.overwrite,
+                normalize_reward=not args.no_reward_norm, progress=not args.no_progress, **given)
+
+
+def report(run) -> int:
+    """Print a finished run's true return before and after, and where it was saved."""
+    cfg = run.config
     first, last = run.evaluations[0], run.evaluations[-1]
     print(f"true return (deterministic, {cfg.eval_episodes} episodes): "
           f"before {first['true_return']:.1f} ± {first['true_return_std']:.1f} -> "
@@ -134,6 +158,10 @@ def _run_ppo(args: argparse.Namespace, reward_spec: str) -> int:
 
 
 def _reward(args: argparse.Namespace) -> int:
+    from advrl.gail.learned_reward import LearnedReward
+
+    meta = LearnedReward.load(args.file).metadata  # GAIL's D, or AIRL's g(s, a)
+    print(f"{args.file}: {meta.get('algorithm', 'gail').upper()} reward {meta.get('reward_term', 'D')}")
     return _run_ppo(args, f"learned:{args.file}")
 
 

@@ -24,7 +24,7 @@ class TrueRewardEval(Callback):
         from stable_baselines3.common.evaluation import evaluate_policy
 
         start, cpu_start = time.perf_counter(), time.process_time()
-        ppo = trainer.generator.ppo
+        ppo = sb3_model(trainer.generator)
         mean, std = evaluate_policy(ppo, self.eval_env, n_eval_episodes=self.episodes,
                                     deterministic=self.deterministic, warn=False)
         row = {"round": float(trainer.round), "env_steps": float(ppo.num_timesteps),
@@ -48,6 +48,12 @@ class TrueRewardEval(Callback):
     def on_train_end(self, trainer: AdversarialTrainer) -> None:
         if self.results[-1]["round"] != trainer.round:
             self.evaluate(trainer)
+
+
+def sb3_model(generator: Any) -> Any:
+    """The SB3 model a GAIL generator trains: ``PPOGenerator.ppo`` or ``SACGenerator.sac``."""
+    sac = getattr(generator, "sac", None)
+    return sac if sac is not None else generator.ppo
 
 
 def normalised(value: float, random: float, expert: float | None) -> float | None:

@@ -9,6 +9,8 @@ The generator goes first (``generator_first=True``): the discriminator needs the
 fresh rollout. PPO's update within ``learn`` uses the rewards computed *during* its
 rollout, by D_{w_{i-1}} — the usual on-policy implementation (imitation, baselines).
 How early episode ends are treated is a :class:`~advrl.gail.horizon.Horizon`.
+``algo="sac"`` swaps the generator for SAC (:mod:`advrl.gail.sac_generator`, DAC); the
+steps are the same, the policy update being ``sac.learn`` of a fixed number of env steps.
 """
 
 from __future__ import annotations
@@ -17,22 +19,24 @@ import hashlib
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import gymnasium as gym
 import numpy as np
 
 from advrl.core import (AdversarialTrainer, Callback, LoopConfig, TrainingInterrupted, UserError, atomic_path,
                         make_objective, prepare_run_dir, resolve_device, seed_everything, write_summary)
-from advrl.gail.evaluation import TrueRewardEval, normalised
+from advrl.gail.evaluation import TrueRewardEval, normalised, sb3_model
 from advrl.gail.expert_data import to_real_data
 from advrl.gail.generator import PPOGenerator
 from advrl.gail.horizon import Horizon, make_horizon
 from advrl.gail.learned_reward import LearnedReward
 from advrl.gail.ppo_settings import PPOSettings, ppo_settings
 from advrl.gail.reward_net import RewardNet, RewardNetConfig
+from advrl.gail.sac_generator import SACGenerator
+from advrl.gail.sac_settings import sac_settings
 
 
 @dataclass
@@ -42,9 +46,11 @@ class GAILConfig:
     env_id: str
     demos: str | None = None  # demo file (any format load_demos reads)
     horizon: str = "absorbing"  # absorbing | fixed | none  (advrl.gail.horizon)
+    algo: str = "ppo"  # the generator: ppo (on-policy) | sac (off-policy, DAC; Box actions; advrl.gail.sac_generator)
     total_timesteps: int = 100_000  # generator env steps
     n_envs: int | None = None  # default: the env's PPO settings (advrl.gail.ppo_settings)
     ppo: dict[str, Any] = field(default_factory=dict)  # PPO kwarg overrides
+    sac: dict[str, Any] = field(default_factory=dict)  # SAC kwarg overrides (advrl.gail.sac_settings)
     lr_decay: bool = True  # PPO's learning rate decays linearly to ~0 over the run: the reward keeps moving,
     #                        so a policy near the expert must stop chasing its noise (no late collapse)
     loss: str = "minimax"  # core objective (D loss)
@@ -56,13 +62,14 @@ class GAILConfig:
     use_next_obs: bool = False
     use_done: bool = False
     d_steps: int | None = None  # discriminator updates per round (k; None: d_epochs passes over each rollout)
-    d_epochs: float = 1.0  # with d_steps None: k = d_epochs × rollout size / batch_size (same D work per env step)
+    d_epochs: float | None = None  # with d_steps None: k = d_epochs × rollout size / batch_size (same D work per
+    #                                env step); None: the generator's (GENERATORS: PPO 1, SAC 25)
     batch_size: int = 256  # expert and generator samples per D update
     d_lr: float = 3e-4
     d_betas: tuple[float, float] = (0.9, 0.999)  # discriminator Adam betas
     buffer_rounds: int = 4  # rollouts kept as fakes: the last 4 policies' samples, so D keeps a signal (and
     #                         the reward does not flatten and swing) when the current policy nears the expert
-    normalize_reward: bool = True  # VecNormalize(norm_obs=False) on the learned reward
+    normalize_reward: bool = True  # scale the learned reward as VecNormalize(norm_obs=False) would
     max_demo_episodes: int | None = None  # use only the first N expert episodes
     seed: int = 0
     device: str = "auto"
@@ -88,7 +95,7 @@ class GAILRun:
     config: GAILConfig
     horizon: Horizon
     trainer: AdversarialTrainer
-    generator: PPOGenerator
+    generator: PPOGenerator | SACGenerator
     reward_net: RewardNet
     evaluator: TrueRewardEval
     train_env_id: str
@@ -101,6 +108,11 @@ class GAILRun:
         return self.generator.ppo
 
     @property
+    def model(self):
+        """The SB3 model of the generator (PPO, or SAC with ``algo="sac"``)."""
+        return sb3_model(self.generator)
+
+    @property
     def evaluations(self) -> list[dict[str, float]]:
         return self.evaluator.results
 
@@ -109,10 +121,14 @@ class GAILRun:
 
     def learned_reward(self) -> LearnedReward:
         """A frozen copy of the discriminator as a reward (save/load, re-train a fresh policy)."""
-        net = RewardNet(self.reward_net.config)
-        net.load_state_dict({k: v.detach().cpu() for k, v in self.reward_net.state_dict().items()})
-        return LearnedReward(net, self.config.reward, self.train_env_id,
-                             metadata={"horizon": self.horizon.name, "base_env_id": self.config.env_id,
+        return self.frozen_reward(self.reward_net, self.config.reward, algorithm="gail")
+
+    def frozen_reward(self, net: RewardNet, reward_name: str, **metadata: Any) -> LearnedReward:
+        """A frozen copy of ``net`` as a :class:`LearnedReward` with this run's metadata."""
+        copy = RewardNet(net.config)
+        copy.load_state_dict({k: v.detach().cpu() for k, v in net.state_dict().items()})
+        return LearnedReward(copy, reward_name, self.train_env_id,
+                             metadata={**metadata, "horizon": self.horizon.name, "base_env_id": self.config.env_id,
                                        "loss": self.config.loss,
                                        "absorbing_horizon": self.horizon.wrapper_horizon(self.max_steps)})
 
@@ -123,7 +139,7 @@ class GAILRun:
         out.mkdir(parents=True, exist_ok=True)
         paths = {"policy": out / "policy.zip", "reward": out / "reward_net.pt", "config": out / "config.json"}
         with atomic_path(paths["policy"]) as tmp:
-            self.ppo.save(tmp)
+            self.model.save(tmp)
             saved = Path(str(tmp) + ".zip")
             if not tmp.exists() and saved.exists():
                 os.replace(saved, tmp)
@@ -145,7 +161,7 @@ class GAILRun:
         return {"algorithm": "gail", "env_id": self.config.env_id, "train_env_id": self.train_env_id,
                 "horizon": self.horizon.name, "demos": _file_facts(self.config.demos),
                 "demo_episodes": self.config.max_demo_episodes, "demo_return": self.demo_return,
-                "settings": asdict(self.config), "env_steps": int(self.ppo.num_timesteps),
+                "settings": asdict(self.config), "env_steps": int(self.model.num_timesteps),
                 "rounds": self.trainer.round, "curve": self.evaluations, "random_return": random_return,
                 "final_true_return": final,
                 "final_normalised_return": None if final is None else normalised(final, random_return,
@@ -207,12 +223,55 @@ def _loop_config(cfg: GAILConfig, steps_per_round: int, device: Any) -> LoopConf
         logdir=str(out / "tb") if out and cfg.tensorboard else None, progress=cfg.progress)
 
 
-def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] | None = None) -> GAILRun:
-    """Assemble GAIL on :class:`~advrl.core.AdversarialTrainer` (see the module docstring)."""
+def gail_discriminator(cfg: GAILConfig, horizon: Horizon, obs_space: gym.Space, act_space: gym.Space) -> RewardNet:
+    """GAIL's D: a :class:`RewardNet` over (obs, act[, next_obs, done][, absorbing flag])."""
+    return RewardNet(RewardNetConfig.for_spaces(obs_space, act_space, hidden=list(cfg.hidden),
+                                                use_next_obs=cfg.use_next_obs, use_done=cfg.use_done,
+                                                entropy_weight=cfg.entropy_weight, absorbing=horizon.absorbing_input))
+
+
+def _ppo_generator(cfg: GAILConfig, train_id: str, absorbing_horizon: int | None, device: Any) -> PPOGenerator:
+    settings: PPOSettings = ppo_settings(cfg.env_id).with_overrides(cfg.ppo, cfg.n_envs)
+    if cfg.lr_decay:
+        settings = settings.with_linear_decay("learning_rate")
+    return PPOGenerator.build(train_id, settings, total_timesteps=cfg.total_timesteps, seed=cfg.seed,
+                              device=device, absorbing_horizon=absorbing_horizon,
+                              buffer_rounds=cfg.buffer_rounds, normalize_reward=cfg.normalize_reward)
+
+
+def _sac_generator(cfg: GAILConfig, train_id: str, absorbing_horizon: int | None, device: Any) -> SACGenerator:
+    settings = sac_settings(cfg.env_id).with_overrides(cfg.sac, cfg.n_envs)
+    return SACGenerator.build(train_id, settings, seed=cfg.seed, device=device, absorbing_horizon=absorbing_horizon)
+
+
+@dataclass(frozen=True)
+class GeneratorKind:
+    """What ``GAILConfig.algo`` names: the generator's builder (each reads its own settings
+    table) and the discriminator's default work, in passes over each round's env steps."""
+
+    build: Callable[[GAILConfig, str, int | None, Any], PPOGenerator | SACGenerator]
+    d_epochs: float
+
+
+# SAC reuses each env step ~25× as often as PPO (a 256-sample gradient step per env step vs
+# 10 epochs over the rollout): D keeps pace (Pendulum, 6k steps: -830 with k = 100 D steps per
+# 1000 env steps, -1200 with d_epochs 1's k = 4; DAC itself takes one D step per env step)
+GENERATORS = {"ppo": GeneratorKind(_ppo_generator, d_epochs=1.0), "sac": GeneratorKind(_sac_generator, d_epochs=25.0)}
+
+
+def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] | None = None, *,
+               discriminator=gail_discriminator, run_type: type[GAILRun] = GAILRun) -> GAILRun:
+    """Assemble GAIL on :class:`~advrl.core.AdversarialTrainer` (see the module docstring).
+    ``discriminator(cfg, horizon, obs_space, act_space)`` builds D and ``run_type`` holds
+    the result: AIRL (:mod:`advrl.gail.airl`) passes its own."""
     import envs
     from advrl.gail.experts import make_eval_env
 
-    cfg, horizon = config, make_horizon(config.horizon)
+    kind = GENERATORS.get(config.algo)
+    if kind is None:
+        raise UserError(f"unknown --algo {config.algo!r}; expected one of {', '.join(GENERATORS)}")
+    cfg = config if config.d_epochs is not None else replace(config, d_epochs=kind.d_epochs)
+    horizon = make_horizon(cfg.horizon)
     envs.check_env_id(cfg.env_id)
     demos = _demos(cfg, demos)
     if cfg.out:
@@ -225,16 +284,9 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     obs_space, act_space, max_steps = _env_facts(train_id)
     transitions = horizon.expert_transitions(demos, max_steps, act_space, seed=cfg.seed)
     real = to_real_data(transitions)
-    net = RewardNet(RewardNetConfig.for_spaces(obs_space, act_space, hidden=list(cfg.hidden),
-                                               use_next_obs=cfg.use_next_obs, use_done=cfg.use_done,
-                                               entropy_weight=cfg.entropy_weight, absorbing=horizon.absorbing_input))
+    net = discriminator(cfg, horizon, obs_space, act_space)
     net.init_normalizers(real.data)
-    settings: PPOSettings = ppo_settings(cfg.env_id).with_overrides(cfg.ppo, cfg.n_envs)
-    if cfg.lr_decay:
-        settings = settings.with_linear_decay("learning_rate")
-    generator = PPOGenerator.build(train_id, settings, total_timesteps=cfg.total_timesteps, seed=cfg.seed,
-                                   device=device, absorbing_horizon=horizon.wrapper_horizon(max_steps),
-                                   buffer_rounds=cfg.buffer_rounds, normalize_reward=cfg.normalize_reward)
+    generator = kind.build(cfg, train_id, horizon.wrapper_horizon(max_steps), device)
     every = max(1, cfg.eval_every_steps // generator.steps_per_round) if cfg.eval_every_steps > 0 else 0
     evaluator = TrueRewardEval(make_eval_env(train_id, cfg.seed), every, cfg.eval_episodes)
     objective = make_objective(cfg.loss, reward_name=cfg.reward, gp_weight=cfg.gp_weight, gp_target=cfg.gp_target)
@@ -246,14 +298,20 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     if cfg.resume:
         trainer.resume(Path(cfg.out) / "checkpoint.pt")
     returns = demos.episode_returns
-    return GAILRun(cfg, horizon, trainer, generator, net, evaluator, train_id, transitions, max_steps,
-                   None if returns is None else float(np.mean(returns)))
+    return run_type(cfg, horizon, trainer, generator, net, evaluator, train_id, transitions, max_steps,
+                    None if returns is None else float(np.mean(returns)))
 
 
 def train_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] | None = None) -> GAILRun:
     """Build, train and (when ``config.out`` is set) save a GAIL run. Interrupted
     (SIGINT/SIGTERM), it saves the checkpoint, policy and reward before stopping."""
-    run = build_gail(config, demos, callbacks)
+    return train_to_end(build_gail(config, demos, callbacks))
+
+
+def train_to_end(run: GAILRun) -> GAILRun:
+    """Train ``run`` and (when its ``config.out`` is set) save it; interrupted, save the
+    checkpoint, policy and reward first."""
+    config = run.config
     try:
         run.train()
     except TrainingInterrupted as exc:
@@ -266,4 +324,5 @@ def train_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     return run
 
 
-__all__ = ["GAILConfig", "GAILRun", "TrueRewardEval", "build_gail", "load_expert_demos", "train_gail"]
+__all__ = ["GENERATORS", "GAILConfig", "GeneratorKind", "GAILRun", "TrueRewardEval", "build_gail", "gail_discriminator",
+           "load_expert_demos", "train_gail", "train_to_end"]
