@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 
-COMMAND_MODULES = ["gan", "demos", "expert", "gail", "dialogue"]
+COMMAND_MODULES = ["gan", "demos", "expert", "gail", "airl", "dialogue"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,45 @@
+"""``advrl airl train`` — AIRL (Fu et al. 2018) from demonstration files. Its saved reward
+(``reward_net.pt``: g(s, a)) re-trains a fresh PPO with ``advrl gail reward``.
+
+Defaults live in :class:`advrl.gail.airl.AIRLConfig`; flags left out pass ``None`` and the
+config's default rules (``--help`` shows it). The flags are ``advrl gail train``'s where
+they apply (no ``--algo``: AIRL needs PPO's log-probabilities; ``--policy-reward`` in place
+of ``--reward``; no ``--next-obs``: f always sees s'), and ``--policy-reward``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from advrl.cli.gail import TRAIN_FLAGS, add_train_args, report, train_settings
+from advrl.cli.help import config_help
+
+AIRL_FLAGS = {**{flag: spec for flag, spec in TRAIN_FLAGS.items()
+                 if flag not in ("--algo", "--reward", "--entropy-weight")},
+              "--policy-reward": ("policy_reward", str, "the policy's reward: f = g(s,a) + γh(s') - h(s) (with PPO's "
+                                                        "entropy bonus), or logit: f - log π (Fu et al.; its entropy "
+                                                        "term pays for surviving where episodes end early)")}
+
+
+def _train_defaults() -> dict[str, str]:
+    from advrl.cli.help import field_defaults
+    from advrl.gail.airl import AIRLConfig
+
+    from advrl.gail.trainer import GENERATORS
+
+    return {**field_defaults(AIRLConfig), "max_demo_episodes": "all", "d_epochs": f"{GENERATORS['ppo'].d_epochs:g}"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("airl", help="AIRL: imitate expert demos, learning a reward that transfers")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    train = verbs.add_parser("train", help="train AIRL on an env from a demo file (reward: advrl gail reward)",
+                             formatter_class=config_help(_train_defaults))
+    add_train_args(train, AIRL_FLAGS, out="runs/airl", choices={"policy_reward": ["f", "logit"]})
+    train.set_defaults(func=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from advrl.gail.airl import AIRLConfig, train_airl
+
+    return report(train_airl(AIRLConfig(**train_settings(args, AIRL_FLAGS))))

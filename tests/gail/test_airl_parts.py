@@ -1,0 +1,89 @@
+"""AIRL's discriminator: logit = f − log π with f = g(s, a) + γ·h(s') − h(s); h is a
+state-only potential (its terms cancel around a loop), a done zeroes γ·h(s'), the
+absorbing state has potential 0 (and log π 0)."""
+
+import gymnasium as gym
+import pytest
+import torch
+
+from advrl.gail import RewardNetConfig
+from advrl.gail.airl import AIRLRewardNet
+
+OBS, ACT = 3, 1
+
+
+def _net(gamma: float, absorbing: bool = False) -> AIRLRewardNet:
+    env = gym.make("Pendulum-v1")
+    net = AIRLRewardNet(RewardNetConfig.for_spaces(env.observation_space, env.action_space, absorbing=absorbing))
+    torch.manual_seed(0)
+    with torch.no_grad():  # both output layers start at zero: make g and h non-trivial
+        net.g.mlp[-1].weight.normal_()
+        net.h[-1].weight.normal_()
+        net.h[-1].bias.fill_(0.3)
+    net.bind_policy(lambda obs, acts: acts.sum(1) ** 2 - 1.0, gamma)  # a stand-in for log π(a|s)
+    return net.eval()
+
+
+def _batch(obs, acts, next_obs, dones=None, absorbing=None):
+    n = len(obs)
+    return {"obs": obs, "acts": acts, "next_obs": next_obs,
+            "dones": torch.zeros(n) if dones is None else dones,
+            "absorbing": torch.zeros(n) if absorbing is None else absorbing}
+
+
+def test_logit_is_f_minus_log_pi_and_f_minus_g_is_the_potential_difference():
+    net, gamma = _net(0.9), 0.9
+    obs, nxt, acts = torch.randn(32, OBS), torch.randn(32, OBS), torch.rand(32, ACT) * 4 - 2
+    batch = _batch(obs, acts, nxt)
+    with torch.no_grad():
+        f, logit, g = net.shaped_reward(batch), net(batch), net.g(batch)
+        h, h_next = net.h(net._norm_obs(obs)).squeeze(1), net.h(net._norm_obs(nxt)).squeeze(1)
+    assert torch.allclose(logit, f - (acts.sum(1) ** 2 - 1.0), atol=1e-5)
+    assert torch.allclose(f - g, gamma * h_next - h, atol=1e-5)
+    # h is state-only: other actions change g (and log π), never the shaping term
+    other = _batch(obs, -acts, nxt)
+    with torch.no_grad():
+        assert torch.allclose(net.shaped_reward(other) - net.g(other), f - g, atol=1e-5)
+        assert not torch.allclose(net.g(other), g)
+
+
+def test_potential_terms_cancel_around_a_loop():
+    """With γ = 1, Σ f over a closed loop s0 → s1 → ... → s0 equals Σ g: the shaping
+    γh(s') − h(s) telescopes away, whatever h learned."""
+    net = _net(1.0)
+    states = torch.randn(7, OBS)
+    loop = _batch(states, torch.rand(7, ACT), torch.roll(states, -1, 0))
+    with torch.no_grad():
+        f, g = net.shaped_reward(loop), net.g(loop)
+        assert (f - g).abs().max() > 0.1  # the shaping is not zero step by step ...
+        assert abs(float(f.sum() - g.sum())) < 1e-4  # ... but sums to zero around the loop
+
+
+def test_done_zeroes_the_next_potential_and_the_absorbing_state_is_g_alone():
+    net = _net(0.9, absorbing=True)
+    obs, nxt, acts = torch.randn(4, OBS), torch.randn(4, OBS), torch.rand(4, ACT)
+    with torch.no_grad():
+        ended = _batch(obs, acts, nxt, dones=torch.ones(4))
+        h = net.h(net._norm_obs(obs)).squeeze(1)
+        assert torch.allclose(net.shaped_reward(ended), net.g(ended) - h, atol=1e-5)
+        zeros = torch.zeros(4, OBS)
+        absorbing = _batch(zeros, torch.zeros(4, ACT), zeros, dones=torch.ones(4), absorbing=torch.ones(4))
+        assert torch.allclose(net(absorbing), net.g(absorbing), atol=1e-5)  # potential 0, log π 0
+
+
+def test_unbound_net_says_so():
+    env = gym.make("Pendulum-v1")
+    net = AIRLRewardNet(RewardNetConfig.for_spaces(env.observation_space, env.action_space))
+    with pytest.raises(RuntimeError, match="bind_policy"):
+        net(_batch(torch.zeros(2, OBS), torch.zeros(2, ACT), torch.zeros(2, OBS)))
+
+
+def test_gradient_penalty_runs_on_the_airl_embedding():
+    from advrl.core import gradient_penalty
+
+    net = _net(0.9, absorbing=True).train()
+    real = _batch(torch.randn(8, OBS), torch.rand(8, ACT), torch.randn(8, OBS))
+    fake = _batch(torch.randn(8, OBS), torch.rand(8, ACT), torch.randn(8, OBS))
+    gp = gradient_penalty(net, real, fake, target=0.0)
+    gp.backward()
+    assert torch.isfinite(gp) and net.h[0].weight.grad is not None
