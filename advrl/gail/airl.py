@@ -196,5 +196,5 @@ def train_airl(config: AIRLConfig, demos: Any = None, callbacks: list[Callback] 
     return train_to_end(build_airl(config, demos, callbacks))
 
 
-__all__ = ["AIRLConfig", "AIRLRewardNet", "AIRLRun", "POLICY_REWARDS", "ShapedReward", "airl_discriminator", "build_airl", "policy_log_prob",
-           "train_airl"]
+__all__ = ["AIRLConfig", "AIRLRewardNet", "AIRLRun", "POLICY_REWARDS", "ShapedReward", "airl_discriminator",
+           "build_airl", "policy_log_prob", "train_airl"]

@@ -129,3 +129,11 @@ def test_buffer_rounds_with_sac_is_one_error_line(tmp_path, capsys):
                  "--buffer-rounds", "3", "--out", str(tmp_path / "run"), "--no-progress"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "--buffer-rounds" in err[0] and "replay" in err[0], err
+
+
+def test_gail_train_help_shows_the_algo_and_its_discriminator_work(capsys):
+    with pytest.raises(SystemExit):
+        main(["gail", "train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--algo {ppo,sac}" in text and "(default: ppo)" in text
+    assert "(default: 1 with --algo ppo, 25 with --algo sac)" in text
