@@ -2,12 +2,14 @@
 ranks expert (s, a) above a random policy's, and demos of a random policy teach nothing
 (the control: the policy's reward f pays no survival bonus).
 
-What the bars rest on (25k env steps, the library's defaults, seeds 1-4; ~7-10 s a run on
-2 busy cores): final true return 124, 334, 110, 173 (random policy ~22, expert 500; seed
-0's untrained policy already balances, so seed 1 as in the GAIL test); AUC of g on the
-demos vs 40 random-policy episodes 0.83, 0.96, 0.81, 0.89; random demos (return 23):
-final 9 and 10 (seeds 1, 2). With the logit f - log π as the policy's reward the same
-random demos taught balancing (455 and 174): see advrl.gail.airl."""
+What the bars rest on (this file's settings: 25k env steps, the library's defaults; ~8 s a
+run on 2 busy cores): final true return 125, 339, 77, 143 for seeds 1-4 (random policy ~22,
+expert 500; seed 3's untrained policy already scored 126, seed 0's balances, so seed 1 as in
+the GAIL test); AUC of g on the demos vs 40 random-policy episodes 0.83, 0.96, 0.81, 0.89;
+random demos (return 23): final 9 and 11 (seeds 1, 2). With the logit f - log π as the
+policy's reward the same random demos taught balancing (455 and 174): see advrl.gail.airl.
+A fresh PPO on the saved g (`advrl gail reward`, 50k steps) reached 485 and 280 (seeds 0, 1;
+g from seed 2)."""
 
 from pathlib import Path
 
@@ -42,7 +44,7 @@ def test_airl_on_cartpole_beats_random(expert_run):
     before, after = run.evaluations[0], run.evaluations[-1]
     assert before["true_return"] < 50  # starts from a policy that cannot balance
     assert after["env_steps"] <= BUDGET + 256
-    assert after["true_return"] >= 3.5 * RANDOM_RETURN, run.evaluations  # >= 77; measured 110-334
+    assert after["true_return"] >= 3 * RANDOM_RETURN, run.evaluations  # >= 66; measured 125 (seed 1)
 
 
 def test_airl_reward_ranks_expert_pairs_above_random_pairs(expert_run):
@@ -60,4 +62,4 @@ def test_airl_on_random_demos_does_not_learn_to_balance():
     demos = rollout_expert("CartPole-v1", None, episodes=60, seed=7)
     assert demos.episode_returns.mean() < 40
     run = _train(demos)
-    assert run.evaluations[-1]["true_return"] < 40, run.evaluations  # measured 9-10; an expert gets 500
+    assert run.evaluations[-1]["true_return"] < 40, run.evaluations  # measured 9-11; an expert gets 500
