@@ -20,8 +20,8 @@ The policy's reward during training is f, plus PPO's own entropy bonus (the env'
 −log π is an entropy bonus of weight 1 earned at every step an episode lasts: in an env
 that ends early it pays for surviving, whatever the demos do. Measured on CartPole
 (25k steps, seeds 1 and 2): with the logit, demos of a *random* policy (return 23)
-taught balancing (final returns 455 and 174); with f they do not (9 and 10; a test keeps
-it so), while the expert's demos teach it (124 and 334).
+taught balancing (final returns 455 and 174); with f they do not (9 and 11; a test keeps
+it so), while the expert's demos teach it (125 and 339).
 ``AIRLConfig(policy_reward="logit")`` gives the logit where that is wanted (no early
 ends, or ``--horizon fixed``). Under either, the virtual absorbing state has potential 0
 and log π 0, so its f (and logit) is g there.
