@@ -12,7 +12,7 @@ file's mean return (1) and a uniformly random policy (0). Cells are written one 
 and skipped on re-run (resumable); ``--workers`` run in parallel, ``--report-only``
 rebuilds the report from the cells.
 
-    nice -n 5 .venv/bin/python -m benchmarks.gail_classic --workers 3
+    nice -n 5 .venv/bin/python -m benchmarks.gail_classic --workers 2
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 CELLS = ROOT / "benchmarks" / "results" / "gail_classic_cells"  # committed: the report rebuilds from them
 RESULTS = ROOT / "benchmarks" / "results"
-EVAL_EVERY, EVAL_EPISODES = 10_000, 10
+EVAL_EVERY, EVAL_EPISODES, FINAL_EPISODES = 10_000, 10, 50
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def _tasks() -> dict[str, Task]:
     cp, pend_sb2 = "experts/demos/CartPole-v1.npz", "experts/heldout/Pendulum-v1-sac-sb2.npz"
     tasks = {  # in the order they run: the headline's hardest rows first
         "Pendulum-v1 sb2": Task("Pendulum-v1", pend_sb2, 200_000, five, ppo=True),
-        "Pendulum-v1 imitation": Task("Pendulum-v1", "experts/heldout/Pendulum-v1-sac-imitation.npz", 200_000, three),
+        "Pendulum-v1 imitation": Task("Pendulum-v1", "experts/heldout/Pendulum-v1-sac-imitation.npz", 200_000, five),
         "CartPole-v1": Task("CartPole-v1", cp, 200_000, five, ppo=True),
         "MountainCarContinuous-v0": Task("MountainCarContinuous-v0", "experts/demos/MountainCarContinuous-v0.npz",
                                          200_000, two, ppo=True),
@@ -79,7 +79,8 @@ def _gail(task: Task, seed: int) -> dict:
     extra = {"horizon": task.horizon} if task.horizon else {}
     cfg = GAILConfig(env_id=task.env, demos=str(ROOT / task.demos), total_timesteps=task.budget, seed=seed,
                      device="cpu", progress=False, tensorboard=False, eval_every_steps=EVAL_EVERY,
-                     eval_episodes=EVAL_EPISODES, max_demo_episodes=task.episodes, **extra)
+                     eval_episodes=EVAL_EPISODES, final_eval_episodes=FINAL_EPISODES, max_demo_episodes=task.episodes,
+                     **extra)
     run = build_gail(cfg)
     torch.set_num_threads(1)
     start, cpu = time.perf_counter(), time.process_time()
@@ -95,17 +96,18 @@ def _ppo(task: Task, seed: int) -> dict:
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.evaluation import evaluate_policy
 
-    from advrl.gail import make_eval_env, ppo_settings
+    from advrl.gail import make_eval_env
+    from advrl.gail.ppo_settings import generator_settings
 
-    settings = ppo_settings(task.env)
+    settings = generator_settings(task.env)  # exactly the GAIL generator's PPO settings (lr decay included)
     torch.manual_seed(seed)
     ppo = settings.make(make_vec_env(task.env, n_envs=settings.n_envs, seed=seed), task.budget, seed, "cpu")
     eval_env, every = make_eval_env(task.env, seed), max(1, EVAL_EVERY // settings.steps_per_rollout)
     curve, spent = [], [0.0, 0.0]
 
-    def evaluate() -> None:
+    def evaluate(episodes: int = EVAL_EPISODES) -> None:
         t, c = time.perf_counter(), time.process_time()
-        mean, _ = evaluate_policy(ppo, eval_env, n_eval_episodes=EVAL_EPISODES, deterministic=True, warn=False)
+        mean, _ = evaluate_policy(ppo, eval_env, n_eval_episodes=episodes, deterministic=True, warn=False)
         curve.append((float(ppo.num_timesteps), float(mean)))
         spent[0] += time.perf_counter() - t
         spent[1] += time.process_time() - c
@@ -126,8 +128,9 @@ def _ppo(task: Task, seed: int) -> dict:
     start, cpu = time.perf_counter(), time.process_time()
     ppo.learn(task.budget, callback=Every())
     wall, cpu = time.perf_counter() - start - spent[0], time.process_time() - cpu - spent[1]
-    if curve[-1][0] != ppo.num_timesteps:
-        evaluate()
+    if curve[-1][0] == ppo.num_timesteps:
+        curve.pop()  # the final policy, evaluated again on more episodes
+    evaluate(FINAL_EPISODES)
     return {"curve": curve, "steps": ppo.num_timesteps, "wall_s": wall, "cpu_s": cpu}
 
 
@@ -173,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.gail_classic_report import write_report
 
     write_report(TASKS, CELLS, RESULTS, references,
-                 "nice -n 5 .venv/bin/python -m benchmarks.gail_classic --workers 3")
+                 "nice -n 5 .venv/bin/python -m benchmarks.gail_classic --workers 2")
     return 0
 
 

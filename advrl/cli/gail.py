@@ -34,8 +34,10 @@ TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
     "--demo-episodes": ("max_demo_episodes", int, "use only the first N demo episodes"),
     "--eval-every": ("eval_every_steps", int, "env steps between true-reward evaluations"),
     "--eval-episodes": ("eval_episodes", int, "episodes per true-reward evaluation"),
+    "--final-eval-episodes": ("final_eval_episodes", int, "episodes of the last evaluation (the final return)"),
 }
-POSITIVE = {"total_timesteps", "d_steps", "batch_size", "buffer_rounds", "max_demo_episodes", "eval_episodes"}
+POSITIVE = {"total_timesteps", "d_steps", "batch_size", "buffer_rounds", "max_demo_episodes", "eval_episodes",
+            "final_eval_episodes"}
 CHOICES = {"horizon": ["absorbing", "fixed", "none"], "algo": ["ppo", "sac"]}
 
 
@@ -128,10 +130,9 @@ def report(run) -> int:
     """Print a finished run's true return before and after, and where it was saved."""
     cfg = run.config
     first, last = run.evaluations[0], run.evaluations[-1]
-    print(f"true return (deterministic, {cfg.eval_episodes} episodes): "
-          f"before {first['true_return']:.1f} ± {first['true_return_std']:.1f} -> "
-          f"after {last['true_return']:.1f} ± {last['true_return_std']:.1f} "
-          f"({int(last['env_steps'])} env steps)")
+    print(f"true return (deterministic): before {first['true_return']:.1f} ± {first['true_return_std']:.1f} "
+          f"({cfg.eval_episodes} episodes) -> after {last['true_return']:.1f} ± {last['true_return_std']:.1f} "
+          f"({int(last.get('episodes', cfg.eval_episodes))} episodes, {int(last['env_steps'])} env steps)")
     print(f"saved {cfg.out}/policy.zip, {cfg.out}/reward_net.pt, {cfg.out}/summary.json (TensorBoard: {cfg.out}/tb)")
     return 0
 

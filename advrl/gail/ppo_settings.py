@@ -126,4 +126,13 @@ def ppo_settings(env_id: str, purpose: str = "gail") -> PPOSettings:
     return PPOSettings(n_envs=int(raw.pop("n_envs")), kwargs=raw)
 
 
-__all__ = ["DEFAULT", "EXPERT_RUNS", "GAIL_ROWS", "LinearSchedule", "PPOSettings", "ZOO", "ppo_settings"]
+def generator_settings(env_id: str, overrides: Raw | None = None, n_envs: int | None = None,
+                       lr_decay: bool = True) -> PPOSettings:
+    """The PPO settings of GAIL's generator: the env's row (:func:`ppo_settings`) with
+    ``overrides``, its learning rate decayed linearly over the run when ``lr_decay``. The
+    benchmarks' PPO on the true reward runs with exactly these, so the two compare like for like."""
+    settings = ppo_settings(env_id).with_overrides(overrides, n_envs)
+    return settings.with_linear_decay("learning_rate") if lr_decay else settings
+
+
+__all__ = ["DEFAULT", "EXPERT_RUNS", "GAIL_ROWS", "LinearSchedule", "PPOSettings", "ZOO", "generator_settings", "ppo_settings"]

@@ -33,7 +33,7 @@ from advrl.gail.expert_data import to_real_data
 from advrl.gail.generator import PPOGenerator
 from advrl.gail.horizon import Horizon, make_horizon
 from advrl.gail.learned_reward import LearnedReward
-from advrl.gail.ppo_settings import PPOSettings, ppo_settings
+from advrl.gail.ppo_settings import generator_settings
 from advrl.gail.reward_net import RewardNet, RewardNetConfig
 from advrl.gail.sac_generator import SACGenerator
 from advrl.gail.sac_settings import sac_settings
@@ -79,13 +79,15 @@ class GAILConfig:
     checkpoint_every: int = 50  # rounds
     eval_every_steps: int = 10_000  # env steps between true-reward evaluations (<= 0: only before/after)
     eval_episodes: int = 10
+    final_eval_episodes: int = 50  # the last evaluation (summary.json's final return): on Pendulum the luck of
+    #                                10 initial states moves a policy's mean by up to 0.2 of the expert's
     progress: bool = True
     tensorboard: bool = True
 
 
 # settings a --resume may change: budgets, evaluation, devices and paths (not what is learned)
 RESUME_MAY_CHANGE = ("total_timesteps", "resume", "overwrite", "out", "progress", "device", "eval_every_steps",
-                     "eval_episodes", "tensorboard", "checkpoint_every")
+                     "eval_episodes", "final_eval_episodes", "tensorboard", "checkpoint_every")
 
 
 @dataclass
@@ -231,9 +233,7 @@ def gail_discriminator(cfg: GAILConfig, horizon: Horizon, obs_space: gym.Space, 
 
 
 def _ppo_generator(cfg: GAILConfig, train_id: str, absorbing_horizon: int | None, device: Any) -> PPOGenerator:
-    settings: PPOSettings = ppo_settings(cfg.env_id).with_overrides(cfg.ppo, cfg.n_envs)
-    if cfg.lr_decay:
-        settings = settings.with_linear_decay("learning_rate")
+    settings = generator_settings(cfg.env_id, cfg.ppo, cfg.n_envs, cfg.lr_decay)
     return PPOGenerator.build(train_id, settings, total_timesteps=cfg.total_timesteps, seed=cfg.seed,
                               device=device, absorbing_horizon=absorbing_horizon,
                               buffer_rounds=cfg.buffer_rounds, normalize_reward=cfg.normalize_reward)
@@ -288,7 +288,8 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     net.init_normalizers(real.data)
     generator = kind.build(cfg, train_id, horizon.wrapper_horizon(max_steps), device)
     every = max(1, cfg.eval_every_steps // generator.steps_per_round) if cfg.eval_every_steps > 0 else 0
-    evaluator = TrueRewardEval(make_eval_env(train_id, cfg.seed), every, cfg.eval_episodes)
+    evaluator = TrueRewardEval(make_eval_env(train_id, cfg.seed), every, cfg.eval_episodes,
+                               final_episodes=cfg.final_eval_episodes)
     objective = make_objective(cfg.loss, reward_name=cfg.reward, gp_weight=cfg.gp_weight, gp_target=cfg.gp_target)
     trainer = AdversarialTrainer(generator, net, objective, real, _loop_config(cfg, generator.steps_per_round, device),
                                  callbacks=[evaluator, *(callbacks or [])], run_config=asdict(cfg),
