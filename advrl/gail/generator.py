@@ -13,6 +13,19 @@ from advrl.gail.rollout_rewards import RewardScaler, attach_learned_reward
 from advrl.gail.wrapper import CriticReward, RewardVecEnvWrapper
 
 
+def round_metrics(model: Any, reward_env: RewardVecEnvWrapper, prefix: str) -> dict[str, float]:
+    """What a generator step logs: true episode returns (SB3's Monitor sits under the reward
+    wrapper), the mean learned reward, env steps and the SB3 model's ``train/`` scalars."""
+    metrics: dict[str, float] = {}  # first keys show in the progress bar
+    if model.ep_info_buffer:
+        metrics["g/true_return"] = float(np.mean([ep["r"] for ep in model.ep_info_buffer]))
+    metrics["g/learned_reward"] = reward_env.pop_mean_reward()
+    metrics["g/env_steps"] = float(model.num_timesteps)
+    logged = model.logger.name_to_value
+    metrics.update({f"{prefix}/{k.split('/')[-1]}": float(v) for k, v in logged.items() if k.startswith("train/")})
+    return metrics
+
+
 class PPOGenerator:
     """``train_step(critic)``: point the reward wrapper at the current critic and
     run ``ppo.learn(n_steps · n_envs)`` — one rollout on the learned reward (its
@@ -70,14 +83,7 @@ class PPOGenerator:
         self.reward_fn.set_critic(critic)
         self.buffer.start_round()
         self.ppo.learn(self.steps_per_round, reset_num_timesteps=False, progress_bar=False)
-        logged = self.ppo.logger.name_to_value
-        metrics: dict[str, float] = {}  # first keys show in the progress bar
-        if self.ppo.ep_info_buffer:  # Monitor under the reward wrapper: TRUE episode returns
-            metrics["g/true_return"] = float(np.mean([ep["r"] for ep in self.ppo.ep_info_buffer]))
-        metrics["g/learned_reward"] = self.reward_env.pop_mean_reward()
-        metrics["g/env_steps"] = float(self.ppo.num_timesteps)
-        metrics.update({f"ppo/{k.split('/')[-1]}": float(v) for k, v in logged.items() if k.startswith("train/")})
-        return metrics
+        return round_metrics(self.ppo, self.reward_env, "ppo")
 
     # -------------------------------------------------------------- state
     def state_dict(self) -> dict[str, Any]:

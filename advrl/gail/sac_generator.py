@@ -32,6 +32,7 @@ from stable_baselines3.common.type_aliases import ReplayBufferSamples
 
 from advrl.core import UserError
 from advrl.gail.buffer import TransitionBuffer
+from advrl.gail.generator import round_metrics
 from advrl.gail.sac_settings import SACSettings
 from advrl.gail.wrapper import CriticReward, RewardVecEnvWrapper, absorbing_state_reward
 
@@ -141,14 +142,7 @@ class SACGenerator:
         self.reward_fn.set_critic(critic)
         self.buffer.start_round()
         self.sac.learn(self.steps_per_round, reset_num_timesteps=False, progress_bar=False)
-        metrics: dict[str, float] = {}  # first keys show in the progress bar
-        if self.sac.ep_info_buffer:  # Monitor under the reward wrapper: TRUE episode returns
-            metrics["g/true_return"] = float(np.mean([ep["r"] for ep in self.sac.ep_info_buffer]))
-        metrics["g/learned_reward"] = self.reward_env.pop_mean_reward()
-        metrics["g/env_steps"] = float(self.sac.num_timesteps)
-        logged = self.sac.logger.name_to_value
-        metrics.update({f"sac/{k.split('/')[-1]}": float(v) for k, v in logged.items() if k.startswith("train/")})
-        return metrics
+        return round_metrics(self.sac, self.reward_env, "sac")
 
     # -------------------------------------------------------------- state
     def state_dict(self) -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""GAIL's throughput against plain PPO with the same settings, measured side by side.
+
+For each env, one process builds a GAIL run (the library's defaults, evaluation off)
+and a plain SB3 PPO on the true reward with exactly the generator's PPO settings
+(``advrl.gail.ppo_settings.generator_settings``), then alternates them in blocks of
+``--block`` rollouts until each has run ``--steps`` env steps. Process CPU time is
+summed per side (torch and BLAS on one thread), so a load that drifts during the run
+falls on both sides alike. Ratio = GAIL env steps per CPU-second ÷ PPO's.
+
+    nice -n 5 .venv/bin/python -m benchmarks.gail_throughput
+
+Writes ``benchmarks/results/gail_throughput.json`` (headline ``throughput_ratio_min``)
+and ``gail_throughput.md``; run it on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+ENVS = {
+    "CartPole-v1": "experts/demos/CartPole-v1.npz",
+    "Acrobot-v1": "experts/demos/Acrobot-v1.npz",
+    "MountainCarContinuous-v0": "experts/demos/MountainCarContinuous-v0.npz",
+    "Pendulum-v1": "experts/heldout/Pendulum-v1-sac-sb2.npz",
+}
+
+
+def measure(env_id: str, demos: str, steps: int, block: int, seed: int = 0) -> dict:
+    """Alternate GAIL rounds and PPO rollouts (``block`` of each at a time); CPU seconds per side."""
+    from stable_baselines3.common.env_util import make_vec_env
+
+    from advrl.gail import GAILConfig, build_gail
+    from advrl.gail.ppo_settings import generator_settings
+
+    run = build_gail(GAILConfig(env_id=env_id, demos=str(ROOT / demos), total_timesteps=steps, seed=seed,
+                                device="cpu", progress=False, tensorboard=False, eval_every_steps=0))
+    run.evaluator.on_train_start = lambda trainer: None  # no evaluations: only training is timed
+    run.evaluator.on_train_end = lambda trainer: None
+    settings = generator_settings(env_id)
+    ppo = settings.make(make_vec_env(env_id, n_envs=settings.n_envs, seed=seed), steps, seed, "cpu")
+    per_round = run.generator.steps_per_round
+    cpu = {"gail": 0.0, "ppo": 0.0}
+    while run.ppo.num_timesteps < steps or ppo.num_timesteps < steps:
+        start = time.process_time()
+        run.train(block)
+        cpu["gail"] += time.process_time() - start
+        start = time.process_time()
+        ppo.learn(block * per_round, reset_num_timesteps=False)
+        cpu["ppo"] += time.process_time() - start
+    gail_rate, ppo_rate = run.ppo.num_timesteps / cpu["gail"], ppo.num_timesteps / cpu["ppo"]
+    return {"env": env_id, "steps": [int(run.ppo.num_timesteps), int(ppo.num_timesteps)],
+            "cpu_s": cpu, "gail_steps_per_cpu_s": gail_rate, "ppo_steps_per_cpu_s": ppo_rate,
+            "ratio": gail_rate / ppo_rate, "d_steps_per_round": run.trainer.config.d_steps,
+            "env_steps_per_round": per_round}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=60_000, help="env steps per side and env")
+    parser.add_argument("--block", type=int, default=5, help="rounds (rollouts) per side before switching")
+    parser.add_argument("--envs", nargs="+", default=list(ENVS), choices=list(ENVS))
+    args = parser.parse_args(argv)
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    rows = []
+    with threadpool_limits(1):
+        for env_id in args.envs:
+            rows.append(measure(env_id, ENVS[env_id], args.steps, args.block))
+            r = rows[-1]
+            print(f"{env_id}: GAIL {r['gail_steps_per_cpu_s']:.0f} steps/CPU-s, PPO {r['ppo_steps_per_cpu_s']:.0f}, "
+                  f"ratio {r['ratio']:.3f}", flush=True)
+    command = "nice -n 5 .venv/bin/python -m benchmarks.gail_throughput " + " ".join(argv or sys.argv[1:])
+    headline = {"throughput_ratio_min": min(r["ratio"] for r in rows),
+                **{f"throughput_ratio_{r['env'].split('-')[0].lower()}": r["ratio"] for r in rows}}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "gail_throughput.json").write_text(json.dumps({"headline": headline, "command": command.strip(),
+                                                              "rows": rows}, indent=2))
+    lines = ["# GAIL throughput vs plain PPO (same settings, same process, interleaved)", "",
+             f"Command: `{command.strip()}`. " + __doc__.split("\n\n")[1].replace("\n", " "), "",
+             "| env | env steps / round | D steps / round | GAIL steps per CPU-s | PPO steps per CPU-s | ratio |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {r['env']} | {r['env_steps_per_round']} | {r['d_steps_per_round']} | "
+              f"{r['gail_steps_per_cpu_s']:.0f} | {r['ppo_steps_per_cpu_s']:.0f} | {r['ratio']:.3f} |" for r in rows]
+    lines += ["", f"Headline: `throughput_ratio_min` = {headline['throughput_ratio_min']:.3f}"]
+    (RESULTS / "gail_throughput.md").write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
