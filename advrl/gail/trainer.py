@@ -28,6 +28,7 @@ import numpy as np
 
 from advrl.core import (AdversarialTrainer, Callback, LoopConfig, TrainingInterrupted, UserError, atomic_path,
                         make_objective, prepare_run_dir, resolve_device, seed_everything, write_summary)
+from advrl.gail.d_schedule import DiscriminatorDecay
 from advrl.gail.evaluation import TrueRewardEval, normalised, sb3_model
 from advrl.gail.expert_data import to_real_data
 from advrl.gail.generator import PPOGenerator
@@ -66,6 +67,8 @@ class GAILConfig:
     #                                env step); None: the generator's (GENERATORS: PPO 1, SAC 25)
     batch_size: int = 256  # expert and generator samples per D update
     d_lr: float = 3e-4
+    d_lr_decay: bool = True  # D's learning rate decays linearly over the run too, as PPO's does: the reward
+    #                          stops moving at the end, so the policy stops chasing it (advrl.gail.d_schedule)
     d_betas: tuple[float, float] = (0.9, 0.999)  # discriminator Adam betas
     buffer_rounds: int = 4  # rollouts kept as fakes: the last 4 policies' samples, so D keeps a signal (and
     #                         the reward does not flatten and swing) when the current policy nears the expert
@@ -291,8 +294,10 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     evaluator = TrueRewardEval(make_eval_env(train_id, cfg.seed), every, cfg.eval_episodes,
                                final_episodes=cfg.final_eval_episodes)
     objective = make_objective(cfg.loss, reward_name=cfg.reward, gp_weight=cfg.gp_weight, gp_target=cfg.gp_target)
-    trainer = AdversarialTrainer(generator, net, objective, real, _loop_config(cfg, generator.steps_per_round, device),
-                                 callbacks=[evaluator, *(callbacks or [])], run_config=asdict(cfg),
+    loop = _loop_config(cfg, generator.steps_per_round, device)
+    schedule = [DiscriminatorDecay(cfg.d_lr, loop.rounds)] if cfg.d_lr_decay else []
+    trainer = AdversarialTrainer(generator, net, objective, real, loop,
+                                 callbacks=[evaluator, *schedule, *(callbacks or [])], run_config=asdict(cfg),
                                  resume_may_change=RESUME_MAY_CHANGE)
     if cfg.out:  # every setting is valid by now: only then is an old run replaced
         prepare_run_dir(cfg.out, resume=cfg.resume, overwrite=cfg.overwrite)
