@@ -7,7 +7,7 @@ and a plain SB3 PPO on the true reward with exactly the generator's PPO settings
 summed per side (torch and BLAS on one thread), so a load that drifts during the run
 falls on both sides alike. Ratio = GAIL env steps per CPU-second ÷ PPO's.
 
-    nice -n 5 .venv/bin/python -m benchmarks.gail_throughput
+    .venv/bin/python -m benchmarks.gail_throughput
 
 Writes ``benchmarks/results/gail_throughput.json`` (headline ``throughput_ratio_min``)
 and ``gail_throughput.md``; run it on an otherwise idle machine.
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             r = rows[-1]
             print(f"{env_id}: GAIL {r['gail_steps_per_cpu_s']:.0f} steps/CPU-s, PPO {r['ppo_steps_per_cpu_s']:.0f}, "
                   f"ratio {r['ratio']:.3f}", flush=True)
-    command = "nice -n 5 .venv/bin/python -m benchmarks.gail_throughput " + " ".join(argv or sys.argv[1:])
+    command = ".venv/bin/python -m benchmarks.gail_throughput " + " ".join(argv or sys.argv[1:])
     headline = {"throughput_ratio_min": min(r["ratio"] for r in rows),
                 **{f"throughput_ratio_{r['env'].split('-')[0].lower()}": r["ratio"] for r in rows}}
     RESULTS.mkdir(parents=True, exist_ok=True)
