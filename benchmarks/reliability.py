@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CARTPOLE = str(ROOT / "experts" / "demos" / "CartPole-v1.npz")
 POLICY = str(ROOT / "experts" / "CartPole-v1-ppo.zip")
+PENDULUM = str(ROOT / "experts" / "demos" / "Pendulum-v1.npz")
 GAIL = ["gail", "train", "--env", "CartPole-v1", "--demos", CARTPOLE, "--no-progress", "--device", "cpu",
         "--eval-episodes", "1"]
 GAN = ["gan", "train", "--data", "digits", "--width", "8", "--z-dim", "8", "--batch-size", "16", "--sample-every",
@@ -123,6 +124,12 @@ def cases(f: dict[str, str], w: Path) -> list[Case]:
         Case("gail", "--horizon sometimes", gail("--horizon", "sometimes"), 2, "--horizon"),
         Case("gail", "--device tpu", gail("--device", "tpu"), 2, "tpu"),
         Case("gail", "--reward fancy", gail("--reward", "fancy"), 2, "fancy"),
+        Case("gail", "--algo sac on discrete actions (CartPole)", gail("--algo", "sac"), 2, "Box"),
+        Case("gail", "--algo sac with --buffer-rounds", ["gail", "train", "--env", "Pendulum-v1", "--demos",
+             PENDULUM, "--algo", "sac", "--buffer-rounds", "8", "--out", str(w / "g_bad")], 2, "--buffer-rounds"),
+        Case("gail", "--final-eval-episodes 0", gail("--final-eval-episodes", "0"), 2, "--final-eval-episodes"),
+        Case("gail", "airl --policy-reward fancy", ["airl", "train", "--env", "CartPole-v1", "--demos", CARTPOLE,
+             "--out", str(w / "a_bad"), "--policy-reward", "fancy"], 2, "fancy"),
         Case("gail", "--out under a file", GAIL + ["--out", f["afile"] + "/run"], 2, "--out"),
         Case("gail", "existing run, no --resume", GAIL + ["--out", run, "--timesteps", "256"], 2, "already holds a run"),
         Case("gail", "--resume, no checkpoint", GAIL + ["--out", str(w / "fresh"), "--resume"], 2, "no checkpoint"),
