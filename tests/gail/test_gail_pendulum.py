@@ -1,8 +1,9 @@
 """GAIL with the library's defaults learns Pendulum from a held-out foreign demo file
 (stable-baselines 2 layout, SB3 SAC expert) within the CI budget: 8 rounds (32,768 env
-steps). In the 10 full benchmark runs (benchmarks/results/gail_classic_cells) every one was
-at >= 0.29 normalised by 32k steps (0.29-0.95; random = 0, demos = 1), so 0.25 is the
-honest bar here; a random policy sits at 0."""
+steps). In the 10 full benchmark runs (benchmarks/results/gail_classic_cells, both held-out
+files, seeds 0-4) the 32k-step evaluation spans 0.08-0.85 normalised (random = 0, demos = 1):
+early progress varies by seed, so this test pins seed 0 of the SB2 file (0.55 there, the same
+on every CPU run) with a bar of 0.25 and a rise of 0.2 over the untrained policy."""
 
 from pathlib import Path
 
