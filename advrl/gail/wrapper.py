@@ -123,6 +123,7 @@ class RewardVecEnvWrapper(VecEnvWrapper):
     def reset(self) -> np.ndarray:
         self._obs = self.venv.reset()
         self._t[:] = 0
+        self._rollout = []  # steps of an unfinished rollout belong to episodes that no longer run
         return self._obs
 
     def step_async(self, actions: np.ndarray) -> None:
