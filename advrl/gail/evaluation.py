@@ -27,7 +27,7 @@ class TrueRewardEval(Callback):
         from stable_baselines3.common.evaluation import evaluate_policy
 
         start, cpu_start = time.perf_counter(), time.process_time()
-        ppo = sb3_model(trainer.generator)
+        ppo = trainer.generator.model
         episodes = episodes or self.episodes
         mean, std = evaluate_policy(ppo, self.eval_env, n_eval_episodes=episodes,
                                     deterministic=self.deterministic, warn=False)
@@ -55,12 +55,6 @@ class TrueRewardEval(Callback):
             if last["round"] == trainer.round:
                 self.results.pop()  # the same policy, evaluated again on more episodes
             self.evaluate(trainer, self.final_episodes)
-
-
-def sb3_model(generator: Any) -> Any:
-    """The SB3 model a GAIL generator trains: ``PPOGenerator.ppo`` or ``SACGenerator.sac``."""
-    sac = getattr(generator, "sac", None)
-    return sac if sac is not None else generator.ppo
 
 
 def normalised(value: float, random: float, expert: float | None) -> float | None:

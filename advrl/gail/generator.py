@@ -64,10 +64,13 @@ class PPOGenerator:
         venv = make_vec_env(env_id, n_envs=settings.n_envs, seed=seed)
         reward_fn, buffer = CriticReward(), TransitionBuffer(buffer_rounds)
         reward_env = RewardVecEnvWrapper(venv, reward_fn, buffer, absorbing_horizon=absorbing_horizon, deferred=True)
-        scaler = RewardScaler(settings.gamma, settings.n_envs) if normalize_reward else None
         ppo = settings.make(reward_env, total_timesteps, seed, device)
-        attach_learned_reward(ppo, reward_env, scaler)
-        return cls(ppo, reward_env, reward_fn, buffer, scaler)
+        return cls(ppo, reward_env, reward_fn, buffer, attach_learned_reward(ppo, reward_env, normalize_reward))
+
+    @property
+    def model(self) -> Any:
+        """The SB3 model trained (evaluation, saving)."""
+        return self.ppo
 
     @property
     def num_timesteps(self) -> int:

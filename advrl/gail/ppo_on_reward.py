@@ -33,7 +33,7 @@ def train_ppo_on_reward(reward: str, env_id: str | None = None, horizon: str | N
     from advrl.gail.horizon import make_horizon
     from advrl.gail.learned_reward import LearnedReward
     from advrl.gail.ppo_settings import ppo_settings
-    from advrl.gail.rollout_rewards import RewardScaler, attach_learned_reward
+    from advrl.gail.rollout_rewards import attach_learned_reward
 
     kind, path = parse_reward_spec(reward)
     learned = LearnedReward.load(path) if kind == "learned" else None
@@ -58,7 +58,7 @@ def train_ppo_on_reward(reward: str, env_id: str | None = None, horizon: str | N
     torch.manual_seed(seed)
     ppo = settings.make(venv, timesteps, seed, dev)
     if learned is not None:
-        attach_learned_reward(ppo, venv, RewardScaler(settings.gamma, settings.n_envs))
+        attach_learned_reward(ppo, venv)
     ppo.learn(timesteps, progress_bar=progress and sys.stderr.isatty())  # no \r floods in log files
     eval_env = make_eval_env(train_id, seed)
     mean, std = evaluate_policy(ppo, eval_env, n_eval_episodes=eval_episodes, deterministic=True, warn=False)

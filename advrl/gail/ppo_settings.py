@@ -10,9 +10,12 @@ whole run, which for GAIL spans many ``learn`` calls (:class:`LinearSchedule`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 Raw = dict[str, Any]
 
@@ -68,25 +71,31 @@ class LinearSchedule:
 
 
 @dataclass(frozen=True)
-class PPOSettings:
-    """One env's PPO settings: ``n_envs`` and SB3 ``PPO`` keyword arguments
-    (``("lin", x)`` for a linear schedule)."""
+class SB3Settings:
+    """One env's settings of an SB3 algorithm: ``n_envs`` and its keyword arguments
+    (:class:`PPOSettings`, :class:`advrl.gail.sac_settings.SACSettings`)."""
 
-    n_envs: int
+    n_envs: int = 1
     kwargs: Raw = field(default_factory=dict)
 
     @property
     def gamma(self) -> float:
         return float(self.kwargs.get("gamma", 0.99))
 
+    def with_overrides(self, overrides: Raw | None = None, n_envs: int | None = None) -> Self:
+        """A copy with keyword-argument ``overrides`` and ``n_envs`` (when not ``None``)."""
+        return replace(self, n_envs=n_envs or self.n_envs, kwargs={**self.kwargs, **(overrides or {})})
+
+
+@dataclass(frozen=True)
+class PPOSettings(SB3Settings):
+    """One env's PPO settings: ``n_envs`` and SB3 ``PPO`` keyword arguments
+    (``("lin", x)`` for a linear schedule)."""
+
     @property
     def steps_per_rollout(self) -> int:
         """Env steps in one PPO rollout (all envs): one GAIL round."""
         return self.n_envs * int(self.kwargs.get("n_steps", 2048))
-
-    def with_overrides(self, overrides: Raw | None = None, n_envs: int | None = None) -> "PPOSettings":
-        """A copy with PPO kwargs ``overrides`` and ``n_envs`` (when not ``None``)."""
-        return replace(self, n_envs=n_envs or self.n_envs, kwargs={**self.kwargs, **(overrides or {})})
 
     def with_linear_decay(self, key: str, default: float = 3e-4) -> "PPOSettings":
         """A copy whose constant ``key`` (SB3's default when unset) decays linearly over the run."""
@@ -135,4 +144,4 @@ def generator_settings(env_id: str, overrides: Raw | None = None, n_envs: int | 
     return settings.with_linear_decay("learning_rate") if lr_decay else settings
 
 
-__all__ = ["DEFAULT", "EXPERT_RUNS", "GAIL_ROWS", "LinearSchedule", "PPOSettings", "ZOO", "generator_settings", "ppo_settings"]
+__all__ = ["DEFAULT", "EXPERT_RUNS", "GAIL_ROWS", "LinearSchedule", "PPOSettings", "SB3Settings", "ZOO", "generator_settings", "ppo_settings"]

@@ -78,15 +78,18 @@ class LearnedRewardRolloutBuffer(RolloutBuffer):
         super().compute_returns_and_advantage(last_values, dones)
 
 
-def attach_learned_reward(ppo: Any, reward_env: Any, scaler: RewardScaler | None) -> None:
+def attach_learned_reward(ppo: Any, reward_env: Any, normalize: bool = True) -> RewardScaler | None:
     """Make ``ppo`` (whose env is, or wraps, the ``deferred`` ``reward_env``) learn from
-    the learned reward of each rollout, scaled by ``scaler`` when given."""
+    the learned reward of each rollout, scaled with PPO's γ when ``normalize``; returns
+    the scaler (its statistics belong in a checkpoint) or ``None``."""
+    scaler = RewardScaler(ppo.gamma, ppo.n_envs) if normalize else None
 
     def relabel() -> np.ndarray:
         rewards, dones = reward_env.rollout_rewards()
         return scaler(rewards, dones) if scaler is not None else rewards
 
     ppo.rollout_buffer = LearnedRewardRolloutBuffer.like(ppo.rollout_buffer, relabel)
+    return scaler
 
 
 __all__ = ["LearnedRewardRolloutBuffer", "RewardScaler", "attach_learned_reward"]

@@ -130,6 +130,11 @@ class SACGenerator:
         return cls(sac, reward_env, reward_fn, buffer, steps)
 
     @property
+    def model(self) -> Any:
+        """The SB3 model trained (evaluation, saving)."""
+        return self.sac
+
+    @property
     def num_timesteps(self) -> int:
         return int(self.sac.num_timesteps)
 

@@ -9,10 +9,12 @@ an env without a row gets SB3's SAC defaults (:data:`DEFAULT`: lr 3e-4, buffer 1
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 import torch
+
+from advrl.gail.ppo_settings import SB3Settings
 
 Raw = dict[str, Any]
 
@@ -38,15 +40,8 @@ GAIL_DEFAULTS: Raw = dict(ent_coef="auto_0.1")
 
 
 @dataclass(frozen=True)
-class SACSettings:
+class SACSettings(SB3Settings):
     """One env's SAC settings: ``n_envs`` and SB3 ``SAC`` keyword arguments."""
-
-    n_envs: int = 1
-    kwargs: Raw = field(default_factory=dict)
-
-    @property
-    def gamma(self) -> float:
-        return float(self.kwargs.get("gamma", 0.99))
 
     @property
     def buffer_size(self) -> int:
@@ -57,10 +52,6 @@ class SACSettings:
         """Env steps between gradient phases (an int ``train_freq``; ``(n, "step")`` counts too)."""
         freq = self.kwargs.get("train_freq", 1)
         return int(freq[0] if isinstance(freq, (tuple, list)) else freq)
-
-    def with_overrides(self, overrides: Raw | None = None, n_envs: int | None = None) -> "SACSettings":
-        """A copy with SAC kwargs ``overrides`` and ``n_envs`` (when not ``None``)."""
-        return replace(self, n_envs=n_envs or self.n_envs, kwargs={**self.kwargs, **(overrides or {})})
 
     def make(self, venv: Any, seed: int, device: str | torch.device = "auto", **extra: Any):
         """SB3 ``SAC("MlpPolicy")`` on ``venv`` with these settings (``extra``: more SAC

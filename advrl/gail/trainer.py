@@ -29,7 +29,7 @@ import numpy as np
 from advrl.core import (AdversarialTrainer, Callback, LoopConfig, TrainingInterrupted, UserError, atomic_path,
                         make_objective, prepare_run_dir, resolve_device, seed_everything, write_summary)
 from advrl.gail.d_schedule import DiscriminatorDecay
-from advrl.gail.evaluation import TrueRewardEval, normalised, sb3_model
+from advrl.gail.evaluation import TrueRewardEval, normalised
 from advrl.gail.expert_data import to_real_data
 from advrl.gail.generator import PPOGenerator
 from advrl.gail.horizon import Horizon, make_horizon
@@ -116,7 +116,7 @@ class GAILRun:
     @property
     def model(self):
         """The SB3 model of the generator (PPO, or SAC with ``algo="sac"``)."""
-        return sb3_model(self.generator)
+        return self.generator.model
 
     @property
     def evaluations(self) -> list[dict[str, float]]:

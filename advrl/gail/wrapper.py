@@ -150,22 +150,27 @@ class RewardVecEnvWrapper(VecEnvWrapper):
             if self.absorbing_horizon and dones.any():
                 self._absorbing_rows(dones, infos)
         else:
-            rewards = self._rewards(self._obs, self._actions, next_obs, dones)
-            if self.buffer is not None:
-                self.buffer.add(self._obs, self._actions, next_obs, dones)
-            if self.absorbing_horizon:
-                self._absorbing_rows(dones, infos)
-                rewards = rewards - np.float32(self._absorbing_reward())
-            self.reward_sum += float(rewards.sum())
-            self.reward_count += len(rewards)
+            rewards = self._score(self._obs, self._actions, next_obs, dones, ended=(dones, infos))
         self._t[dones] = 0
         self._obs = obs
         return obs, rewards, dones, infos
 
-    def _rewards(self, obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray, dones: np.ndarray) -> np.ndarray:
+    def _score(self, obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray, dones: np.ndarray,
+               ended: tuple[np.ndarray, list[dict]] | None = None) -> np.ndarray:
+        """The learned rewards of these transitions (less the absorbing state's with a virtual
+        absorbing horizon), the transitions into the buffer — then, per step, the absorbing
+        rows of the episodes ``ended`` there (deferred mode adds those as the steps come)."""
         rewards = np.asarray(self.reward_fn(obs, acts, next_obs, dones), dtype=np.float32)
         if rewards.shape != (len(obs),):
             raise ValueError(f"reward function returned shape {rewards.shape}, expected ({len(obs)},)")
+        if self.buffer is not None:
+            self.buffer.add(obs, acts, next_obs, dones)
+        if self.absorbing_horizon:
+            if ended is not None:
+                self._absorbing_rows(*ended)
+            rewards = rewards - np.float32(self._absorbing_reward())
+        self.reward_sum += float(rewards.sum())
+        self.reward_count += len(rewards)
         return rewards
 
     def rollout_rewards(self) -> tuple[np.ndarray, np.ndarray]:
@@ -179,13 +184,7 @@ class RewardVecEnvWrapper(VecEnvWrapper):
         obs, acts, next_obs, dones = (np.concatenate(part) for part in zip(*self._rollout))
         self._rollout = []
         with one_blas_thread():  # a rollout-sized NumPy matmul would wake OpenBLAS's spinning threads
-            rewards = self._rewards(obs, acts, next_obs, dones)
-        if self.buffer is not None:
-            self.buffer.add(obs, acts, next_obs, dones)
-        if self.absorbing_horizon:
-            rewards = rewards - np.float32(self._absorbing_reward())
-        self.reward_sum += float(rewards.sum())
-        self.reward_count += len(rewards)
+            rewards = self._score(obs, acts, next_obs, dones)
         return rewards.reshape(steps, n), dones.reshape(steps, n)
 
     def _absorbing_reward(self) -> float:

@@ -24,7 +24,7 @@ class CountingPolicy:
 def test_final_evaluation_uses_final_episodes_and_replaces_the_same_round_row():
     policy = CountingPolicy()
     logged = []
-    trainer = SimpleNamespace(generator=SimpleNamespace(ppo=policy), round=0,
+    trainer = SimpleNamespace(generator=SimpleNamespace(model=policy), round=0,
                               logger=SimpleNamespace(log=lambda r, m: logged.append(r)))
     evaluator = TrueRewardEval(make_eval_env("CartPole-v1", 0), every=1, episodes=3, final_episodes=12)
     evaluator.on_train_start(trainer)

@@ -76,7 +76,7 @@ def test_ppo_learns_from_the_rollout_rewards_it_is_given():
     env = RewardVecEnvWrapper(make_vec_env("CartPole-v1", n_envs=2, seed=0),
                               lambda o, a, n, d, absorbing=None: np.full(len(o), 2.0), deferred=True)
     ppo = PPOSettings(2, {"n_steps": 64, "batch_size": 64, "n_epochs": 1}).make(env, 128, 0, "cpu")
-    attach_learned_reward(ppo, env, None)
+    assert attach_learned_reward(ppo, env, normalize=False) is None
     ppo.learn(128)
     assert np.all(ppo.rollout_buffer.rewards == 2.0)  # no truncation within 64 steps of CartPole
     assert ppo.rollout_buffer.returns.max() > 2.0
