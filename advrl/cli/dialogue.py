@@ -21,36 +21,46 @@ from advrl.cli.help import config_help
 # option dest -> the (section, field) pairs it sets; sections are the config dataclasses of ``_sections``
 FIELDS: dict[str, list[tuple[str, str]]] = {
     **{name: [("run", name)] for name in ("corpus", "model", "resume", "overwrite", "checkpoint_every",
-                                                       "threads", "progress")},
+                                                       "threads", "progress", "mle_checkpoint_steps")},
     **{name: [("dialogue", name)] for name in ("vocab_size", "mle_epochs", "rounds", "d_steps", "g_steps", "d_lr",
                                                "reward", "loss", "discriminator", "device")},
     "d_pretrain": [("dialogue", "d_pretrain_steps")],
     "seed": [("dialogue", "seed"), ("infer", "seed")],
-    **{name: [("model", name)] for name in ("d_model", "layers")},
+    **{name: [("model", name)] for name in ("d_model", "layers", "heads", "ffn_dim", "dropout")},
     **{name: [("generator", name)] for name in ("context_len", "reply_len", "batch_size", "lr", "adv_lr",
-                                                "teacher_forcing", "regs", "rollouts")},
+                                                "teacher_forcing", "regs", "rollouts", "warmup_steps",
+                                                "label_smoothing", "top_p", "no_repeat_ngram", "bf16", "baseline")},
     "decode": [("infer", "decode")],
     "eval_seeds": [("infer", "seeds")],
+    "evaluator": [("infer", "evaluator")],
 }
 
 # (flag, type, help) of the options that set a config field (default None: see FIELDS)
-COMMON = [("--corpus", str, "chatterbot | tsv:FILE | jsonl:FILE | opensubtitles:DIR"),
+COMMON = [("--corpus", str, "chatterbot | tsv:FILE | jsonl:FILE | dailydialog:DIR[:N] | opensubtitles:DIR"),
           ("--model", str, "local seq2seq checkpoint directory (model + tokenizer)"),
           ("--seed", int, "corpus split, network initialisation and sampling"),
           ("--device", str, "auto | cpu | cuda[:N]"), ("--threads", int, "torch CPU threads")]
 SIZES = [("--vocab-size", int, "WordPiece vocabulary"), ("--d-model", int, "BART hidden size"),
          ("--layers", int, "encoder = decoder layers"), ("--context-len", int, "context tokens"),
          ("--reply-len", int, "reply tokens"), ("--batch-size", int, "contexts per update"),
-         ("--mle-epochs", int, "MLE pre-training epochs"), ("--lr", float, "MLE learning rate")]
+         ("--heads", int, "attention heads"), ("--ffn-dim", int, "feed-forward width"),
+         ("--dropout", float, "BART dropout"),
+         ("--mle-epochs", int, "MLE pre-training epochs"), ("--lr", float, "MLE peak learning rate"),
+         ("--warmup-steps", int, "MLE learning-rate warm-up steps (then linear decay to 0)"),
+         ("--label-smoothing", float, "MLE label smoothing"),
+         ("--mle-checkpoint-steps", int, "MLE minibatches between checkpoints inside an epoch"),
+         ("--top-p", float, "nucleus mass of sampled replies"),
+         ("--no-repeat-ngram", int, "greedy/beam replies never repeat an n-gram of this size (0: allowed)")]
 ADVERSARIAL = [
     ("--rounds", int, "adversarial rounds"), ("--d-pretrain", int, "discriminator updates before the rounds"),
     ("--d-steps", int, "discriminator updates per round"), ("--g-steps", int, "generator updates per round"),
     ("--d-lr", float, "discriminator learning rate"), ("--adv-lr", float, "generator learning rate in adversarial rounds"),
     ("--teacher-forcing", int, "MLE steps after each REINFORCE step"),
+    ("--baseline", str, "REINFORCE baseline: mean (running mean) | value (learned per-context value head)"),
     ("--rollouts", int, "completions per prefix with --regs"),
     ("--reward", str, "d (P(human), Li et al.) | log_d | logit | neg_log_one_minus_d"),
     ("--loss", str, "minimax | ns | wgan (wgan-gp's gradient penalty needs continuous inputs)"),
-    ("--discriminator", str, "hierarchical (GRUs, Li et al.) | transformer"),
+    ("--discriminator", str, "hierarchical (GRUs, Li et al.) | transformer | seq2seq (copy of the MLE model)"),
     ("--checkpoint-every", int, "rounds between checkpoints (0: only at the end)"),
 ]
 
@@ -111,12 +121,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         _add(p, SIZES + (ADVERSARIAL if verb == "train" else []))
         p.add_argument("--resume", action="store_true", default=None, help="continue from the checkpoints in --out")
         p.add_argument("--overwrite", action="store_true", default=None, help="replace this stage's results in --out")
+        p.add_argument("--bf16", action="store_true", default=None,
+                       help="MLE forward passes under bfloat16 autocast (float32 weights)")
         if verb == "train":
             p.add_argument("--regs", action="store_true", default=None,
                            help="per-token rewards by Monte-Carlo rollouts")
     evaluate = _verb(verbs, "eval", "AdverSuc, evaluator reliability, distinct-1/2, BLEU, length")
     evaluate.add_argument("--decode", help="sample | greedy | beam")
     evaluate.add_argument("--eval-seeds", type=int, help="evaluators trained (their mean is reported)")
+    evaluate.add_argument("--evaluator", help="hierarchical (GRUs from scratch) | seq2seq (fine-tuned copy of the "
+                                              "run's MLE model)")
     _verb(verbs, "chat", "reply to each line read from stdin").add_argument("--decode", help="sample | greedy | beam")
 
 

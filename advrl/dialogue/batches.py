@@ -15,13 +15,16 @@ from advrl.core import TensorData, UserError
 from advrl.dialogue.corpora import Pair
 
 
-def encode_texts(tokenizer: PreTrainedTokenizerBase, texts: list[str], width: int, eos: bool) -> torch.Tensor:
+def encode_texts(tokenizer: PreTrainedTokenizerBase, texts: list[str], width: int, eos: bool,
+                 keep_end: bool = False) -> torch.Tensor:
     """Token ids (no special tokens) cut to ``width`` (room kept for ``[EOS]``
-    when ``eos``), right-padded to exactly ``width``."""
+    when ``eos``; the last ``width`` tokens when ``keep_end``, as for a context
+    whose most recent turn matters most), right-padded to exactly ``width``."""
     ids = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
     out = torch.full((len(ids), width), tokenizer.pad_token_id, dtype=torch.long)
     for i, seq in enumerate(ids):
-        seq = list(seq)[: width - 1] + [tokenizer.eos_token_id] if eos else list(seq)[:width]
+        seq = list(seq)
+        seq = seq[: width - 1] + [tokenizer.eos_token_id] if eos else (seq[-width:] if keep_end else seq[:width])
         if not seq:
             seq = [tokenizer.unk_token_id if tokenizer.unk_token_id is not None else tokenizer.eos_token_id]
         out[i, : len(seq)] = torch.tensor(seq, dtype=torch.long)
@@ -29,11 +32,11 @@ def encode_texts(tokenizer: PreTrainedTokenizerBase, texts: list[str], width: in
 
 
 def encode_pairs(tokenizer: PreTrainedTokenizerBase, pairs: list[Pair], context_len: int, reply_len: int) -> dict[str, torch.Tensor]:
-    """A batch dict for ``pairs``."""
+    """A batch dict for ``pairs`` (contexts keep their last ``context_len`` tokens)."""
     if not pairs:
         raise UserError("no (context, reply) pairs to encode")
     contexts, replies = zip(*pairs)
-    return {"context": encode_texts(tokenizer, list(contexts), context_len, eos=False),
+    return {"context": encode_texts(tokenizer, list(contexts), context_len, eos=False, keep_end=True),
             "reply": encode_texts(tokenizer, list(replies), reply_len, eos=True)}
 
 
@@ -45,9 +48,19 @@ def pad_to(ids: torch.Tensor, width: int, pad_id: int) -> torch.Tensor:
     return torch.cat([ids, pad], dim=1)
 
 
+def trim_padding(batch: dict[str, torch.Tensor], pad_id: int) -> dict[str, torch.Tensor]:
+    """The batch with trailing columns that are padding in every row cut
+    (right-padded ids keep their meaning; the model computes less)."""
+    out = {}
+    for key, ids in batch.items():
+        used = (ids != pad_id).any(0).nonzero()
+        out[key] = ids[:, : int(used.max()) + 1] if len(used) else ids[:, :1]
+    return out
+
+
 def human_data(tokenizer: PreTrainedTokenizerBase, pairs: list[Pair], context_len: int, reply_len: int) -> TensorData:
     """Human (context, reply) pairs as the loop's real data."""
     return TensorData(encode_pairs(tokenizer, pairs, context_len, reply_len))
 
 
-__all__ = ["encode_pairs", "encode_texts", "human_data", "pad_to"]
+__all__ = ["encode_pairs", "encode_texts", "human_data", "pad_to", "trim_padding"]

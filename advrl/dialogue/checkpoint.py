@@ -1,7 +1,8 @@
 """The files of a dialogue run directory and their formats.
 
 ``tokenizer/`` and ``mle.pt`` (MLE pre-training checkpoint, format
-``advrl-dialogue-mle-v1``: epoch, generator state, RNG states; resumable),
+``advrl-dialogue-mle-v1``: epoch, minibatch inside the next epoch, dev-perplexity
+curve, generator state, RNG states; resumable),
 ``mle/`` (the MLE model), ``train.pt`` (the adversarial checkpoint: the core's
 ``advrl-checkpoint-v1``; resumable), ``model/`` (the final model), ``tb/``
 (TensorBoard), ``eval.json``.
@@ -57,21 +58,24 @@ def is_saved_model(path: str | Path) -> bool:
     return (Path(path) / "config.json").is_file()
 
 
-def save_mle_checkpoint(generator: Seq2SeqGenerator, epoch: int, path: str | Path) -> Path:
-    """Write the pre-training checkpoint after ``epoch`` epochs (atomically)."""
-    return save_checkpoint({"format": MLE_FORMAT, "epoch": epoch, "generator": generator.state_dict(),
-                            "rng": rng_state()}, path)
+def save_mle_checkpoint(generator: Seq2SeqGenerator, epoch: int, path: str | Path, step: int = 0,
+                        curve: list[dict[str, float]] | None = None) -> Path:
+    """Write the pre-training checkpoint after ``epoch`` epochs and ``step``
+    minibatches of the next (atomically), with the dev-perplexity ``curve`` so far."""
+    return save_checkpoint({"format": MLE_FORMAT, "epoch": epoch, "step": step, "curve": curve or [],
+                            "generator": generator.state_dict(), "rng": rng_state()}, path)
 
 
-def resume_mle_checkpoint(generator: Seq2SeqGenerator, path: str | Path) -> int:
+def resume_mle_checkpoint(generator: Seq2SeqGenerator, path: str | Path) -> tuple[int, int, list[dict[str, float]]]:
     """Restore generator and RNG states from a pre-training checkpoint; the
-    epochs it had done. :class:`UserError` for a file of another kind or model."""
+    epochs and minibatches of the next it had done, and its curve.
+    :class:`UserError` for a file of another kind or model."""
     state = load_checkpoint(path)
     if state.get("format") != MLE_FORMAT:
         raise UserError(f"{path}: not an advrl dialogue pre-training checkpoint (format={state.get('format')!r})")
     generator.load_state_dict(state["generator"])
     set_rng_state(state["rng"])
-    return int(state["epoch"])
+    return int(state["epoch"]), int(state.get("step", 0)), list(state.get("curve", []))
 
 
 def save_generator(generator: Seq2SeqGenerator, path: str | Path, **info: Any) -> Path:

@@ -25,19 +25,25 @@ from advrl.dialogue.generator import DECODES, Seq2SeqGenerator
 from advrl.dialogue.model import check_at_least
 
 
+EVALUATORS = ("hierarchical", "seq2seq")
+
+
 @dataclass(frozen=True)
 class EvalConfig:
     """How replies are produced and judged."""
 
     decode: str = "sample"  # sample | greedy | beam
     seeds: int = 3  # evaluators trained (seeds 0..seeds-1); scores are their mean
-    epochs: int = 15  # evaluator training epochs
+    evaluator: str = "hierarchical"  # hierarchical (GRUs from scratch) | seq2seq (a fine-tuned copy of an MLE model)
+    epochs: int | None = None  # evaluator training epochs (None: 15 hierarchical, 1 seq2seq)
     seed: int = 0  # seeds the sampling of the evaluated replies (the caller's RNG is left as it was)
     examples: int = 5  # (context -> reply) examples kept
 
     def __post_init__(self) -> None:
         if self.decode not in DECODES:
             raise UserError(f"decode {self.decode!r}: expected one of {', '.join(DECODES)}")
+        if self.evaluator not in EVALUATORS:
+            raise UserError(f"evaluator {self.evaluator!r}: expected one of {', '.join(EVALUATORS)}")
         check_at_least(self, 1, "seeds", "epochs")
         check_at_least(self, 0, "examples")
 
@@ -54,10 +60,23 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def evaluate_generator(generator: Seq2SeqGenerator, splits: Splits, config: EvalConfig = EvalConfig()
-                       ) -> dict[str, Any]:
+def evaluator_recipe(config: EvalConfig, tokenizer: PreTrainedTokenizerBase,
+                     init: Seq2SeqGenerator | None = None) -> dict[str, Any]:
+    """Keyword arguments of :func:`~advrl.dialogue.metrics.train_evaluator` for
+    ``config.evaluator`` (``seq2seq`` copies ``init``'s model)."""
+    if config.evaluator == "seq2seq":
+        if init is None:
+            raise UserError("the seq2seq evaluator needs an MLE model to start from")
+        return {"init": init, "epochs": config.epochs or 1, "batch_size": 32}
+    return {"epochs": config.epochs or 15}
+
+
+def evaluate_generator(generator: Seq2SeqGenerator, splits: Splits, config: EvalConfig = EvalConfig(),
+                       evaluator_init: Seq2SeqGenerator | None = None) -> dict[str, Any]:
     """AdverSuc, evaluator accuracy, distinct-1/2, BLEU, length and examples of
-    ``generator``'s replies to the test contexts of ``splits``."""
+    ``generator``'s replies to the test contexts of ``splits``. A ``seq2seq``
+    evaluator starts from ``evaluator_init`` (the MLE model every compared
+    system started from), else from ``generator``."""
     dev_ctx, test_ctx = [c for c, _ in splits.dev], [c for c, _ in splits.test]
     if not dev_ctx or not test_ctx:
         raise UserError("corpus too small for dev/test splits (need at least 3 distinct contexts)")
@@ -66,8 +85,8 @@ def evaluate_generator(generator: Seq2SeqGenerator, splits: Splits, config: Eval
         replies = generator.respond(test_ctx, decode=config.decode)
     test_fake = list(zip(test_ctx, replies))
     tok = generator.tokenizer
-    evaluators = [M.train_evaluator(tok, splits.dev, dev_fake, seed=s, epochs=config.epochs)
-                  for s in range(config.seeds)]
+    recipe = evaluator_recipe(config, tok, evaluator_init or generator)
+    evaluators = [M.train_evaluator(tok, splits.dev, dev_fake, seed=s, **recipe) for s in range(config.seeds)]
     return {
         "adversuc": _mean([M.adver_suc(e, tok, test_fake) for e in evaluators]),
         "evaluator_accuracy": _mean([M.evaluator_accuracy(e, tok, splits.test, test_fake) for e in evaluators]),
@@ -78,26 +97,29 @@ def evaluate_generator(generator: Seq2SeqGenerator, splits: Splits, config: Eval
 
 
 def evaluator_reliability(tokenizer: PreTrainedTokenizerBase, splits: Splits, config: EvalConfig = EvalConfig(),
-                          corpus: str | None = None) -> dict[str, float]:
-    """Held-out accuracy of the evaluator recipe on human vs shuffled replies
-    (mean over ``config.seeds``) and, when the ``corpus`` spec has them, vs its
-    known negative files (``human_vs_<kind>_file``)."""
+                          corpus: str | None = None, init: Seq2SeqGenerator | None = None) -> dict[str, float]:
+    """Held-out accuracy of the evaluator recipe (a ``seq2seq`` one copies
+    ``init``) on human vs replies to other contexts (mean over ``config.seeds``)
+    and, when the ``corpus`` spec has them, vs its known negative files
+    (``human_vs_<kind>_file``)."""
+    recipe = evaluator_recipe(config, tokenizer, init)
     shuffled = [M.reliability(tokenizer, splits.dev, M.random_replies(splits.dev, s), splits.test,
-                              M.random_replies(splits.test, s + 100), seed=s, epochs=config.epochs)
+                              M.random_replies(splits.test, s + 100), seed=s, **recipe)
                 for s in range(config.seeds)]
     out = {"human_vs_shuffled_reply": _mean(shuffled)}
     for kind, neg in (load_negatives(corpus) if corpus else {}).items():
         out[f"human_vs_{kind}_file"] = M.reliability(tokenizer, splits.dev, neg.dev, splits.test, neg.test,
-                                                     epochs=config.epochs)
+                                                     **recipe)
     return out
 
 
 def evaluate(generator: Seq2SeqGenerator, splits: Splits, config: EvalConfig = EvalConfig(),
-             corpus: str | None = None) -> dict[str, Any]:
+             corpus: str | None = None, evaluator_init: Seq2SeqGenerator | None = None) -> dict[str, Any]:
     """The whole suite: :func:`evaluate_generator` and :func:`evaluator_reliability`
     (keys ``reliability_*``) in one flat dict."""
-    reliability = evaluator_reliability(generator.tokenizer, splits, config, corpus)
-    return {**evaluate_generator(generator, splits, config),
+    init = evaluator_init or generator
+    reliability = evaluator_reliability(generator.tokenizer, splits, config, corpus, init=init)
+    return {**evaluate_generator(generator, splits, config, evaluator_init=init),
             **{f"reliability_{k}": v for k, v in reliability.items()}}
 
 

@@ -4,6 +4,7 @@ reliability, distinct-1/2, BLEU (sacrebleu) and mean reply length."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -11,9 +12,10 @@ from transformers import PreTrainedTokenizerBase
 
 from advrl.core import UserError
 
-from advrl.dialogue.batches import encode_pairs
+from advrl.core import Discriminator
+from advrl.dialogue.batches import encode_pairs, trim_padding
 from advrl.dialogue.corpora import Pair
-from advrl.dialogue.discriminator import HierarchicalDiscriminator
+from advrl.dialogue.discriminator import HierarchicalDiscriminator, Seq2SeqDiscriminator
 
 
 def distinct_n(texts: list[str], n: int) -> float:
@@ -46,27 +48,39 @@ def random_replies(pairs: list[Pair], seed: int = 0) -> list[Pair]:
 
 
 def train_evaluator(tokenizer: PreTrainedTokenizerBase, human: list[Pair], machine: list[Pair], epochs: int = 15,
-                    batch_size: int = 64, lr: float = 2e-3, context_len: int = 24, reply_len: int = 16,
-                    seed: int = 0) -> HierarchicalDiscriminator:
-    """A fresh hierarchical discriminator trained (BCE) to tell ``human`` from
-    ``machine`` pairs; never seen by the generator."""
+                    batch_size: int = 64, lr: float | None = None, context_len: int = 24, reply_len: int = 16,
+                    seed: int = 0, init: Any = None) -> Discriminator:
+    """A fresh discriminator trained (BCE) to tell ``human`` from ``machine``
+    pairs; never seen by the generator. Hierarchical GRUs from scratch (lr
+    2e-3), or with ``init`` (a :class:`~advrl.dialogue.generator.Seq2SeqGenerator`)
+    a :class:`Seq2SeqDiscriminator` over a copy of its model, fine-tuned (lr 5e-5;
+    its context/reply widths). The caller's torch RNG is left as it was."""
     if not human or not machine:
         raise UserError("evaluator training needs human and machine pairs")
     gen = torch.Generator().manual_seed(seed)
     torch_state = torch.get_rng_state()
     torch.manual_seed(seed)
-    model = HierarchicalDiscriminator(len(tokenizer), pad_id=tokenizer.pad_token_id)
+    if init is not None:
+        model: Discriminator = Seq2SeqDiscriminator.from_generator(init).cpu()
+        context_len, reply_len = init.config.context_len, init.config.reply_len
+        lr = 5e-5 if lr is None else lr
+    else:
+        model = HierarchicalDiscriminator(len(tokenizer), pad_id=tokenizer.pad_token_id)
+        lr = 2e-3 if lr is None else lr
+    model.widths = (context_len, reply_len)
     pos = encode_pairs(tokenizer, human, context_len, reply_len)
     neg = encode_pairs(tokenizer, machine, context_len, reply_len)
     data = {k: torch.cat([pos[k], neg[k]]) for k in pos}
     labels = torch.cat([torch.ones(len(human)), torch.zeros(len(machine))])
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
+    pad = tokenizer.pad_token_id
     for _ in range(epochs):
         perm = torch.randperm(len(labels), generator=gen)
         for i in range(0, len(perm), batch_size):
             idx = perm[i:i + batch_size]
-            loss = F.binary_cross_entropy_with_logits(model({k: v[idx] for k, v in data.items()}), labels[idx])
+            batch = trim_padding({k: v[idx] for k, v in data.items()}, pad)
+            loss = F.binary_cross_entropy_with_logits(model(batch), labels[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -76,21 +90,26 @@ def train_evaluator(tokenizer: PreTrainedTokenizerBase, human: list[Pair], machi
 
 
 @torch.no_grad()
-def human_probability(evaluator: HierarchicalDiscriminator, tokenizer: PreTrainedTokenizerBase, pairs: list[Pair],
-                      context_len: int = 24, reply_len: int = 16) -> torch.Tensor:
-    """The evaluator's P(human) for each pair."""
+def human_probability(evaluator: Discriminator, tokenizer: PreTrainedTokenizerBase, pairs: list[Pair],
+                      context_len: int | None = None, reply_len: int | None = None,
+                      chunk: int = 256) -> torch.Tensor:
+    """The evaluator's P(human) for each pair (the widths it was trained with unless given)."""
     evaluator.eval()
-    batch = encode_pairs(tokenizer, pairs, context_len, reply_len)
-    return torch.sigmoid(evaluator(batch))
+    widths = getattr(evaluator, "widths", (24, 16))
+    batch = encode_pairs(tokenizer, pairs, context_len or widths[0], reply_len or widths[1])
+    out = [torch.sigmoid(evaluator(trim_padding({k: v[i:i + chunk] for k, v in batch.items()},
+                                                tokenizer.pad_token_id)))
+           for i in range(0, len(pairs), chunk)]
+    return torch.cat(out)
 
 
-def adver_suc(evaluator: HierarchicalDiscriminator, tokenizer: PreTrainedTokenizerBase, machine: list[Pair],
+def adver_suc(evaluator: Discriminator, tokenizer: PreTrainedTokenizerBase, machine: list[Pair],
               **kw) -> float:
     """AdverSuc: share of machine replies the evaluator calls human (P > 0.5)."""
     return (human_probability(evaluator, tokenizer, machine, **kw) > 0.5).float().mean().item()
 
 
-def evaluator_accuracy(evaluator: HierarchicalDiscriminator, tokenizer: PreTrainedTokenizerBase, human: list[Pair],
+def evaluator_accuracy(evaluator: Discriminator, tokenizer: PreTrainedTokenizerBase, human: list[Pair],
                        machine: list[Pair], **kw) -> float:
     """Balanced accuracy of the evaluator on human vs machine pairs."""
     tpr = (human_probability(evaluator, tokenizer, human, **kw) > 0.5).float().mean().item()

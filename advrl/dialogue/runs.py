@@ -21,6 +21,7 @@ from advrl.dialogue.corpora import Splits, load_corpus
 from advrl.dialogue.evaluation import EvalConfig, evaluate
 from advrl.dialogue.generator import DECODES, Seq2SeqGenerator
 from advrl.dialogue.model import check_at_least, quiet_transformers
+from advrl.dialogue.perplexity import generator_perplexity
 from advrl.dialogue.training import (DialogueConfig, adversarial_trainer, build_generator, make_discriminator,
                                      pretrain_discriminator, pretrain_mle)
 
@@ -34,18 +35,20 @@ class RunConfig:
     """Where a run reads and writes, and how it reports."""
 
     out: str  # the run directory
-    corpus: str = "chatterbot"  # chatterbot | tsv:FILE | jsonl:FILE | opensubtitles:DIR
+    corpus: str = "chatterbot"  # chatterbot | tsv:FILE | jsonl:FILE | dailydialog:DIR[:N] | opensubtitles:DIR
     model: str | None = None  # a local seq2seq checkpoint directory (model + tokenizer) to start from or use
     resume: bool = False  # continue from the checkpoints in out
     overwrite: bool = False  # replace this stage's earlier results in out (never done silently)
     checkpoint_every: int = 25  # adversarial rounds between checkpoints (0: only at the end)
+    mle_checkpoint_steps: int = 200  # MLE minibatches between checkpoints inside an epoch (0: at epoch ends only)
+    dev_pairs: int = 1000  # dev pairs whose per-word perplexity is logged after each MLE epoch (0: none)
     log_every: int = 5  # adversarial rounds between logged rows
     threads: int = 1  # torch CPU threads
     progress: bool = True  # tqdm bars
 
     def __post_init__(self) -> None:
         check_at_least(self, 1, "log_every", "threads")
-        check_at_least(self, 0, "checkpoint_every")
+        check_at_least(self, 0, "checkpoint_every", "mle_checkpoint_steps", "dev_pairs")
 
     @property
     def dir(self) -> RunDir:
@@ -81,18 +84,29 @@ def pretrain(run: RunConfig, config: DialogueConfig, splits: Splits | None = Non
     resuming = run.resume and d.mle_checkpoint.exists()
     tokenizer = d.tokenizer if resuming and run.model is None else None
     gen = build_generator(splits.train, config, model_path=run.model, tokenizer_path=tokenizer)
-    start = 0
+    start, step, curve = 0, 0, []
     if resuming:
-        start = resume_mle_checkpoint(gen, d.mle_checkpoint)
-        print(f"resuming MLE pre-training at epoch {start}", file=sys.stderr)
+        start, step, curve = resume_mle_checkpoint(gen, d.mle_checkpoint)
+        print(f"resuming MLE pre-training at epoch {start + 1}, minibatch {step}", file=sys.stderr)
     else:
         gen.tokenizer.save_pretrained(str(d.tokenizer))
     logger = ScalarLogger(d.tb("pretrain"))
-    pretrain_mle(gen, config.mle_epochs, logger=logger, progress=run.progress, start_epoch=start,
-                 on_epoch_end=lambda epoch: save_mle_checkpoint(gen, epoch, d.mle_checkpoint),
-                 checkpoint=d.mle_checkpoint)
+    dev = splits.dev[: run.dev_pairs]
+
+    def epoch_end(epoch: int) -> None:
+        if dev:
+            ppl = generator_perplexity(gen, dev)
+            curve.append({"epoch": epoch, "dev_ppl_word": ppl["ppl_word"], "dev_ppl_token": ppl["ppl_token"]})
+            logger.log(epoch, {"mle/dev_ppl_word": ppl["ppl_word"]})
+            print(f"epoch {epoch}: dev per-word perplexity {ppl['ppl_word']:.1f} ({len(dev)} pairs)", file=sys.stderr)
+        save_mle_checkpoint(gen, epoch, d.mle_checkpoint, curve=curve)
+
+    pretrain_mle(gen, config.mle_epochs, logger=logger, progress=run.progress, start_epoch=start, start_step=step,
+                 seed=config.seed, on_epoch_end=epoch_end, checkpoint=d.mle_checkpoint,
+                 checkpoint_steps=run.mle_checkpoint_steps,
+                 on_checkpoint=lambda e, s: save_mle_checkpoint(gen, e, d.mle_checkpoint, step=s, curve=curve))
     logger.close()
-    save_generator(gen, d.mle_model, stage="mle", corpus=run.corpus, epochs=config.mle_epochs)
+    save_generator(gen, d.mle_model, stage="mle", corpus=run.corpus, epochs=config.mle_epochs, dev_curve=curve)
     return gen
 
 
@@ -137,9 +151,14 @@ def evaluate_run(run: RunConfig, config: DialogueConfig, eval_config: EvalConfig
     to ``eval.json`` and returned."""
     splits = _start(run, config)
     path = _model_path(run)
-    gen = load_generator(path, device=resolve_device(config.device))
+    device = resolve_device(config.device)
+    gen = load_generator(path, device=device)
+    mle = run.dir.mle_model  # a seq2seq evaluator starts from the MLE model every system started from
+    init = (load_generator(mle, device=device) if eval_config.evaluator == "seq2seq" and is_saved_model(mle)
+            and mle.resolve() != path.resolve() else None)
     result = {"model": str(path), "corpus": run.corpus, "decode": eval_config.decode,
-              **evaluate(gen, splits, eval_config, corpus=run.corpus)}
+              "evaluator": eval_config.evaluator,
+              **evaluate(gen, splits, eval_config, corpus=run.corpus, evaluator_init=init)}
     with atomic_path(run.dir.eval_json) as tmp:
         tmp.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result

@@ -14,7 +14,7 @@ from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig,
                         resolve_device, seed_everything)
 from advrl.dialogue.batches import human_data
 from advrl.dialogue.corpora import Pair
-from advrl.dialogue.discriminator import HierarchicalDiscriminator, TransformerDiscriminator
+from advrl.dialogue.discriminator import HierarchicalDiscriminator, Seq2SeqDiscriminator, TransformerDiscriminator
 from advrl.dialogue.generator import GeneratorConfig, Seq2SeqGenerator
 from advrl.dialogue.model import ModelConfig, build_model, check_at_least, load_model, quiet_transformers
 from advrl.dialogue.tokenizer import load_tokenizer, train_tokenizer
@@ -25,6 +25,8 @@ DISCRIMINATORS: dict[str, Callable[[Seq2SeqGenerator], Discriminator]] = {
     # a small BERT-config encoder over [SEP] context [SEP] reply
     "transformer": lambda g: TransformerDiscriminator(len(g.tokenizer), g.config.context_len + g.config.reply_len,
                                                       pad_id=g.pad_id, sep_id=g.eos_id),
+    # a copy of the (MLE-trained) generator's encoder-decoder read as a classifier
+    "seq2seq": Seq2SeqDiscriminator.from_generator,
 }
 
 
@@ -44,7 +46,7 @@ class DialogueConfig:
     d_lr: float = 1e-3  # discriminator Adam learning rate
     loss: str = "minimax"  # the objective's discriminator loss (minimax | ns | wgan; no gradient penalty)
     reward: str = "d"  # Li et al.: D's probability that the reply is human
-    discriminator: str = "hierarchical"  # hierarchical (Li et al.) | transformer
+    discriminator: str = "hierarchical"  # hierarchical (Li et al.) | transformer | seq2seq (copy of the MLE model)
     device: str = "auto"  # auto | cpu | cuda[:N]
     seed: int = 0  # seeds the corpus split and, once, everything built from it
 
@@ -85,40 +87,71 @@ def build_generator(train: list[Pair], config: DialogueConfig, model_path: str |
     return Seq2SeqGenerator(model, tokenizer, train, gcfg, device=resolve_device(config.device))
 
 
+def mle_learning_rate(peak: float, step: int, total: int, warmup: int) -> float:
+    """The MLE schedule: linear warm-up over ``warmup`` steps (at most a tenth of
+    the run) to ``peak``, then linear decay to 0 at step ``total``."""
+    warmup = min(warmup, total // 10)
+    if warmup and step < warmup:
+        return peak * (step + 1) / warmup
+    return peak * max(0.0, (total - step) / max(1, total - warmup))
+
+
+def mle_batches(generator: Seq2SeqGenerator, epoch: int, seed: int = 0, bucket: int = 50) -> list[torch.Tensor]:
+    """Epoch ``epoch``'s minibatches of row indices: a permutation seeded by
+    (``seed``, ``epoch``) (so a resumed epoch repeats it), cut into chunks of
+    ``bucket`` batches whose rows are sorted by length (little padding), the
+    batches then shuffled."""
+    rng = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    data, bs = generator.human.data, generator.config.batch_size
+    lengths = sum((v != generator.pad_id).sum(1) * (1 + (k == "reply")) for k, v in data.items())
+    perm = torch.randperm(generator.human.size, generator=rng)
+    batches = []
+    for i in range(0, len(perm), bs * bucket):
+        chunk = perm[i:i + bs * bucket]
+        chunk = chunk[torch.argsort(lengths[chunk], stable=True)]
+        batches.extend(chunk[j:j + bs] for j in range(0, len(chunk), bs))
+    return [batches[int(i)] for i in torch.randperm(len(batches), generator=rng)]
+
+
 def pretrain_mle(generator: Seq2SeqGenerator, epochs: int, logger: ScalarLogger | None = None,
                  progress: bool = True, start_epoch: int = 0,
                  on_epoch_end: Callable[[int], None] | None = None,
-                 checkpoint: Path | None = None) -> list[float]:
-    """Maximum-likelihood epochs ``start_epoch..epochs-1`` over the generator's
-    human pairs; mean loss per epoch. ``on_epoch_end(done_epochs)`` runs after each
-    (checkpointing to ``checkpoint``). Ctrl-C/SIGTERM stop after the current
-    minibatch: :class:`TrainingInterrupted` names the last epoch's checkpoint."""
-    generator.set_learning_rate(generator.config.lr)
+                 checkpoint: Path | None = None, start_step: int = 0, seed: int = 0,
+                 checkpoint_steps: int = 0, on_checkpoint: Callable[[int, int], None] | None = None) -> list[float]:
+    """Maximum-likelihood epochs ``start_epoch..epochs-1`` (the first from its
+    minibatch ``start_step``) over the generator's human pairs, in length-bucketed
+    minibatches (:func:`mle_batches`) under the warm-up + linear-decay schedule
+    (:func:`mle_learning_rate`, peak ``config.lr``); mean loss per epoch.
+    ``on_epoch_end(done_epochs)`` runs after each epoch and
+    ``on_checkpoint(epoch, done_steps)`` every ``checkpoint_steps`` minibatches
+    inside one (checkpointing to ``checkpoint``). Ctrl-C/SIGTERM stop after the
+    current minibatch: :class:`TrainingInterrupted` names the last checkpoint."""
+    cfg = generator.config
+    per_epoch = -(-generator.human.size // cfg.batch_size)
+    total = epochs * per_epoch
     losses: list[float] = []
-    per_epoch = -(-generator.human.size // generator.config.batch_size)
-    bar = Progress((epochs - start_epoch) * per_epoch, 0, enabled=progress, desc="mle steps")
+    done = start_epoch * per_epoch + start_step
+    bar = Progress(total, done, enabled=progress, desc="mle steps")
     with deferred_interrupts() as interrupted:
         for epoch in range(start_epoch, epochs):
-            epoch_losses = _mle_epoch(generator, bar, epoch, interrupted)
-            if interrupted():  # Ctrl-C / SIGTERM: the last epoch's checkpoint is the one to resume from
-                bar.close()
-                raise TrainingInterrupted(epoch, checkpoint, unit="epoch")
-            losses.append(sum(epoch_losses) / len(epoch_losses))
+            epoch_losses = []
+            first = start_step if epoch == start_epoch else 0
+            for step, rows in enumerate(mle_batches(generator, epoch, seed)[first:], first + 1):
+                generator.set_learning_rate(mle_learning_rate(cfg.lr, done, total, cfg.warmup_steps))
+                epoch_losses.append(generator.mle_step({k: v[rows] for k, v in generator.human.data.items()}))
+                done += 1
+                bar.update(1, {"epoch": str(epoch + 1), "loss": f"{epoch_losses[-1]:.3f}"})
+                if interrupted():  # Ctrl-C / SIGTERM: the last checkpoint is the one to resume from
+                    bar.close()
+                    raise TrainingInterrupted(epoch, checkpoint, unit="epoch")
+                if logger is not None and done % 50 == 0:
+                    logger.log(done, {"mle/loss_step": sum(epoch_losses[-50:]) / len(epoch_losses[-50:]),
+                                      "mle/lr": generator.optimizer.param_groups[0]["lr"]})
+                if checkpoint_steps and on_checkpoint and step % checkpoint_steps == 0 and step < per_epoch:
+                    on_checkpoint(epoch, step)
+            losses.append(sum(epoch_losses) / max(1, len(epoch_losses)))
             _end_of_epoch(epoch, losses[-1], logger, on_epoch_end)
     bar.close()
-    return losses
-
-
-def _mle_epoch(generator: Seq2SeqGenerator, bar: Progress, epoch: int, interrupted: Callable[[], bool]) -> list[float]:
-    """One MLE epoch in minibatches (progress shown inside it); stops early when interrupted."""
-    data, bs = generator.human.data, generator.config.batch_size
-    perm = torch.randperm(generator.human.size)
-    losses = []
-    for i in range(0, len(perm), bs):
-        losses.append(generator.mle_step({k: v[perm[i:i + bs]] for k, v in data.items()}))
-        bar.update(1, {"epoch": str(epoch + 1), "loss": f"{losses[-1]:.3f}"})
-        if interrupted():
-            break
     return losses
 
 
@@ -190,4 +223,4 @@ def mean_score(generator: Seq2SeqGenerator, discriminator: Discriminator, contex
 
 
 __all__ = ["DISCRIMINATORS", "DialogueConfig", "adversarial_trainer", "build_generator", "dialogue_objective",
-           "make_discriminator", "mean_score", "pretrain_discriminator", "pretrain_mle", "train_with_reward"]
+           "make_discriminator", "mean_score", "mle_batches", "mle_learning_rate", "pretrain_discriminator", "pretrain_mle", "train_with_reward"]

@@ -124,3 +124,46 @@ def test_heuristic_reward_prefers_long_distinct_non_dull_replies():
     reply = torch.tensor([[5, 3, 0, 0, 0], [5, 6, 9, 10, 3], [5, 5, 5, 5, 3], [7, 8, 3, 0, 0]])
     r = h.reward({"context": torch.zeros(4, 2, dtype=torch.long), "reply": reply}).tolist()
     assert r == pytest.approx([0.25, 1.0, 0.25, 0.5 - 0.5])
+
+
+class ContextOnlyDiscriminator(Discriminator):
+    """Fixed: logit +4 when the context starts with ``token``, else -4 — the
+    reply cannot change it, so the best baseline is the context's value."""
+
+    def __init__(self, token: int) -> None:
+        super().__init__()
+        self.token = token
+
+    def head(self, batch):
+        return torch.where(batch["context"][:, 0] == self.token, 4.0, -4.0)
+
+
+def test_value_baseline_learns_the_context_value_and_removes_its_variance():
+    base = toy_generator()
+    token = base.tokenizer("hello", add_special_tokens=False)["input_ids"][0]
+    critic = Critic(ContextOnlyDiscriminator(token), make_objective("minimax", reward_name="d"), torch.device("cpu"))
+    spread = {}
+    for kind in ("mean", "value"):
+        gen = base.fork(dataclasses.replace(base.config, baseline=kind, adv_lr=0.0, value_lr=1e-2))
+        gen.start_adversarial_phase()
+        rows = [gen.train_step(critic) for _ in range(150)]
+        spread[kind] = sum(r["advantage_std"] for r in rows[-20:]) / 20
+    assert spread["mean"] > 0.25 and spread["value"] < 0.1, spread  # rewards are 0.02 / 0.98 by context
+
+
+def test_value_baseline_still_raises_the_preferred_reply():
+    base = toy_generator()
+    gen = base.fork(dataclasses.replace(base.config, baseline="value"))
+    token = gen.tokenizer("yes", add_special_tokens=False)["input_ids"][0]
+    critic = Critic(ExactReplyDiscriminator(token, gen.eos_id), make_objective("minimax", reward_name="d"),
+                    torch.device("cpu"))
+    gen.start_adversarial_phase()
+    before = reply_probs(gen, "hey you")["yes"]
+    for _ in range(25):
+        gen.train_step(critic)
+    assert reply_probs(gen, "hey you")["yes"] > before + 0.3
+    state = gen.state_dict()  # the value head resumes with the generator
+    twin = base.fork(dataclasses.replace(base.config, baseline="value"))
+    twin.load_state_dict(state)
+    for p, q in zip(gen.value.parameters(), twin.value.parameters()):
+        assert torch.equal(p, q)
