@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--systems", default="mle,heuristic,adv,adv+regs",
                     help="comma-separated; 'none' only checks evaluator reliability")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "dialogue.md"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "dialogue_chatterbot_smoke.md"))
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
 

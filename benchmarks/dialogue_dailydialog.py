@@ -31,7 +31,7 @@ CORPUS = f"dailydialog:{ROOT.parent / 'shared' / 'data' / 'dialogue' / 'dailydia
 # the MLE recipe (advrl dialogue pretrain flags); its budget is --mle-epochs
 MLE_FLAGS = ["--vocab-size", "8000", "--d-model", "256", "--layers", "3", "--heads", "4", "--ffn-dim", "1024",
              "--context-len", "64", "--reply-len", "40", "--batch-size", "64", "--lr", "1e-3",
-             "--warmup-steps", "500", "--mle-epochs", "6", "--threads", "2", "--bf16"]
+             "--warmup-steps", "1000", "--mle-epochs", "4", "--threads", "2", "--bf16"]
 FIXED_CONTEXTS = 20  # test contexts shown with their replies: every len(test)//20-th pair
 
 

@@ -200,7 +200,7 @@ def peer_section(path: Path) -> str:
 
 def dialogue_section(path: Path) -> str:
     if not path.is_file():
-        return "Not run yet: `benchmarks/dialogue_adversarial.py` writes `benchmarks/results/dialogue.md`."
+        return "Not run yet: `benchmarks/dialogue_dailydialog.py report` writes `benchmarks/results/dialogue.md`."
     text = path.read_text().strip()
     # demote its headings below this report's section heading
     return re.sub(r"^(#+)", lambda m: "#" * min(len(m.group(1)) + 2, 6), text, flags=re.M)

@@ -58,9 +58,29 @@ def trim_padding(batch: dict[str, torch.Tensor], pad_id: int) -> dict[str, torch
     return out
 
 
+def with_denoising_rows(batch: dict[str, torch.Tensor], fraction: float, pad_id: int, eos_id: int, mask_id: int,
+                        mask_prob: float = 0.3) -> dict[str, torch.Tensor]:
+    """The batch with its first ``fraction`` of rows turned into BART's denoising
+    task: the context becomes the row's own reply with ``mask_prob`` of its tokens
+    masked (``mask_id``) and the target stays the reply, so the decoder must read
+    the encoder to copy it (mixed into dialogue MLE, this keeps the encoder and the
+    cross-attention in use). Uses torch's global RNG."""
+    n = int(round(fraction * batch["reply"].shape[0]))
+    if n == 0:
+        return batch
+    context, reply = batch["context"].clone(), batch["reply"]
+    source = reply[:n].masked_fill(reply[:n] == eos_id, pad_id)
+    noise = (torch.rand(source.shape) < mask_prob) & (source != pad_id)
+    source = source.masked_fill(noise, mask_id)
+    width = max(context.shape[1], source.shape[1])
+    context = pad_to(context, width, pad_id)
+    context[:n] = pad_to(source, width, pad_id)
+    return {**batch, "context": context}
+
+
 def human_data(tokenizer: PreTrainedTokenizerBase, pairs: list[Pair], context_len: int, reply_len: int) -> TensorData:
     """Human (context, reply) pairs as the loop's real data."""
     return TensorData(encode_pairs(tokenizer, pairs, context_len, reply_len))
 
 
-__all__ = ["encode_pairs", "encode_texts", "human_data", "pad_to", "trim_padding"]
+__all__ = ["encode_pairs", "encode_texts", "human_data", "pad_to", "trim_padding", "with_denoising_rows"]

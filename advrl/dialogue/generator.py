@@ -51,6 +51,9 @@ class GeneratorConfig:
     lr: float = 2e-3  # Adam learning rate (MLE pre-training; the peak of its schedule)
     warmup_steps: int = 100  # MLE steps of linear learning-rate warm-up (then linear decay to 0 at the last step)
     label_smoothing: float = 0.1  # MLE targets smoothed (the reported loss stays the plain NLL)
+    encoder_lr_scale: float = 0.1  # encoder layers learn at this × lr: at full lr they erase their input early (the
+    # decoder, not yet using the context, treats it as noise) and the model never reads its context again
+    denoise: float = 0.0  # share of each MLE pre-training batch given BART's denoising task (masked reply -> reply)
     bf16: bool = False  # MLE forward passes under bfloat16 autocast (weights stay float32; ~1.25x on AVX512 CPUs)
     adv_lr: float = 1e-4  # Adam learning rate of the adversarial phase (start_adversarial_phase)
     temperature: float = 1.0  # sampling temperature
@@ -68,6 +71,8 @@ class GeneratorConfig:
     def __post_init__(self) -> None:
         check_at_least(self, 1, "context_len", "reply_len", "batch_size", "rollouts")
         check_at_least(self, 0, "teacher_forcing", "warmup_steps", "no_repeat_ngram")
+        if not 0.0 <= self.denoise < 1.0:
+            raise UserError(f"denoise = {self.denoise}: must be in [0, 1)")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise UserError(f"label_smoothing = {self.label_smoothing}: must be in [0, 1)")
         if self.baseline not in BASELINES:
@@ -172,8 +177,20 @@ class Seq2SeqGenerator:
         return logp.sum(1)
 
     # ---------------------------------------------------------------- updates
+    def _param_groups(self, lr: float) -> list[dict[str, Any]]:
+        """The encoder's layers at ``encoder_lr_scale`` × ``lr``, the rest at ``lr``."""
+        scale = self.config.encoder_lr_scale
+        encoder = self.model.get_encoder()
+        layers = getattr(encoder, "layers", None) or getattr(encoder, "block", None)
+        slow = {id(p) for p in layers.parameters()} if layers is not None and scale != 1.0 else set()
+        groups = [{"params": [p for p in self.model.parameters() if id(p) not in slow], "lr": lr, "scale": 1.0}]
+        if slow:
+            groups.append({"params": [p for p in self.model.parameters() if id(p) in slow], "lr": lr * scale,
+                           "scale": scale})
+        return groups
+
     def _fresh_optimizer(self, lr: float) -> None:
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr)
+        self.optimizer = torch.optim.Adam(self._param_groups(lr), lr=lr)
         self.baseline = torch.zeros(())
         self.baseline_ready = False
         self.value = None
@@ -201,9 +218,10 @@ class Seq2SeqGenerator:
         return predicted.detach(), loss.item()
 
     def set_learning_rate(self, lr: float) -> None:
-        """Set the optimiser's learning rate (its moment estimates are kept)."""
+        """Set the optimiser's learning rate (its moment estimates are kept; the
+        encoder's layers at ``encoder_lr_scale`` × ``lr``)."""
         for group in self.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("scale", 1.0)
 
     def start_adversarial_phase(self) -> None:
         """Begin the REINFORCE phase: a fresh Adam at ``config.adv_lr`` and a fresh

@@ -21,6 +21,7 @@ from advrl.dialogue.corpora import Splits, load_corpus
 from advrl.dialogue.evaluation import EvalConfig, evaluate
 from advrl.dialogue.generator import DECODES, Seq2SeqGenerator
 from advrl.dialogue.model import check_at_least, quiet_transformers
+from advrl.dialogue.metrics import random_replies
 from advrl.dialogue.perplexity import generator_perplexity
 from advrl.dialogue.training import (DialogueConfig, adversarial_trainer, build_generator, make_discriminator,
                                      pretrain_discriminator, pretrain_mle)
@@ -94,11 +95,13 @@ def pretrain(run: RunConfig, config: DialogueConfig, splits: Splits | None = Non
     dev = splits.dev[: run.dev_pairs]
 
     def epoch_end(epoch: int) -> None:
-        if dev:
-            ppl = generator_perplexity(gen, dev)
-            curve.append({"epoch": epoch, "dev_ppl_word": ppl["ppl_word"], "dev_ppl_token": ppl["ppl_token"]})
-            logger.log(epoch, {"mle/dev_ppl_word": ppl["ppl_word"]})
-            print(f"epoch {epoch}: dev per-word perplexity {ppl['ppl_word']:.1f} ({len(dev)} pairs)", file=sys.stderr)
+        if dev:  # and with each reply beside another context: how much the model reads its context
+            ppl = generator_perplexity(gen, dev)["ppl_word"]
+            other = generator_perplexity(gen, random_replies(dev, epoch))["ppl_word"]
+            curve.append({"epoch": epoch, "dev_ppl_word": ppl, "dev_ppl_word_other_context": other})
+            logger.log(epoch, {"mle/dev_ppl_word": ppl, "mle/dev_ppl_word_other_context": other})
+            print(f"epoch {epoch}: dev per-word perplexity {ppl:.1f}, {other:.1f} with other contexts "
+                  f"({len(dev)} pairs)", file=sys.stderr)
         save_mle_checkpoint(gen, epoch, d.mle_checkpoint, curve=curve)
 
     pretrain_mle(gen, config.mle_epochs, logger=logger, progress=run.progress, start_epoch=start, start_step=step,

@@ -12,7 +12,7 @@ import torch
 from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig, Objective, ScalarLogger, UserError,
                         Progress, TrainingInterrupted, deferred_interrupts, make_objective, progress_iter,
                         resolve_device, seed_everything)
-from advrl.dialogue.batches import human_data
+from advrl.dialogue.batches import human_data, with_denoising_rows
 from advrl.dialogue.corpora import Pair
 from advrl.dialogue.discriminator import HierarchicalDiscriminator, Seq2SeqDiscriminator, TransformerDiscriminator
 from advrl.dialogue.generator import GeneratorConfig, Seq2SeqGenerator
@@ -138,7 +138,12 @@ def pretrain_mle(generator: Seq2SeqGenerator, epochs: int, logger: ScalarLogger 
             first = start_step if epoch == start_epoch else 0
             for step, rows in enumerate(mle_batches(generator, epoch, seed)[first:], first + 1):
                 generator.set_learning_rate(mle_learning_rate(cfg.lr, done, total, cfg.warmup_steps))
-                epoch_losses.append(generator.mle_step({k: v[rows] for k, v in generator.human.data.items()}))
+                batch = {k: v[rows] for k, v in generator.human.data.items()}
+                if cfg.denoise:
+                    mask = generator.tokenizer.unk_token_id
+                    batch = with_denoising_rows(batch, cfg.denoise, generator.pad_id, generator.eos_id,
+                                                generator.eos_id if mask is None else int(mask))
+                epoch_losses.append(generator.mle_step(batch))
                 done += 1
                 bar.update(1, {"epoch": str(epoch + 1), "loss": f"{epoch_losses[-1]:.3f}"})
                 if interrupted():  # Ctrl-C / SIGTERM: the last checkpoint is the one to resume from

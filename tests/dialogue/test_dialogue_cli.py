@@ -36,6 +36,11 @@ def test_pretrain_train_resume_eval_chat(tmp_path, corpus, tiny, capsys):
     for key in ("adversuc", "evaluator_accuracy", "reliability_human_vs_shuffled_reply", "distinct1", "distinct2", "bleu",
                 "length"):
         assert 0.0 <= result[key] <= (100.0 if key in ("bleu", "length") else 1.0), key
+    # the seq2seq evaluator starts from the run's MLE model (mle/), not from the adversarial one it judges
+    assert main(["dialogue", "eval", "--corpus", spec, "--out", str(out), "--eval-seeds", "1", "--evaluator",
+                 "seq2seq"]) == 0
+    result = json.loads((out / "eval.json").read_text())
+    assert result["evaluator"] == "seq2seq" and 0.0 <= result["adversuc"] <= 1.0
     # chat answers each piped line on its own line
     proc = subprocess.run([sys.executable, "-m", "advrl", "dialogue", "chat", "--out", str(out)],
                           input="hello\n\nhow are you\n", capture_output=True, text=True, timeout=120)

@@ -112,3 +112,44 @@ def test_ngram_baselines_are_exact_on_a_toy_corpus_and_bigram_beats_unigram():
     train = [("c", f"the {x} is here") for x in ["cat", "dog", "sun"] * 5]
     out = ngram_perplexities(train, train[:3], train[3:6])
     assert out["bigram"] < out["unigram"]
+
+
+def test_seq2seq_evaluator_from_the_mle_model_tells_replies_to_other_contexts_on_held_out_pairs():
+    from advrl.dialogue import metrics as M
+
+    gen = tiny_generator(dropout=0.0)
+    pretrain_mle(gen, 30, progress=False)
+    order = torch.randperm(len(PAIRS), generator=torch.Generator().manual_seed(3)).tolist()
+    train, test = [PAIRS[i] for i in order[:20]], [PAIRS[i] for i in order[20:]]
+    negatives = [p for s in range(3) for p in M.random_replies(train, s)]  # each reply beside other contexts
+    ev = M.train_evaluator(gen.tokenizer, train * 3, negatives, init=gen, epochs=60, lr=3e-3, batch_size=8)
+    assert ev.widths == (10, 8)
+    held_out = [M.evaluator_accuracy(ev, gen.tokenizer, test, M.random_replies(test, s)) for s in (1, 2, 3)]
+    assert sum(held_out) / 3 >= 0.7, held_out  # chance: 0.5
+    assert all(p.requires_grad for p in gen.model.parameters())  # the evaluator trained a copy
+
+
+@pytest.mark.slow
+def test_a_slower_encoder_keeps_the_context_in_use_where_full_lr_erases_it():
+    """On chatterbot with the default small BART, encoder layers at the full
+    learning rate learn to output the same vector for every context (the decoder
+    does not use it yet, so it is noise to it): the model then scores a reply
+    the same beside any context. At 0.1x they keep it readable, and the model
+    reads it (and fits better)."""
+    from advrl.dialogue.corpora import load_corpus
+
+    train = load_corpus("chatterbot").train
+    nll = {}
+    for scale in (1.0, 0.1):
+        seed_everything(0)
+        tok = train_tokenizer([t for p in train for t in p], vocab_size=1000)
+        gen = Seq2SeqGenerator(build_model(tok, ModelConfig()), tok, train, GeneratorConfig(encoder_lr_scale=scale))
+        pretrain_mle(gen, 8, progress=False)
+        gen.model.eval()
+        c, r = gen.human.data["context"][:512], gen.human.data["reply"][:512]
+        with torch.no_grad():
+            own, valid = gen.token_log_probs(c, r)
+            other, _ = gen.token_log_probs(c.roll(7, 0), r)  # each reply beside another pair's context
+        nll[scale] = (-(own.sum() / valid.sum()).item(), -(other.sum() / valid.sum()).item())
+    assert nll[1.0][1] - nll[1.0][0] < 0.01, nll  # full lr: the context makes no difference
+    assert nll[0.1][1] - nll[0.1][0] > 0.1 and nll[0.1][0] < nll[1.0][0] - 0.05, nll
