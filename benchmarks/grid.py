@@ -142,11 +142,14 @@ def run_grid(
     address: str | None = None,
     num_cpus: int | None = None,
     cpus_per_cell: float = 1.0,
+    gpus_per_cell: float = 0.0,
     progress: bool = True,
 ) -> GridSummary:
     """Run every cell of the grid whose result JSON does not exist yet; return what happened.
 
-    Failed cells are written to ``<key>.failed.json``; they never stop the other cells.
+    Failed cells are written to ``<key>.failed.json``; they never stop the other cells. Ray hides the
+    GPUs from a task that reserves none: cells that should use CUDA need ``gpus_per_cell > 0`` (a fraction
+    shares one GPU among cells).
     """
     import ray
 
@@ -167,7 +170,7 @@ def run_grid(
         return summary
 
     init_ray(address, num_cpus)
-    task = ray.remote(num_cpus=cpus_per_cell)(_execute)
+    task = ray.remote(num_cpus=cpus_per_cell, num_gpus=gpus_per_cell)(_execute)
     fn_ref = ray.put(fn)
     refs: dict[str, Any] = {}  # key -> ObjectRef of a submitted cell
 

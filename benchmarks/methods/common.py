@@ -144,16 +144,24 @@ def train_ppo_with_curve(env_id: str, train_venv, seed: int, budget: Budget) -> 
     """Train PPO (the GAIL helper's per-env settings) on ``train_venv`` for the budget, evaluating on
     the true reward of ``env_id`` every ``budget.eval_every`` steps. Returns (model, curve, env steps per
     second of training, evaluation time excluded)."""
-    import time
-
     from advrl.gail import ppo_settings
 
     total = budget.steps(env_id)
     model = ppo_settings(env_id).make(train_venv, total, seed, "cpu")
+    curve, fps = learn_with_curve(model, env_id, seed, budget, total)
+    return model, curve, fps
+
+
+def learn_with_curve(model, env_id: str, seed: int, budget: Budget, total: int) -> tuple[dict, float]:
+    """``model.learn(total)`` (any SB3 algorithm), evaluating on the true reward of ``env_id`` before
+    training and every ``budget.eval_every`` env steps. Returns (curve, env steps per second of training,
+    evaluation time excluded)."""
+    import time
+
     ev = eval_venv(env_id, seed + 10_000)
     rec = CurveRecorder()
     rec.add(0, evaluate(model, ev, budget.eval_episodes)[0])
     start = time.time()
     model.learn(total_timesteps=total, callback=rec.callback(ev, budget.eval_every, budget.eval_episodes))
     elapsed = time.time() - start - rec.eval_seconds
-    return model, rec.as_dict(), model.num_timesteps / max(elapsed, 1e-9)
+    return rec.as_dict(), model.num_timesteps / max(elapsed, 1e-9)
