@@ -31,7 +31,7 @@ CORPUS = f"dailydialog:{ROOT.parent / 'shared' / 'data' / 'dialogue' / 'dailydia
 # the MLE recipe (advrl dialogue pretrain flags); its budget is --mle-epochs
 MLE_FLAGS = ["--vocab-size", "8000", "--d-model", "256", "--layers", "3", "--heads", "4", "--ffn-dim", "1024",
              "--context-len", "64", "--reply-len", "40", "--batch-size", "64", "--lr", "1e-3",
-             "--warmup-steps", "1000", "--mle-epochs", "4", "--threads", "2", "--bf16"]
+             "--warmup-steps", "1000", "--mle-epochs", "3", "--threads", "2", "--bf16"]
 FIXED_CONTEXTS = 20  # test contexts shown with their replies: every len(test)//20-th pair
 
 
@@ -63,7 +63,7 @@ def fixed_examples(gen, test: list[tuple[str, str]]) -> list[dict[str, str]]:
             for (c, h), g, b, s in zip(chosen, greedy, beam, sampled)]
 
 
-def reliability(gen, splits, epochs: int, seeds: int) -> dict[str, dict[str, float]]:
+def reliability(gen, splits, epochs: int, seeds: int, hier_epochs: int = 10) -> dict[str, dict[str, float]]:
     """Held-out accuracy of evaluators (seq2seq-initialised and hierarchical from scratch) on
     human vs MLE-sampled and human vs random-context replies; mean over ``seeds``."""
     from advrl.dialogue import metrics as M
@@ -74,7 +74,7 @@ def reliability(gen, splits, epochs: int, seeds: int) -> dict[str, dict[str, flo
     negatives = {"mle": (dev_fake, test_fake),
                  "random": (M.random_replies(splits.dev, 0), M.random_replies(splits.test, 100))}
     recipes = {"seq2seq": dict(init=gen, epochs=epochs, batch_size=32),
-               "hierarchical": dict(epochs=10, context_len=gen.config.context_len, reply_len=gen.config.reply_len)}
+               "hierarchical": dict(epochs=hier_epochs, context_len=gen.config.context_len, reply_len=gen.config.reply_len)}
     out: dict[str, dict[str, float]] = {}
     for recipe, kw in recipes.items():
         for neg, (train_neg, test_neg) in negatives.items():
@@ -94,6 +94,8 @@ def report(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     run = Path(args.run)
     splits = load_corpus(args.corpus)
+    if args.limit:  # a smoke run of the report on the first pairs of each split
+        splits = type(splits)(splits.train[: args.limit * 10], splits.dev[: args.limit], splits.test[: args.limit])
     gen = load_generator(run / "mle")
     info = json.loads((run / "mle" / "advrl.json").read_text())
     t = time.time()
@@ -101,7 +103,8 @@ def report(args: argparse.Namespace) -> int:
     ngram = ngram_perplexities(splits.train, splits.dev, splits.test)
     print(f"test perplexity {ppl} n-gram {ngram} ({time.time() - t:.0f} s)", flush=True)
     examples = fixed_examples(gen, splits.test)
-    evaluators = reliability(gen, splits, args.eval_epochs, args.eval_seeds)
+    evaluators = ({} if args.skip_evaluators
+                  else reliability(gen, splits, args.eval_epochs, args.eval_seeds, args.hier_epochs))
     torch.manual_seed(7)
     sampled = gen.respond([c for c, _ in splits.test[:2000]])
     greedy = gen.respond([c for c, _ in splits.test[:2000]], decode="greedy")
@@ -112,16 +115,18 @@ def report(args: argparse.Namespace) -> int:
                  "human": {"distinct1": distinct_n([r for _, r in splits.test[:2000]], 1),
                            "distinct2": distinct_n([r for _, r in splits.test[:2000]], 2),
                            "length": mean_length([r for _, r in splits.test[:2000]])}}
-    best = evaluators["seq2seq"]
+    headline = {"perplexity_per_word_mle": ppl["ppl_word"]}
+    if evaluators:
+        headline.update(evaluator_acc_human_vs_mle=evaluators["seq2seq"]["human_vs_mle"],
+                        evaluator_acc_human_vs_random=evaluators["seq2seq"]["human_vs_random"])
     result = {
-        "headline": {"perplexity_per_word_mle": ppl["ppl_word"],
-                     "evaluator_acc_human_vs_mle": best["human_vs_mle"],
-                     "evaluator_acc_human_vs_random": best["human_vs_random"]},
+        "headline": headline,
         "perplexity": {"mle": ppl, **ngram}, "dev_curve": info.get("dev_curve", []), "evaluators": evaluators,
         "diversity": diversity, "examples": examples, "corpus": args.corpus, "mle_flags": MLE_FLAGS,
-        "eval_epochs": args.eval_epochs, "eval_seeds": args.eval_seeds,
+        "eval_epochs": args.eval_epochs, "eval_seeds": args.eval_seeds, "hier_epochs": args.hier_epochs,
+        "note": args.note,
     }
-    write(result, argv=sys.argv[1:])
+    write(result, argv=sys.argv[1:], results=Path(args.results))
     return 0
 
 
@@ -146,19 +151,22 @@ def plot_curve(curve: list[dict], png: Path) -> None:
     plt.close(fig)
 
 
-def write(result: dict, argv: list[str]) -> None:
-    md, js, png = RESULTS / "dialogue.md", RESULTS / "dialogue.json", RESULTS / "dialogue_mle_curve.png"
+def write(result: dict, argv: list[str], results: Path = RESULTS) -> None:
+    results.mkdir(parents=True, exist_ok=True)
+    md, js, png = results / "dialogue.md", results / "dialogue.json", results / "dialogue_mle_curve.png"
     if result["dev_curve"]:
         plot_curve(result["dev_curve"], png)
     p = result["perplexity"]
     ev = result["evaluators"]
-    rows = "\n".join(f"| {name} | {v['human_vs_mle']:.3f} | {v['human_vs_random']:.3f} |" for name, v in ev.items())
+    rows = "\n".join(f"| {name} | {v['human_vs_mle']:.3f} | {v['human_vs_random']:.3f} |" for name, v in ev.items()) \
+        or "| (not run) | | |"
     div = "\n".join(f"| {k} | {v['distinct1']:.3f} | {v['distinct2']:.3f} | {v['length']:.1f} |"
                     for k, v in result["diversity"].items())
     curve_rows = "| epoch | dev (own context) | dev (other context) |\n|---|---|---|\n" + "\n".join(
         f"| {c['epoch']} | {c['dev_ppl_word']:.1f} | {c.get('dev_ppl_word_other_context', float('nan')):.1f} |"
         for c in result["dev_curve"])
-    ex = "\n".join(f"| {e['context']} | {e['human']} | {e['greedy']} | {e['beam']} | {e['top_p_0.9']} |"
+    cell = lambda text: text.replace("|", "\\|")  # a context's turns are joined by " | "
+    ex = "\n".join("| " + " | ".join(cell(e[k]) for k in ("context", "human", "greedy", "beam", "top_p_0.9")) + " |"
                    for e in result["examples"])
     text = f"""# Dialogue on DailyDialog
 
@@ -198,8 +206,8 @@ contexts: the gap is how much the model reads its context.
 
 Trained on dev human replies vs dev negatives, scored on test human vs test negatives.
 `seq2seq`: a copy of the MLE model read as a classifier (`Seq2SeqDiscriminator`, fine-tuned
-{result['eval_epochs']} epoch(s), lr 5e-5); `hierarchical`: Li et al.'s utterance/context GRUs from
-scratch (10 epochs). MLE negatives are sampled replies (temperature 1).
+{result['eval_epochs']} epoch(s), lr 1e-4); `hierarchical`: Li et al.'s utterance/context GRUs from
+scratch ({result['hier_epochs']} epochs). MLE negatives are sampled replies (temperature 1).
 
 | evaluator | human vs MLE samples (goal ≥ 0.80) | human vs random-context replies (goal ≥ 0.75) |
 |---|---|---|
@@ -216,7 +224,7 @@ scratch (10 epochs). MLE negatives are sampled replies (temperature 1).
 | context | human | greedy | beam 4 | top-p 0.9 |
 |---|---|---|---|---|
 {ex}
-"""
+""" + (f"\n## Notes\n\n{result['note']}\n" if result.get("note") else "")
     md.write_text(text, encoding="utf-8")
     js.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(f"wrote {md}")
@@ -228,8 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run", default=str(ROOT / "benchmarks" / "cache" / "dd_mle"))
     ap.add_argument("--corpus", default=CORPUS)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--eval-epochs", type=int, default=1, help="seq2seq evaluator fine-tuning epochs")
+    ap.add_argument("--eval-epochs", type=int, default=2, help="seq2seq evaluator fine-tuning epochs")
     ap.add_argument("--eval-seeds", type=int, default=1)
+    ap.add_argument("--note", default="", help="a paragraph appended to the report (e.g. how the run went)")
+    ap.add_argument("--hier-epochs", type=int, default=10, help="hierarchical evaluator training epochs")
+    ap.add_argument("--skip-evaluators", action="store_true", help="perplexity, examples and diversity only")
+    ap.add_argument("--limit", type=int, default=0, help="report on the first N dev/test pairs only (smoke)")
+    ap.add_argument("--results", default=str(RESULTS), help="where dialogue.md/.json/PNG go")
     args, extra = ap.parse_known_args(argv)
     args.extra = extra
     return mle(args) if args.stage == "mle" else report(args)

@@ -101,17 +101,22 @@ class TransformerDiscriminator(Discriminator):
 class Seq2SeqDiscriminator(Discriminator):
     """A copy of a (pre-trained) encoder-decoder read as a classifier: the
     encoder reads the context, the decoder reads ``[start] reply`` with
-    cross-attention to it, and the mean and the last of the decoder's states
-    over the reply's tokens give the logit. Initialised from the MLE generator,
-    it starts out knowing the corpus's language and what a reply to a context
-    looks like (whether the reply fits the context is a cross-attention question
-    for it), where a discriminator trained from scratch on a few thousand pairs
-    barely tells a reply from a shuffled one."""
+    cross-attention to it; the logit comes from the mean and the last of the
+    decoder's states over the reply's tokens and from the copy's own language
+    model: the reply's mean token log-probability given its context, given an
+    empty context, their difference (the pointwise mutual information of reply
+    and context, which tells a reply to another context), and its least likely
+    token. Initialised from the MLE generator, it starts out knowing the
+    corpus's language and what a reply to a context looks like, where a
+    discriminator trained from scratch on a few thousand pairs barely tells a
+    reply from a shuffled one."""
 
-    def __init__(self, model: nn.Module, pad_id: int, start_id: int) -> None:
+    FEATURES = 4  # log-probability features beside the 2 * d_model state features
+
+    def __init__(self, model: nn.Module, pad_id: int, start_id: int, empty_id: int) -> None:
         super().__init__()
-        self.seq2seq, self.pad_id, self.start_id = model, pad_id, start_id
-        self.out = nn.Linear(2 * model.config.d_model, 1)
+        self.seq2seq, self.pad_id, self.start_id, self.empty_id = model, pad_id, start_id, empty_id
+        self.out = nn.Linear(2 * model.config.d_model + self.FEATURES, 1)
 
     @classmethod
     def from_generator(cls, generator) -> "Seq2SeqDiscriminator":
@@ -119,30 +124,47 @@ class Seq2SeqDiscriminator(Discriminator):
         import copy
 
         model = copy.deepcopy(generator.model).float()
-        return cls(model, generator.pad_id, int(model.config.decoder_start_token_id))
+        return cls(model, generator.pad_id, int(model.config.decoder_start_token_id), generator.eos_id)
 
     def embed(self, batch: Batch) -> dict[str, torch.Tensor]:
-        """Encoder ids and mask of the context; decoder ids ``[start] reply`` and their mask."""
+        """Encoder ids and mask of the context; decoder ids ``[start] reply`` and the reply's mask."""
         context, reply = _pair(batch)
         start = torch.full((reply.shape[0], 1), self.start_id, dtype=reply.dtype, device=reply.device)
-        decoder_ids = torch.cat([start, reply], dim=1)
-        reply_mask = (reply != self.pad_id).long()
         return {"input_ids": context, "attention_mask": (context != self.pad_id).long(),
-                "decoder_input_ids": decoder_ids, "reply_mask": reply_mask}
+                "decoder_input_ids": torch.cat([start, reply], dim=1), "reply_mask": (reply != self.pad_id).long()}
 
-    def head(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Decoder states at the reply's tokens (each has read the reply up to it) → mean ⊕ last → logit."""
-        mask = x["attention_mask"]
-        enc = self.seq2seq.get_encoder()(input_ids=x["input_ids"], attention_mask=mask).last_hidden_state
+    def _decode(self, ids: torch.Tensor, mask: torch.Tensor, x: dict[str, torch.Tensor]
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Decoder states at the reply's tokens given context ``ids`` [B, L, d], and
+        the log-probability of each reply token [B, Lr] under the copy's LM head."""
+        enc = self.seq2seq.get_encoder()(input_ids=ids, attention_mask=mask).last_hidden_state
         reply_mask = x["reply_mask"]
         dec_mask = torch.cat([torch.ones_like(reply_mask[:, :1]), reply_mask], dim=1)
         states = self.seq2seq.get_decoder()(input_ids=x["decoder_input_ids"], attention_mask=dec_mask,
                                             encoder_hidden_states=enc, encoder_attention_mask=mask
-                                            ).last_hidden_state[:, 1:]
-        weights = reply_mask.unsqueeze(-1).float()
-        mean = (states * weights).sum(1) / weights.sum(1).clamp_min(1.0)
+                                            ).last_hidden_state
+        logits = self.seq2seq.get_output_embeddings()(states[:, :-1])
+        bias = getattr(self.seq2seq, "final_logits_bias", None)
+        if bias is not None:
+            logits = logits + bias
+        target = x["decoder_input_ids"][:, 1:]
+        logp = torch.log_softmax(logits.float(), -1).gather(-1, target.unsqueeze(-1)).squeeze(-1)
+        return states[:, 1:], logp
+
+    def head(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
+        """States (mean ⊕ last) and log-probability features → logit."""
+        states, logp = self._decode(x["input_ids"], x["attention_mask"], x)
+        empty = torch.full_like(x["input_ids"][:, :1], self.empty_id)
+        _, logp_empty = self._decode(empty, torch.ones_like(empty), x)
+        reply_mask = x["reply_mask"]
+        w = reply_mask.float()
+        n = w.sum(1).clamp_min(1.0)
+        mean = (states * w.unsqueeze(-1)).sum(1) / n.unsqueeze(-1)
         last = states[torch.arange(states.shape[0], device=states.device), (reply_mask.sum(1) - 1).clamp_min(0)]
-        return self.out(torch.cat([mean, last], dim=-1)).squeeze(-1)
+        lp, lp_empty = (logp * w).sum(1) / n, (logp_empty * w).sum(1) / n
+        least = logp.masked_fill(w == 0, 0.0).min(1).values
+        features = torch.stack([lp, lp_empty, lp - lp_empty, least], dim=1)
+        return self.out(torch.cat([mean, last, features], dim=-1)).squeeze(-1)
 
 
 __all__ = ["HierarchicalDiscriminator", "Seq2SeqDiscriminator", "TransformerDiscriminator"]

@@ -35,7 +35,7 @@ class EvalConfig:
     decode: str = "sample"  # sample | greedy | beam
     seeds: int = 3  # evaluators trained (seeds 0..seeds-1); scores are their mean
     evaluator: str = "hierarchical"  # hierarchical (GRUs from scratch) | seq2seq (a fine-tuned copy of an MLE model)
-    epochs: int | None = None  # evaluator training epochs (None: 15 hierarchical, 1 seq2seq)
+    epochs: int | None = None  # evaluator training epochs (None: 15 hierarchical, 2 seq2seq)
     seed: int = 0  # seeds the sampling of the evaluated replies (the caller's RNG is left as it was)
     examples: int = 5  # (context -> reply) examples kept
 
@@ -67,7 +67,7 @@ def evaluator_recipe(config: EvalConfig, tokenizer: PreTrainedTokenizerBase,
     if config.evaluator == "seq2seq":
         if init is None:
             raise UserError("the seq2seq evaluator needs an MLE model to start from")
-        return {"init": init, "epochs": config.epochs or 1, "batch_size": 32}
+        return {"init": init, "epochs": config.epochs or 2, "batch_size": 32}
     return {"epochs": config.epochs or 15}
 
 

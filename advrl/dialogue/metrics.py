@@ -53,7 +53,7 @@ def train_evaluator(tokenizer: PreTrainedTokenizerBase, human: list[Pair], machi
     """A fresh discriminator trained (BCE) to tell ``human`` from ``machine``
     pairs; never seen by the generator. Hierarchical GRUs from scratch (lr
     2e-3), or with ``init`` (a :class:`~advrl.dialogue.generator.Seq2SeqGenerator`)
-    a :class:`Seq2SeqDiscriminator` over a copy of its model, fine-tuned (lr 5e-5;
+    a :class:`Seq2SeqDiscriminator` over a copy of its model, fine-tuned (lr 1e-4;
     its context/reply widths). The caller's torch RNG is left as it was."""
     if not human or not machine:
         raise UserError("evaluator training needs human and machine pairs")
@@ -63,7 +63,7 @@ def train_evaluator(tokenizer: PreTrainedTokenizerBase, human: list[Pair], machi
     if init is not None:
         model: Discriminator = Seq2SeqDiscriminator.from_generator(init).cpu()
         context_len, reply_len = init.config.context_len, init.config.reply_len
-        lr = 5e-5 if lr is None else lr
+        lr = 1e-4 if lr is None else lr
     else:
         model = HierarchicalDiscriminator(len(tokenizer), pad_id=tokenizer.pad_token_id)
         lr = 2e-3 if lr is None else lr
