@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.grid import load_results, write_json_atomic
-from benchmarks.metrics import align_curves, fmt_mean_std, mean_std, normalise, steps_to_threshold
+from benchmarks.metrics import align_curves, fmt_mean_std, fmt_steps_reached, mean_std, normalise, steps_to_threshold
 from benchmarks.methods.mujoco import MUJOCO_BUDGETS, MUJOCO_ENVS, MUJOCO_METHODS, mujoco_budget_text, mujoco_grid
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -126,13 +126,7 @@ def _steps_text(values: list[float | None], method: str, norms: list[float | Non
     if method == "bc":
         got = [n for n in norms if n is not None]
         return f"offline ({sum(n >= fraction for n in got)}/{len(got)} seeds ≥ {fraction:.0%})" if got else "n/a"
-    if not values:
-        return "n/a"
-    hit = [v for v in values if v is not None]
-    if not hit:
-        return f"not reached (0/{len(values)})"
-    mean, std, n = mean_std(hit)
-    return f"{mean / 1000:,.0f}k ± {std / 1000:,.0f}k ({n}/{len(values)})"
+    return fmt_steps_reached(values)
 
 
 def env_table(env: str, methods: dict[str, dict[str, Any]], has_ref: bool) -> str:

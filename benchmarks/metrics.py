@@ -44,6 +44,17 @@ def mean_std(values: Sequence[float | None]) -> tuple[float, float, int]:
     return float(vals.mean()), std, len(vals)
 
 
+def fmt_steps_reached(values: Sequence[float | None]) -> str:
+    """Env steps to a threshold over seeds (None: never reached) as ``"m k ± s k (hit/all)"``."""
+    if not values:
+        return "n/a"
+    hit = [v for v in values if v is not None]
+    if not hit:
+        return f"not reached (0/{len(values)})"
+    mean, std, n = mean_std(hit)
+    return f"{mean / 1000:,.0f}k ± {std / 1000:,.0f}k ({n}/{len(values)})"
+
+
 def fmt_mean_std(values: Sequence[float | None], digits: int = 2, total: int | None = None) -> str:
     """``"m ± s"``; with ``total``, how many of ``total`` seeds contributed when not all did."""
     mean, std, n = mean_std(values)

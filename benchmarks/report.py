@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.grid import load_results
-from benchmarks.metrics import align_curves, fmt_mean_std, mean_std, normalise, steps_to_threshold
+from benchmarks.metrics import align_curves, fmt_mean_std, fmt_steps_reached, normalise, steps_to_threshold
 
 RESULTS = Path(__file__).resolve().parent / "results"
 METHOD_ORDER = ("expert", "random", "ppo", "bc", "gail", "transfer")
@@ -72,13 +72,7 @@ def _steps_cell(values: list[float | None], method: str, final_norm: list[float]
             return "n/a"
         reached = sum(v >= 0.95 for v in final_norm)
         return f"0, offline ({reached}/{len(final_norm)} seeds ≥ 95%)" if reached else "not reached"
-    if not values:
-        return "n/a"
-    hit = [v for v in values if v is not None]
-    if not hit:
-        return f"not reached (0/{len(values)})"
-    mean, std, n = mean_std(hit)
-    return f"{mean / 1000:.0f}k ± {std / 1000:.0f}k ({n}/{len(values)})"
+    return fmt_steps_reached(values)
 
 
 def classic_tables(rows: list[dict]) -> str:

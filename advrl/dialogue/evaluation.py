@@ -60,8 +60,7 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
-def evaluator_recipe(config: EvalConfig, tokenizer: PreTrainedTokenizerBase,
-                     init: Seq2SeqGenerator | None = None) -> dict[str, Any]:
+def evaluator_recipe(config: EvalConfig, init: Seq2SeqGenerator | None = None) -> dict[str, Any]:
     """Keyword arguments of :func:`~advrl.dialogue.metrics.train_evaluator` for
     ``config.evaluator`` (``seq2seq`` copies ``init``'s model)."""
     if config.evaluator == "seq2seq":
@@ -85,7 +84,7 @@ def evaluate_generator(generator: Seq2SeqGenerator, splits: Splits, config: Eval
         replies = generator.respond(test_ctx, decode=config.decode)
     test_fake = list(zip(test_ctx, replies))
     tok = generator.tokenizer
-    recipe = evaluator_recipe(config, tok, evaluator_init or generator)
+    recipe = evaluator_recipe(config, evaluator_init or generator)
     evaluators = [M.train_evaluator(tok, splits.dev, dev_fake, seed=s, **recipe) for s in range(config.seeds)]
     return {
         "adversuc": _mean([M.adver_suc(e, tok, test_fake) for e in evaluators]),
@@ -102,7 +101,7 @@ def evaluator_reliability(tokenizer: PreTrainedTokenizerBase, splits: Splits, co
     ``init``) on human vs replies to other contexts (mean over ``config.seeds``)
     and, when the ``corpus`` spec has them, vs its known negative files
     (``human_vs_<kind>_file``)."""
-    recipe = evaluator_recipe(config, tokenizer, init)
+    recipe = evaluator_recipe(config, init)
     shuffled = [M.reliability(tokenizer, splits.dev, M.random_replies(splits.dev, s), splits.test,
                               M.random_replies(splits.test, s + 100), seed=s, **recipe)
                 for s in range(config.seeds)]

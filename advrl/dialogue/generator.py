@@ -157,14 +157,20 @@ class Seq2SeqGenerator:
 
     def token_log_probs(self, context: torch.Tensor, reply: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """log p(y_t | y_<t, context) of the given (sampled) tokens [B, Lr] by a
-        forward pass with ``labels=reply``, and the valid-token mask."""
+        teacher-forced forward pass over ``reply``, and the valid-token mask."""
         context, reply = context.to(self.device), reply.to(self.device)
         valid = self.valid_mask(reply)
-        labels = reply.masked_fill(~valid, -100)
-        out = self.model(input_ids=context, attention_mask=self._mask(context), labels=labels)
-        logp = torch.log_softmax(out.logits.float(), dim=-1)
+        logp = torch.log_softmax(self._logits(context, reply.masked_fill(~valid, -100)).float(), dim=-1)
         token_logp = logp.gather(-1, reply.clamp_min(0).unsqueeze(-1)).squeeze(-1)
         return token_logp * valid, valid
+
+    def _logits(self, context: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Next-token logits [B, Lr, V] for ``labels`` (ignored positions -100)
+        given ``context``: the decoder reads the labels shifted right, as with
+        ``labels=`` but without the model computing a loss nobody reads."""
+        decoder_ids = self.model.prepare_decoder_input_ids_from_labels(labels=labels)
+        return self.model(input_ids=context, attention_mask=self._mask(context),
+                          decoder_input_ids=decoder_ids).logits
 
     @torch.no_grad()
     def sequence_log_prob(self, context: torch.Tensor, reply: torch.Tensor) -> torch.Tensor:
@@ -258,13 +264,14 @@ class Seq2SeqGenerator:
         context, reply = batch["context"].to(self.device), batch["reply"].to(self.device)
         labels = reply.masked_fill(~self.valid_mask(reply), -100)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.bf16):
-            logits = self.model(input_ids=context, attention_mask=self._mask(context), labels=labels).logits
-        flat, targets = logits.float().flatten(0, 1), labels.flatten()
-        loss = torch.nn.functional.cross_entropy(flat, targets, label_smoothing=self.config.label_smoothing)
+            logits = self._logits(context, labels)
+        logp, targets = torch.log_softmax(logits.float().flatten(0, 1), dim=-1), labels.flatten()
+        keep = targets != -100
+        nll = -logp[keep].gather(-1, targets[keep].unsqueeze(-1)).mean()
+        eps = self.config.label_smoothing  # cross_entropy's label smoothing, from the same log-softmax
+        loss = (1 - eps) * nll - eps * logp[keep].mean() if eps else nll
         self._step(loss)
-        if not self.config.label_smoothing:
-            return loss.item()
-        return torch.nn.functional.cross_entropy(flat.detach(), targets).item()
+        return nll.item()
 
     @torch.no_grad()
     def token_rewards(self, critic: Critic, context: torch.Tensor, reply: torch.Tensor) -> torch.Tensor:

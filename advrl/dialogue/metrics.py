@@ -10,9 +10,7 @@ import torch
 import torch.nn.functional as F
 from transformers import PreTrainedTokenizerBase
 
-from advrl.core import UserError
-
-from advrl.core import Discriminator
+from advrl.core import Discriminator, UserError
 from advrl.dialogue.batches import encode_pairs, trim_padding
 from advrl.dialogue.corpora import Pair
 from advrl.dialogue.discriminator import HierarchicalDiscriminator, Seq2SeqDiscriminator
