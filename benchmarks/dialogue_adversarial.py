@@ -12,6 +12,11 @@ test accuracy, distinct-1/2, BLEU, mean length, and wall-clock of the extra trai
 Evaluator reliability: accuracy of the same evaluator recipe on human vs random replies.
 
     nice -n 10 .venv/bin/python benchmarks/dialogue_adversarial.py
+
+With ``--corpus dailydialog:DIR`` it runs the DailyDialog pipeline instead
+(``benchmarks.dialogue_dailydialog all``: MLE, two adversarial seeds, the
+heuristic system, the report and the AdverSuc comparison, each stage resuming
+or skipping what is done; other options are passed to it).
 """
 
 from __future__ import annotations
@@ -55,7 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--systems", default="mle,heuristic,adv,adv+regs",
                     help="comma-separated; 'none' only checks evaluator reliability")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "dialogue_chatterbot_smoke.md"))
-    args = ap.parse_args(argv)
+    args, rest = ap.parse_known_args(argv)
+    if args.corpus.startswith("dailydialog:"):  # the real-scale pipeline: staged, resumable, in its own script
+        from benchmarks import dialogue_dailydialog
+
+        return dialogue_dailydialog.main(["all", "--corpus", args.corpus, *rest])
+    if rest:
+        ap.error(f"unrecognized arguments: {' '.join(rest)}")
     torch.set_num_threads(1)
 
     splits = load_corpus(args.corpus, seed=args.seed)

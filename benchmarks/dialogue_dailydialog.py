@@ -1,23 +1,27 @@
-"""Dialogue on DailyDialog: the MLE generator and the evaluators that judge it.
+"""Dialogue on DailyDialog: the MLE generator, the evaluators that judge it, and
+adversarial training against MLE and a hand-designed reward (issue 11).
 
-Two stages over one run directory (default ``benchmarks/cache/dd_mle``):
+Stages over run directories under ``benchmarks/cache`` (each resumes, or skips what is done):
 
-    # MLE pre-training (resumable: run it again to continue; ~15-20 min an epoch on 2 CPU threads)
-    nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog mle
-    # the report: test perplexity beside n-gram baselines, 20 fixed test contexts, evaluator reliability
-    nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog report
+    nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog mle            # ~16 min an epoch, 2 threads
+    nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog adv --seed 0   # ~45 min a seed, 1 thread
+    nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog heuristic --seed 0
+    nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog report         # perplexity, evaluators
+    nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog compare        # AdverSuc of every system
+    nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog all            # all of them in order
 
-The report writes ``benchmarks/results/dialogue.md`` + ``dialogue.json`` (``headline``) +
-``dialogue_mle_curve.png``. Per-word perplexity: summed token NLL of each test reply (sub-words
-and [EOS]) over its words plus one end symbol (``advrl.dialogue.perplexity``), the n-gram
-baselines over the same words. Evaluators (held-out balanced accuracy on the test split): trained
-on dev human replies vs dev negatives, scored on test human vs test negatives, negatives being the
-MLE model's sampled replies or human replies to other contexts.
+``report`` and ``compare`` write ``benchmarks/results/dialogue.md`` + ``dialogue.json``
+(``headline``) + ``dialogue_mle_curve.png``. Per-word perplexity: summed token NLL of each
+test reply (sub-words and [EOS]) over its words plus one end symbol
+(``advrl.dialogue.perplexity``), the n-gram baselines over the same words. Evaluators
+(held-out balanced accuracy on the test split): trained on dev human replies vs dev
+negatives, scored on test human vs test negatives. AdverSuc: ``benchmarks.dialogue_compare``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -32,7 +36,15 @@ CORPUS = f"dailydialog:{ROOT.parent / 'shared' / 'data' / 'dialogue' / 'dailydia
 MLE_FLAGS = ["--vocab-size", "8000", "--d-model", "256", "--layers", "3", "--heads", "4", "--ffn-dim", "1024",
              "--context-len", "64", "--reply-len", "40", "--batch-size", "64", "--lr", "1e-3",
              "--warmup-steps", "1000", "--mle-epochs", "3", "--threads", "2", "--bf16"]
-FIXED_CONTEXTS = 20  # test contexts shown with their replies: every len(test)//20-th pair
+# adversarial REINFORCE from the MLE model (advrl dialogue train flags); the heuristic system shares
+# the batch, learning rate, teacher forcing and number of steps
+ADV_ROUNDS, ADV_BATCH = 300, 32
+ADV_FLAGS = ["--context-len", "64", "--reply-len", "40", "--batch-size", str(ADV_BATCH), "--discriminator", "seq2seq",
+             "--d-lr", "1e-4", "--rounds", str(ADV_ROUNDS), "--d-pretrain", "80"]
+HEURISTIC_TARGET_LEN = 12  # tokens; DailyDialog's human test replies average 13.7 words
+DULL = ["i don't know.", "i don't know", "yes.", "no.", "ok.", "i'm not sure.", "i ' m not sure.", "thank you."]
+FIXED_CONTEXTS = 20
+HEADLINE_DECODE = "greedy"  # the decoding of the headline's evaluator and AdverSuc figures (Li et al.'s MLE-greedy)  # test contexts shown with their replies: every len(test)//20-th pair
 
 
 def mle(args: argparse.Namespace) -> int:
@@ -44,6 +56,99 @@ def mle(args: argparse.Namespace) -> int:
     if (run / "mle.pt").exists():
         flags.append("--resume")
     return cli(flags)
+
+
+def adversarial(args: argparse.Namespace) -> int:
+    """Run (or continue) ``advrl dialogue train`` from the MLE model, one seed."""
+    from advrl.cli import main as cli
+
+    out = Path(args.cache) / f"dd_adv_s{args.seed}"
+    flags = ["dialogue", "train", "--out", str(out), "--model", str(Path(args.run) / "mle"), "--corpus", args.corpus,
+             *ADV_FLAGS, "--seed", str(args.seed), "--threads", str(args.threads), *args.extra]
+    if (out / "model" / "config.json").is_file():
+        print(f"{out / 'model'} exists: seed {args.seed} is done")
+        return 0
+    if (out / "train.pt").exists():
+        flags.append("--resume")
+    return cli(flags)
+
+
+def heuristic(args: argparse.Namespace) -> int:
+    """REINFORCE from the MLE model on the hand-designed reward (same settings and
+    steps as the adversarial runs, no discriminator); saved to ``dd_heur_s<seed>/model``."""
+    from advrl.core import seed_everything
+    from advrl.dialogue import HeuristicReward, load_corpus, load_generator, save_generator, train_with_reward
+    from advrl.dialogue.checkpoint import saved_generator_config
+
+    torch.set_num_threads(args.threads)
+    out = Path(args.cache) / f"dd_heur_s{args.seed}"
+    if (out / "model" / "config.json").is_file():
+        print(f"{out / 'model'} exists: seed {args.seed} is done")
+        return 0
+    mle_dir = Path(args.run) / "mle"
+    splits = load_corpus(args.corpus)
+    cfg = dataclasses.replace(saved_generator_config(mle_dir), batch_size=ADV_BATCH)
+    seed_everything(args.seed)
+    gen = load_generator(mle_dir, pairs=splits.train, config=cfg)
+    dull = [gen.tokenizer(d, add_special_tokens=False)["input_ids"] for d in DULL]
+    rows = train_with_reward(gen, HeuristicReward(gen.pad_id, gen.eos_id, target_len=HEURISTIC_TARGET_LEN, dull=dull),
+                             args.steps)
+    save_generator(gen, out / "model", stage="heuristic", corpus=args.corpus, rounds=args.steps,
+                   reward_first_last=[rows[0]["reward"], rows[-1]["reward"]])
+    print(f"heuristic reward {rows[0]['reward']:.3f} -> {rows[-1]['reward']:.3f}; saved {out / 'model'}")
+    return 0
+
+
+def systems(args: argparse.Namespace) -> dict[str, Path]:
+    """The saved systems: MLE, each adversarial and heuristic seed that finished."""
+    cache, found = Path(args.cache), {"mle": Path(args.run) / "mle"}
+    for kind, label in (("adv", "adversarial"), ("heur", "heuristic")):
+        for d in sorted(cache.glob(f"dd_{kind}_s*")):
+            if (d / "model" / "config.json").is_file():
+                found[f"{label} (seed {d.name.rsplit('_s', 1)[1]})"] = d / "model"
+    return found
+
+
+def compare_stage(args: argparse.Namespace) -> int:
+    """AdverSuc etc. of every saved system (benchmarks.dialogue_compare), merged
+    into dialogue.json / dialogue.md."""
+    from advrl.dialogue import load_corpus
+    from benchmarks import dialogue_compare as C
+
+    torch.set_num_threads(args.threads)
+    splits = load_splits(args)
+    found = systems(args)
+    print("systems:", ", ".join(found), flush=True)
+    result = load_result(Path(args.results))
+    only = [n.strip() for n in args.systems.split(",")] if args.systems else None
+    cmp = C.compare(found, found["mle"], splits, args.decodes.split(","), args.dev_pairs, args.test_pairs,
+                    args.eval_epochs, only=only)
+    if cmp is None:
+        print(f"measured {', '.join(only or [])}; run compare without --systems to write the report")
+        return 0
+    cmp["headline_decode"] = args.decodes.split(",")[0]
+    result["comparison"] = cmp
+    result["headline"].update(C.headline(cmp, cmp["headline_decode"]))
+    result.setdefault("commands", {})["compare"] = " ".join(sys.argv[1:])
+    write(result, results=Path(args.results))
+    return 0
+
+
+def load_splits(args: argparse.Namespace):
+    """The corpus's official split (``--limit``: its first pairs only, for a smoke run)."""
+    from advrl.dialogue import load_corpus
+
+    splits = load_corpus(args.corpus)
+    if args.limit:
+        splits = type(splits)(splits.train[: args.limit * 10], splits.dev[: args.limit], splits.test[: args.limit])
+    return splits
+
+
+def load_result(results: Path) -> dict:
+    js = results / "dialogue.json"
+    if not js.is_file():
+        raise SystemExit(f"{js}: run the report stage first")
+    return json.loads(js.read_text(encoding="utf-8"))
 
 
 def fixed_examples(gen, test: list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -63,27 +168,28 @@ def fixed_examples(gen, test: list[tuple[str, str]]) -> list[dict[str, str]]:
             for (c, h), g, b, s in zip(chosen, greedy, beam, sampled)]
 
 
-def reliability(gen, splits, epochs: int, seeds: int, hier_epochs: int = 10) -> dict[str, dict[str, float]]:
-    """Held-out accuracy of evaluators (seq2seq-initialised and hierarchical from scratch) on
-    human vs MLE-sampled and human vs random-context replies; mean over ``seeds``."""
+def reliability(gen, splits, epochs: int, dev_pairs: int) -> dict[str, dict[str, float]]:
+    """Held-out accuracy of the seq2seq evaluator recipe (probe on a copy of the
+    MLE model + ``epochs`` of fine-tuning) trained on the first ``dev_pairs`` dev
+    pairs vs negatives and scored on the whole test split: human vs the MLE
+    model's sampled (temperature 1) and greedy replies, and vs human replies to
+    other contexts."""
     from advrl.dialogue import metrics as M
+    from benchmarks.dialogue_compare import system_replies
 
-    torch.manual_seed(1234)
-    dev_fake = list(zip([c for c, _ in splits.dev], gen.respond([c for c, _ in splits.dev])))
-    test_fake = list(zip([c for c, _ in splits.test], gen.respond([c for c, _ in splits.test])))
-    negatives = {"mle": (dev_fake, test_fake),
-                 "random": (M.random_replies(splits.dev, 0), M.random_replies(splits.test, 100))}
-    recipes = {"seq2seq": dict(init=gen, epochs=epochs, batch_size=32),
-               "hierarchical": dict(epochs=hier_epochs, context_len=gen.config.context_len, reply_len=gen.config.reply_len)}
-    out: dict[str, dict[str, float]] = {}
-    for recipe, kw in recipes.items():
-        for neg, (train_neg, test_neg) in negatives.items():
-            t = time.time()
-            accs = [M.evaluator_accuracy(M.train_evaluator(gen.tokenizer, splits.dev, train_neg, seed=s, **kw),
-                                         gen.tokenizer, splits.test, test_neg) for s in range(seeds)]
-            out.setdefault(recipe, {})[f"human_vs_{neg}"] = sum(accs) / len(accs)
-            print(f"evaluator {recipe} human vs {neg}: {accs} ({time.time() - t:.0f} s)", flush=True)
-    return out
+    dev = splits.dev[:dev_pairs]
+    negatives = {f"mle_{d}": (list(zip([c for c, _ in dev], system_replies(gen, [c for c, _ in dev], d))),
+                              list(zip([c for c, _ in splits.test], system_replies(gen, [c for c, _ in splits.test],
+                                                                                   d, seed=4321))))
+                 for d in ("sample", "greedy")}
+    negatives["random"] = (M.random_replies(dev, 0), M.random_replies(splits.test, 100))
+    out: dict[str, float] = {}
+    for neg, (train_neg, test_neg) in negatives.items():
+        t = time.time()
+        ev = M.train_evaluator(gen.tokenizer, dev, train_neg, init=gen, epochs=epochs, batch_size=32)
+        out[f"human_vs_{neg}"] = M.evaluator_accuracy(ev, gen.tokenizer, splits.test, test_neg)
+        print(f"evaluator human vs {neg}: {out[f'human_vs_{neg}']:.3f} ({time.time() - t:.0f} s)", flush=True)
+    return {"seq2seq": out}
 
 
 def report(args: argparse.Namespace) -> int:
@@ -93,9 +199,7 @@ def report(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(args.threads)
     run = Path(args.run)
-    splits = load_corpus(args.corpus)
-    if args.limit:  # a smoke run of the report on the first pairs of each split
-        splits = type(splits)(splits.train[: args.limit * 10], splits.dev[: args.limit], splits.test[: args.limit])
+    splits = load_splits(args)
     gen = load_generator(run / "mle")
     info = json.loads((run / "mle" / "advrl.json").read_text())
     t = time.time()
@@ -103,8 +207,7 @@ def report(args: argparse.Namespace) -> int:
     ngram = ngram_perplexities(splits.train, splits.dev, splits.test)
     print(f"test perplexity {ppl} n-gram {ngram} ({time.time() - t:.0f} s)", flush=True)
     examples = fixed_examples(gen, splits.test)
-    evaluators = ({} if args.skip_evaluators
-                  else reliability(gen, splits, args.eval_epochs, args.eval_seeds, args.hier_epochs))
+    evaluators = {} if args.skip_evaluators else reliability(gen, splits, args.eval_epochs, args.eval_dev_pairs)
     torch.manual_seed(7)
     sampled = gen.respond([c for c, _ in splits.test[:2000]])
     greedy = gen.respond([c for c, _ in splits.test[:2000]], decode="greedy")
@@ -117,16 +220,23 @@ def report(args: argparse.Namespace) -> int:
                            "length": mean_length([r for _, r in splits.test[:2000]])}}
     headline = {"perplexity_per_word_mle": ppl["ppl_word"]}
     if evaluators:
-        headline.update(evaluator_acc_human_vs_mle=evaluators["seq2seq"]["human_vs_mle"],
+        headline.update(evaluator_acc_human_vs_mle=evaluators["seq2seq"][f"human_vs_mle_{HEADLINE_DECODE}"],
                         evaluator_acc_human_vs_random=evaluators["seq2seq"]["human_vs_random"])
     result = {
         "headline": headline,
         "perplexity": {"mle": ppl, **ngram}, "dev_curve": info.get("dev_curve", []), "evaluators": evaluators,
         "diversity": diversity, "examples": examples, "corpus": args.corpus, "mle_flags": MLE_FLAGS,
-        "eval_epochs": args.eval_epochs, "eval_seeds": args.eval_seeds, "hier_epochs": args.hier_epochs,
-        "note": args.note,
+        "eval_epochs": args.eval_epochs, "eval_dev_pairs": args.eval_dev_pairs, "note": args.note,
+        "commands": {"report": " ".join(sys.argv[1:])},
     }
-    write(result, argv=sys.argv[1:], results=Path(args.results))
+    previous = Path(args.results) / "dialogue.json"
+    if previous.is_file():  # a comparison run earlier stays (with its headline figures)
+        old = json.loads(previous.read_text(encoding="utf-8"))
+        if "comparison" in old:
+            result["comparison"] = old["comparison"]
+            result["commands"]["compare"] = old.get("commands", {}).get("compare", "compare")
+            result["headline"].update({k: v for k, v in old["headline"].items() if k not in headline})
+    write(result, results=Path(args.results))
     return 0
 
 
@@ -151,15 +261,53 @@ def plot_curve(curve: list[dict], png: Path) -> None:
     plt.close(fig)
 
 
-def write(result: dict, argv: list[str], results: Path = RESULTS) -> None:
+def comparison_section(result: dict) -> str:
+    """The adversarial comparison (part 4) in markdown; empty before it ran."""
+    from benchmarks import dialogue_compare as C
+
+    cmp = result.get("comparison")
+    if not cmp:
+        return "## Adversarial training\n\nNot run yet (`compare` stage).\n"
+    hl = {k: result["headline"].get(k, float("nan")) for k in ("adversuc_ratio", "distinct2_gain", "perplexity_ratio")}
+    examples = "\n".join(f"- **{r['system']}** [{r['decode']}]: " + " / ".join(f"`{e}`" for e in r["examples"][:3])
+                         for r in cmp["rows"])
+    flags = " ".join(ADV_FLAGS)
+    return f"""## Adversarial training (Li et al. 2017) vs MLE and a hand-designed reward
+
+Systems, all from the MLE model above: **adversarial** — `advrl dialogue train {flags}` (REINFORCE on
+the discriminator's P(human) with a running-mean baseline, one teacher-forcing step after each, the
+discriminator a copy of the MLE model; sequence-level rewards: REGS's per-token Monte-Carlo rollouts
+cost ~40x per step at 40-token replies and were not run), one run per seed; **heuristic** — the same
+REINFORCE settings and {ADV_ROUNDS} steps on a hand-designed reward (length up to {HEURISTIC_TARGET_LEN}
+tokens × distinct-token share, −0.5 for dull replies; Li et al. 2016's spirit), no discriminator.
+
+AdverSuc: for each system and decoding an evaluator (the seq2seq recipe on the MLE model: linear probe
++ {cmp['eval_epochs']} fine-tuning epochs) is trained on the first {cmp['dev_pairs']:,} dev human replies vs
+the system's replies to the same contexts, then the share of the system's replies to the first
+{cmp['test_pairs']:,} test contexts it calls human. Intervals: 95% percentile bootstrap over test
+contexts (paired for the ratio); seeds are pooled per context. Test perplexity: the whole test split.
+Headline decoding: **{cmp['headline_decode']}** (Li et al. compare greedy/beam-decoded MLE with adversarial models).
+
+{C.table(cmp)}
+
+Headline: AdverSuc ratio {hl['adversuc_ratio']:.2f} (goal ≥ 2), distinct-2 gain {hl['distinct2_gain']:+.3f}
+(goal ≥ 0), perplexity ratio {hl['perplexity_ratio']:.3f} (goal ≤ 1.10).
+
+Examples (test context -> reply):
+
+{examples}
+"""
+
+
+def write(result: dict, results: Path = RESULTS) -> None:
     results.mkdir(parents=True, exist_ok=True)
     md, js, png = results / "dialogue.md", results / "dialogue.json", results / "dialogue_mle_curve.png"
     if result["dev_curve"]:
         plot_curve(result["dev_curve"], png)
     p = result["perplexity"]
     ev = result["evaluators"]
-    rows = "\n".join(f"| {name} | {v['human_vs_mle']:.3f} | {v['human_vs_random']:.3f} |" for name, v in ev.items()) \
-        or "| (not run) | | |"
+    rows = "\n".join(f"| {name} | {v['human_vs_mle_greedy']:.3f} | {v['human_vs_mle_sample']:.3f} | "
+                     f"{v['human_vs_random']:.3f} |" for name, v in ev.items()) or "| (not run) | | | |"
     div = "\n".join(f"| {k} | {v['distinct1']:.3f} | {v['distinct2']:.3f} | {v['length']:.1f} |"
                     for k, v in result["diversity"].items())
     curve_rows = "| epoch | dev (own context) | dev (other context) |\n|---|---|---|\n" + "\n".join(
@@ -168,13 +316,18 @@ def write(result: dict, argv: list[str], results: Path = RESULTS) -> None:
     cell = lambda text: text.replace("|", "\\|")  # a context's turns are joined by " | "
     ex = "\n".join("| " + " | ".join(cell(e[k]) for k in ("context", "human", "greedy", "beam", "top_p_0.9")) + " |"
                    for e in result["examples"])
+    commands = "\n".join(f"nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog {c}"
+                         for c in ["mle", *[f"adv --seed {s}" for s in (0, 1)], "heuristic --seed 0",
+                                   result.get("commands", {}).get("report", "report"),
+                                   result.get("commands", {}).get("compare", "compare")])
     text = f"""# Dialogue on DailyDialog
 
-Commands (run directory `benchmarks/cache/dd_mle`):
+Commands (run directories under `benchmarks/cache/`: `dd_mle`, `dd_adv_s<seed>`, `dd_heur_s<seed>`; each
+stage resumes or skips what is done; `python benchmarks/dialogue_adversarial.py --corpus dailydialog:DIR`
+runs them all in order):
 
 ```
-nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog mle
-nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog {' '.join(argv)}
+{commands}
 ```
 
 MLE recipe (`advrl dialogue pretrain` flags): `{' '.join(result['mle_flags'])}` — BART built from a
@@ -202,24 +355,27 @@ contexts: the gap is how much the model reads its context.
 
 ![dev perplexity by epoch](dialogue_mle_curve.png)
 
-## Evaluators (held-out balanced accuracy, test split; {result['eval_seeds']} seed(s))
+## Evaluators (held-out balanced accuracy on the whole test split)
 
-Trained on dev human replies vs dev negatives, scored on test human vs test negatives.
-`seq2seq`: a copy of the MLE model read as a classifier (`Seq2SeqDiscriminator`, fine-tuned
-{result['eval_epochs']} epoch(s), lr 1e-4); `hierarchical`: Li et al.'s utterance/context GRUs from
-scratch ({result['hier_epochs']} epochs). MLE negatives are sampled replies (temperature 1).
+Trained on the first {result.get('eval_dev_pairs', 0):,} dev human replies vs negatives for the same dev
+contexts, scored on test human replies vs test negatives. `seq2seq`: a copy of the MLE model read as a
+classifier (`Seq2SeqDiscriminator`: decoder states and the copy's log-probability of the reply with and
+without its context), its output layer fitted as a logistic regression on the frozen copy's features,
+then {result['eval_epochs']} epoch(s) of fine-tuning. Goals: human vs MLE replies ≥ 0.80, human vs
+random-context replies ≥ 0.75; the headline's MLE figure is the {HEADLINE_DECODE} one.
 
-| evaluator | human vs MLE samples (goal ≥ 0.80) | human vs random-context replies (goal ≥ 0.75) |
-|---|---|---|
+| evaluator | human vs MLE greedy | human vs MLE samples (temperature 1) | human vs random-context replies |
+|---|---|---|---|
 {rows}
 
-## Diversity (first 2,000 test contexts)
+{comparison_section(result)}
+## Diversity of the MLE model (first 2,000 test contexts)
 
 | replies | distinct-1 | distinct-2 | mean length |
 |---|---|---|---|
 {div}
 
-## 20 fixed test contexts
+## 20 fixed test contexts (MLE model)
 
 | context | human | greedy | beam 4 | top-p 0.9 |
 |---|---|---|---|---|
@@ -230,22 +386,48 @@ scratch ({result['hier_epochs']} epochs). MLE negatives are sampled replies (tem
     print(f"wrote {md}")
 
 
+def everything(args: argparse.Namespace) -> int:
+    """All stages in order, each resuming or skipping what is done (seeds 0 and 1)."""
+    if not (Path(args.run) / "mle" / "config.json").is_file() and mle(args):
+        return 1
+    for seed in (0, 1):
+        args.seed = seed
+        if adversarial(args):
+            return 1
+    args.seed = 0
+    if heuristic(args):
+        return 1
+    return report(args) or compare_stage(args)
+
+
+STAGES = {"mle": mle, "adv": adversarial, "heuristic": heuristic, "report": report, "compare": compare_stage,
+          "all": everything}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("stage", choices=["mle", "report"])
-    ap.add_argument("--run", default=str(ROOT / "benchmarks" / "cache" / "dd_mle"))
+    ap.add_argument("stage", choices=list(STAGES))
+    ap.add_argument("--run", default=str(ROOT / "benchmarks" / "cache" / "dd_mle"), help="the MLE run directory")
+    ap.add_argument("--cache", default=str(ROOT / "benchmarks" / "cache"),
+                    help="where dd_adv_s<seed> and dd_heur_s<seed> go")
     ap.add_argument("--corpus", default=CORPUS)
+    ap.add_argument("--seed", type=int, default=0, help="adv / heuristic: the run's seed")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--eval-epochs", type=int, default=2, help="seq2seq evaluator fine-tuning epochs")
-    ap.add_argument("--eval-seeds", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=ADV_ROUNDS, help="heuristic: REINFORCE steps")
+    ap.add_argument("--eval-epochs", type=int, default=0, help="evaluator fine-tuning epochs after the probe")
+    ap.add_argument("--eval-dev-pairs", type=int, default=4000, help="report: dev pairs the evaluators train on")
+    ap.add_argument("--decodes", default="greedy,sample", help="compare: decodings (the first is the headline's)")
+    ap.add_argument("--dev-pairs", type=int, default=3000, help="compare: dev pairs each evaluator trains on")
+    ap.add_argument("--test-pairs", type=int, default=3000, help="compare: test contexts AdverSuc is measured on")
+    ap.add_argument("--systems", default="", help="compare: measure only these (comma-separated names, e.g. "
+                                                  "'mle,adversarial (seed 0)') and stop")
     ap.add_argument("--note", default="", help="a paragraph appended to the report (e.g. how the run went)")
-    ap.add_argument("--hier-epochs", type=int, default=10, help="hierarchical evaluator training epochs")
     ap.add_argument("--skip-evaluators", action="store_true", help="perplexity, examples and diversity only")
     ap.add_argument("--limit", type=int, default=0, help="report on the first N dev/test pairs only (smoke)")
     ap.add_argument("--results", default=str(RESULTS), help="where dialogue.md/.json/PNG go")
     args, extra = ap.parse_known_args(argv)
     args.extra = extra
-    return mle(args) if args.stage == "mle" else report(args)
+    return STAGES[args.stage](args)
 
 
 if __name__ == "__main__":

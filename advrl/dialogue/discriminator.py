@@ -105,13 +105,15 @@ class Seq2SeqDiscriminator(Discriminator):
     decoder's states over the reply's tokens and from the copy's own language
     model: the reply's mean token log-probability given its context, given an
     empty context, their difference (the pointwise mutual information of reply
-    and context, which tells a reply to another context), and its least likely
-    token. Initialised from the MLE generator, it starts out knowing the
+    and context, which tells a reply to another context), its least likely
+    token, its length and its summed log-probabilities with and without the
+    context (:meth:`features`; :meth:`fit_head` fits the logit's linear layer
+    on them with the rest frozen: a linear probe). Initialised from the MLE generator, it starts out knowing the
     corpus's language and what a reply to a context looks like, where a
     discriminator trained from scratch on a few thousand pairs barely tells a
     reply from a shuffled one."""
 
-    FEATURES = 4  # log-probability features beside the 2 * d_model state features
+    FEATURES = 7  # log-probability and length features beside the 2 * d_model state features
 
     def __init__(self, model: nn.Module, pad_id: int, start_id: int, empty_id: int) -> None:
         super().__init__()
@@ -151,8 +153,11 @@ class Seq2SeqDiscriminator(Discriminator):
         logp = torch.log_softmax(logits.float(), -1).gather(-1, target.unsqueeze(-1)).squeeze(-1)
         return states[:, 1:], logp
 
-    def head(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
-        """States (mean ⊕ last) and log-probability features → logit."""
+    def features(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
+        """[B, 2 d_model + 7]: the decoder states' mean ⊕ last over the reply, then
+        its mean token log-probability given the context and given an empty
+        context, their difference, its least likely token, its length, and its
+        summed log-probabilities with and without the context."""
         states, logp = self._decode(x["input_ids"], x["attention_mask"], x)
         empty = torch.full_like(x["input_ids"][:, :1], self.empty_id)
         _, logp_empty = self._decode(empty, torch.ones_like(empty), x)
@@ -161,10 +166,37 @@ class Seq2SeqDiscriminator(Discriminator):
         n = w.sum(1).clamp_min(1.0)
         mean = (states * w.unsqueeze(-1)).sum(1) / n.unsqueeze(-1)
         last = states[torch.arange(states.shape[0], device=states.device), (reply_mask.sum(1) - 1).clamp_min(0)]
-        lp, lp_empty = (logp * w).sum(1) / n, (logp_empty * w).sum(1) / n
+        total, total_empty = (logp * w).sum(1), (logp_empty * w).sum(1)
+        lp, lp_empty = total / n, total_empty / n
         least = logp.masked_fill(w == 0, 0.0).min(1).values
-        features = torch.stack([lp, lp_empty, lp - lp_empty, least], dim=1)
-        return self.out(torch.cat([mean, last, features], dim=-1)).squeeze(-1)
+        scalars = torch.stack([lp, lp_empty, lp - lp_empty, least, n, total, total_empty], dim=1)
+        return torch.cat([mean, last, scalars], dim=-1)
+
+    def head(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
+        """:meth:`features` → logit."""
+        return self.out(self.features(x)).squeeze(-1)
+
+    @torch.no_grad()
+    def fit_head(self, features: torch.Tensor, labels: torch.Tensor, l2: float = 1e-4, steps: int = 200) -> None:
+        """Fit the output layer alone as an L2-regularised logistic regression on
+        ``features`` [N, F] (from :meth:`features`) and 0/1 ``labels`` (full-batch
+        L-BFGS on standardised features, folded back into the layer's weights)."""
+        shift, scale = features.mean(0), features.std(0).clamp_min(1e-6)
+        z = (features - shift) / scale
+        w = torch.zeros(z.shape[1], requires_grad=True)
+        b = torch.zeros((), requires_grad=True)
+        opt = torch.optim.LBFGS([w, b], max_iter=steps, line_search_fn="strong_wolfe")
+
+        def closure() -> torch.Tensor:
+            opt.zero_grad()
+            with torch.enable_grad():
+                loss = nn.functional.binary_cross_entropy_with_logits(z @ w + b, labels) + l2 * (w * w).sum()
+                loss.backward()
+            return loss
+
+        opt.step(closure)
+        self.out.weight.copy_((w / scale).unsqueeze(0))
+        self.out.bias.copy_((b - (w * shift / scale).sum()).reshape(1))
 
 
 __all__ = ["HierarchicalDiscriminator", "Seq2SeqDiscriminator", "TransformerDiscriminator"]

@@ -35,7 +35,7 @@ class EvalConfig:
     decode: str = "sample"  # sample | greedy | beam
     seeds: int = 3  # evaluators trained (seeds 0..seeds-1); scores are their mean
     evaluator: str = "hierarchical"  # hierarchical (GRUs from scratch) | seq2seq (a fine-tuned copy of an MLE model)
-    epochs: int | None = None  # evaluator training epochs (None: 15 hierarchical, 2 seq2seq)
+    epochs: int | None = None  # evaluator training epochs (None: 15 hierarchical, 2 seq2seq; seq2seq 0: probe only)
     seed: int = 0  # seeds the sampling of the evaluated replies (the caller's RNG is left as it was)
     examples: int = 5  # (context -> reply) examples kept
 
@@ -44,7 +44,8 @@ class EvalConfig:
             raise UserError(f"decode {self.decode!r}: expected one of {', '.join(DECODES)}")
         if self.evaluator not in EVALUATORS:
             raise UserError(f"evaluator {self.evaluator!r}: expected one of {', '.join(EVALUATORS)}")
-        check_at_least(self, 1, "seeds", "epochs")
+        check_at_least(self, 1, "seeds")
+        check_at_least(self, 0 if self.evaluator == "seq2seq" else 1, "epochs")
         check_at_least(self, 0, "examples")
 
 
@@ -66,7 +67,7 @@ def evaluator_recipe(config: EvalConfig, init: Seq2SeqGenerator | None = None) -
     if config.evaluator == "seq2seq":
         if init is None:
             raise UserError("the seq2seq evaluator needs an MLE model to start from")
-        return {"init": init, "epochs": config.epochs or 2, "batch_size": 32}
+        return {"init": init, "epochs": 2 if config.epochs is None else config.epochs, "batch_size": 32}
     return {"epochs": config.epochs or 15}
 
 

@@ -51,8 +51,10 @@ def train_evaluator(tokenizer: PreTrainedTokenizerBase, human: list[Pair], machi
     """A fresh discriminator trained (BCE) to tell ``human`` from ``machine``
     pairs; never seen by the generator. Hierarchical GRUs from scratch (lr
     2e-3), or with ``init`` (a :class:`~advrl.dialogue.generator.Seq2SeqGenerator`)
-    a :class:`Seq2SeqDiscriminator` over a copy of its model, fine-tuned (lr 1e-4;
-    its context/reply widths). The caller's torch RNG is left as it was."""
+    a :class:`Seq2SeqDiscriminator` over a copy of its model (its context/reply
+    widths): its output layer first fitted alone on the frozen copy's features
+    (a linear probe), then ``epochs`` of fine-tuning of the whole (lr 1e-4; 0:
+    the probe alone). The caller's torch RNG is left as it was."""
     if not human or not machine:
         raise UserError("evaluator training needs human and machine pairs")
     gen = torch.Generator().manual_seed(seed)
@@ -70,9 +72,18 @@ def train_evaluator(tokenizer: PreTrainedTokenizerBase, human: list[Pair], machi
     neg = encode_pairs(tokenizer, machine, context_len, reply_len)
     data = {k: torch.cat([pos[k], neg[k]]) for k in pos}
     labels = torch.cat([torch.ones(len(human)), torch.zeros(len(machine))])
+    pad = tokenizer.pad_token_id
+    if isinstance(model, Seq2SeqDiscriminator):  # linear probe, then fine-tuning starts from it
+        model.eval()
+        with torch.no_grad():
+            feats = torch.cat([model.features(model.embed(trim_padding({k: v[i:i + 256] for k, v in data.items()},
+                                                                         pad)))
+                               for i in range(0, len(labels), 256)])
+        model.fit_head(feats, labels)
+    elif epochs < 1:
+        raise UserError(f"epochs = {epochs}: a hierarchical evaluator trains at least one epoch")
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
-    pad = tokenizer.pad_token_id
     for _ in range(epochs):
         perm = torch.randperm(len(labels), generator=gen)
         for i in range(0, len(perm), batch_size):

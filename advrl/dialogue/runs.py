@@ -128,7 +128,11 @@ def train(run: RunConfig, config: DialogueConfig) -> AdversarialTrainer:
     trainer = adversarial_trainer(gen, make_discriminator(gen, config.discriminator), splits.train, config,
                                   checkpoint_path=str(d.train_checkpoint), checkpoint_every=run.checkpoint_every,
                                   logdir=str(d.tb("adversarial")), progress=run.progress, log_every=run.log_every)
-    trainer.run_config = {"corpus": run.corpus, "model": run.model, **asdict(config)}
+    # the sizes of the model actually trained (one loaded from a path keeps its own, not the size options')
+    c = gen.model.config
+    sizes = replace(config.model, d_model=c.d_model, layers=c.encoder_layers, heads=c.encoder_attention_heads,
+                    ffn_dim=c.encoder_ffn_dim, dropout=c.dropout, max_positions=c.max_position_embeddings)
+    trainer.run_config = {"corpus": run.corpus, "model": run.model, **asdict(replace(config, model=sizes))}
     trainer.resume_may_change = set(RESUME_MAY_CHANGE)
     if run.resume:  # the core names a changed setting, or a state that does not fit, in one line
         trainer.resume(d.train_checkpoint)

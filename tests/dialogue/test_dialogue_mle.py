@@ -153,3 +153,30 @@ def test_a_slower_encoder_keeps_the_context_in_use_where_full_lr_erases_it():
         nll[scale] = (-(own.sum() / valid.sum()).item(), -(other.sum() / valid.sum()).item())
     assert nll[1.0][1] - nll[1.0][0] < 0.01, nll  # full lr: the context makes no difference
     assert nll[0.1][1] - nll[0.1][0] > 0.1 and nll[0.1][0] < nll[1.0][0] - 0.05, nll
+
+
+def test_the_probe_alone_fits_a_logistic_regression_and_tells_replies_to_other_contexts():
+    """``fit_head`` is a logistic regression (it separates a linearly separable
+    set, weights folded back through the standardisation), and with no
+    fine-tuning (epochs 0) the seq2seq evaluator's probe on the MLE copy's frozen
+    features tells held-out replies from replies to other contexts."""
+    from advrl.dialogue import metrics as M
+    from advrl.dialogue.discriminator import Seq2SeqDiscriminator
+
+    gen = tiny_generator(dropout=0.0)
+    d = Seq2SeqDiscriminator.from_generator(gen)
+    width = d.out.in_features
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(400, width, generator=g) * 5 + 3
+    y = (x[:, 0] - 3 > 2 * (x[:, 1] - 3)).float()
+    d.fit_head(x, y)
+    assert ((d.out(x).squeeze(-1) > 0).float() == y).float().mean() > 0.97
+    pretrain_mle(gen, 30, progress=False)
+    before = [p.detach().clone() for p in gen.model.parameters()]
+    order = torch.randperm(len(PAIRS), generator=torch.Generator().manual_seed(3)).tolist()
+    train, test = [PAIRS[i] for i in order[:20]], [PAIRS[i] for i in order[20:]]
+    negatives = [p for s in range(3) for p in M.random_replies(train, s)]
+    ev = M.train_evaluator(gen.tokenizer, train * 3, negatives, init=gen, epochs=0)
+    held_out = [M.evaluator_accuracy(ev, gen.tokenizer, test, M.random_replies(test, s)) for s in (1, 2, 3)]
+    assert sum(held_out) / 3 >= 0.7, held_out  # chance: 0.5
+    assert all(torch.equal(a, b) for a, b in zip(before, gen.model.parameters()))  # the MLE model is untouched
