@@ -37,7 +37,8 @@ FIELDS: dict[str, list[tuple[str, str]]] = {
 
 # (flag, type, help) of the options that set a config field (default None: see FIELDS)
 COMMON = [("--corpus", str, "chatterbot | tsv:FILE | jsonl:FILE | dailydialog:DIR[:N] | opensubtitles:DIR"),
-          ("--model", str, "local seq2seq checkpoint directory (model + tokenizer)"),
+          ("--model", str, "local seq2seq checkpoint directory (model + tokenizer); eval / chat also take a run "
+                           "directory (its newest model)"),
           ("--seed", int, "corpus split, network initialisation and sampling"),
           ("--device", str, "auto | cpu | cuda[:N]"), ("--threads", int, "torch CPU threads")]
 SIZES = [("--vocab-size", int, "WordPiece vocabulary"), ("--d-model", int, "BART hidden size"),
@@ -93,14 +94,27 @@ def configs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
             given.setdefault(section, {})[name] = value
     built = {s: replace(c, **given.get(s, {})) if c is not None else None
              for s, c in _sections(args.verb).items()}
-    run = replace(built["run"], out=args.out)
+    out = args.out
+    if out is None:  # eval / chat on --model: a run directory, or a saved model inside one
+        from pathlib import Path
+
+        from advrl.core import UserError
+        from advrl.dialogue.checkpoint import is_saved_model
+
+        if not args.model:
+            raise UserError(f"advrl dialogue {args.verb}: give --model RUN_DIR (or --out RUN_DIR)")
+        out = str(Path(args.model).parent if is_saved_model(args.model) else Path(args.model))
+    run = replace(built["run"], out=out)
     dialogue = replace(built["dialogue"], model=built["model"], generator=built["generator"])
     return run, dialogue, built["infer"]
 
 
 def _verb(verbs: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:
     p = verbs.add_parser(name, help=help, formatter_class=config_help(functools.partial(_defaults, name)))
-    p.add_argument("--out", required=True, help="run directory")
+    if name in ("eval", "chat"):  # they read a trained model: --model RUN_DIR (or a saved model) is enough
+        p.add_argument("--out", default=None, help="run directory (default: the --model run directory)")
+    else:
+        p.add_argument("--out", required=True, help="run directory")
     _add(p, COMMON)
     p.add_argument("--no-progress", dest="progress", action="store_false", default=None)
     p.set_defaults(func=_RUN[name])

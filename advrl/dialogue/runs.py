@@ -149,7 +149,11 @@ def train(run: RunConfig, config: DialogueConfig) -> AdversarialTrainer:
 
 
 def _model_path(run: RunConfig) -> Path:
-    return Path(run.model) if run.model else run.dir.trained_model()
+    """``run.model`` when it is a saved model, else the newest model of the run
+    directory it names (or of ``run.out``)."""
+    if run.model and is_saved_model(run.model):
+        return Path(run.model)
+    return (RunDir(Path(run.model)) if run.model else run.dir).trained_model()
 
 
 def evaluate_run(run: RunConfig, config: DialogueConfig, eval_config: EvalConfig = EvalConfig()) -> dict[str, Any]:

@@ -46,6 +46,11 @@ def test_pretrain_train_resume_eval_chat(tmp_path, corpus, tiny, capsys):
                           input="hello\n\nhow are you\n", capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 2
+    # --model RUN_DIR alone (the newest model: the adversarial one) or one of its saved models
+    for model in (out, out / "mle"):
+        proc = subprocess.run([sys.executable, "-m", "advrl", "dialogue", "chat", "--model", str(model)],
+                              input="hello\n", capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 1, proc.stderr
 
 
 def test_bad_input_is_one_error_line(tmp_path, tiny, capsys):
@@ -65,3 +70,7 @@ def test_bad_input_is_one_error_line(tmp_path, tiny, capsys):
     assert "config.json" in err and "seq2seq checkpoint" in err
     assert main(["dialogue", "chat", "--out", str(tmp_path / "empty")]) == 2
     assert "no trained model" in capsys.readouterr().err
+    assert main(["dialogue", "chat", "--model", str(tmp_path / "empty")]) == 2
+    assert "no trained model" in capsys.readouterr().err
+    assert main(["dialogue", "eval"]) == 2
+    assert "give --model RUN_DIR" in capsys.readouterr().err
