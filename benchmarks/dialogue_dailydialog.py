@@ -128,10 +128,24 @@ def compare_stage(args: argparse.Namespace) -> int:
         return 0
     cmp["headline_decode"] = args.decodes.split(",")[0]
     result["comparison"] = cmp
+    if args.note:
+        result["note"] = args.note
     result["headline"].update(C.headline(cmp, cmp["headline_decode"]))
-    result.setdefault("commands", {})["compare"] = " ".join(sys.argv[1:])
+    result.setdefault("commands", {})["compare"] = command_line(sys.argv[1:])
     write(result, results=Path(args.results))
     return 0
+
+
+def command_line(argv: list[str]) -> str:
+    """The stage's arguments as a user would type them: no ``--note`` text, paths
+    relative to the repository (and ``../shared``)."""
+    out, skip = [], False
+    for a in argv:
+        if skip or a == "--note":
+            skip = not skip
+            continue
+        out.append(a.replace(f"{ROOT}/", "").replace(str(ROOT.parent / "shared"), "../shared"))
+    return " ".join(out)
 
 
 def load_splits(args: argparse.Namespace):
@@ -227,7 +241,7 @@ def report(args: argparse.Namespace) -> int:
         "perplexity": {"mle": ppl, **ngram}, "dev_curve": info.get("dev_curve", []), "evaluators": evaluators,
         "diversity": diversity, "examples": examples, "corpus": args.corpus, "mle_flags": MLE_FLAGS,
         "eval_epochs": args.eval_epochs, "eval_dev_pairs": args.eval_dev_pairs, "note": args.note,
-        "commands": {"report": " ".join(sys.argv[1:])},
+        "commands": {"report": command_line(sys.argv[1:])},
     }
     previous = Path(args.results) / "dialogue.json"
     if previous.is_file():  # a comparison run earlier stays (with its headline figures)
