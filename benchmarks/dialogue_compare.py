@@ -82,33 +82,35 @@ def group_of(name: str) -> str:
 
 
 def measure(mle, name: str, path: Path, splits, decodes: list[str], dev_pairs: int, test_pairs: int,
-            epochs: int, cache: Path) -> dict[str, Any]:
+            epochs: int, cache: Path, gen=None) -> dict[str, Any]:
     """One system's test perplexity and :func:`judge` rows, kept in ``cache``
-    (``cache``/``advrl-compare.json``, keyed by the settings) so that an
-    interrupted comparison, or one split across processes, does each once."""
+    (``cache``/``advrl-compare.json``, keyed by the settings, written after
+    each figure) so that an interrupted comparison, or one split across
+    processes, does each once;
+    ``gen``: the system's generator when it is already loaded)."""
     from advrl.dialogue import load_generator
     from advrl.dialogue.perplexity import generator_perplexity
 
     key = f"{dev_pairs}/{test_pairs}/{epochs}/{len(splits.test)}"
     store = cache / "advrl-compare.json"
     done = json.loads(store.read_text(encoding="utf-8")) if store.is_file() else {}
-    entry = done.get(key, {"rows": {}})
-    gen = None
+    entry = done.setdefault(key, {"rows": {}})
+
+    def save() -> None:
+        with atomic_path(store) as tmp:
+            tmp.write_text(json.dumps(done), encoding="utf-8")
+
     if "ppl" not in entry:
-        gen = load_generator(path)
+        gen = gen or load_generator(path)
         t = time.time()
         entry["ppl"] = generator_perplexity(gen, splits.test)["ppl_word"]
         print(f"{name}: test per-word perplexity {entry['ppl']:.2f} ({time.time() - t:.0f} s)", flush=True)
+        save()
     for d in decodes:
         if d not in entry["rows"]:
             gen = gen or load_generator(path)
             entry["rows"][d] = judge(mle, name, gen, splits.dev[:dev_pairs], splits.test[:test_pairs], d, epochs)
-            done[key] = entry
-            with atomic_path(store) as tmp:
-                tmp.write_text(json.dumps(done), encoding="utf-8")
-    done[key] = entry
-    with atomic_path(store) as tmp:
-        tmp.write_text(json.dumps(done), encoding="utf-8")
+            save()
     return {"ppl": entry["ppl"], "rows": [{**entry["rows"][d], "system": name} for d in decodes]}
 
 
@@ -124,12 +126,12 @@ def compare(systems: dict[str, Path], mle_path: Path, splits, decodes: list[str]
     for name, path in systems.items():
         if only and name not in only:
             continue
-        m = measure(mle, name, path, splits, decodes, dev_pairs, test_pairs, epochs, cache=path.parent)
+        m = measure(mle, name, path, splits, decodes, dev_pairs, test_pairs, epochs, cache=path.parent,
+                    gen=mle if path == mle_path else None)
         ppl[name] = m["ppl"]
         rows.extend(m["rows"])
     if only:
         return None
-    dev, test = splits.dev[:dev_pairs], splits.test[:test_pairs]
     summary = {}
     for d in decodes:
         called: dict[str, list[list[float]]] = {}
@@ -137,7 +139,8 @@ def compare(systems: dict[str, Path], mle_path: Path, splits, decodes: list[str]
             if r["decode"] == d:
                 called.setdefault(group_of(r["system"]), []).append(r["called_human"])
         summary[d] = bootstrap(called)
-    return {"rows": rows, "perplexity": ppl, "summary": summary, "dev_pairs": len(dev), "test_pairs": len(test),
+    return {"rows": rows, "perplexity": ppl, "summary": summary, "dev_pairs": min(dev_pairs, len(splits.dev)),
+            "test_pairs": min(test_pairs, len(splits.test)),
             "eval_epochs": epochs, "decodes": decodes}
 
 

@@ -43,8 +43,8 @@ ADV_FLAGS = ["--context-len", "64", "--reply-len", "40", "--batch-size", str(ADV
              "--d-lr", "1e-4", "--rounds", str(ADV_ROUNDS), "--d-pretrain", "80"]
 HEURISTIC_TARGET_LEN = 12  # tokens; DailyDialog's human test replies average 13.7 words
 DULL = ["i don't know.", "i don't know", "yes.", "no.", "ok.", "i'm not sure.", "i ' m not sure.", "thank you."]
-FIXED_CONTEXTS = 20
-HEADLINE_DECODE = "greedy"  # the decoding of the headline's evaluator and AdverSuc figures (Li et al.'s MLE-greedy)  # test contexts shown with their replies: every len(test)//20-th pair
+FIXED_CONTEXTS = 20  # test contexts shown with their replies: every len(test)//20-th pair
+HEADLINE_DECODE = "greedy"  # the decoding of the headline's evaluator and AdverSuc figures (Li et al.'s MLE-greedy)
 
 
 def mle(args: argparse.Namespace) -> int:
@@ -77,7 +77,7 @@ def heuristic(args: argparse.Namespace) -> int:
     """REINFORCE from the MLE model on the hand-designed reward (same settings and
     steps as the adversarial runs, no discriminator); saved to ``dd_heur_s<seed>/model``."""
     from advrl.core import seed_everything
-    from advrl.dialogue import HeuristicReward, load_corpus, load_generator, save_generator, train_with_reward
+    from advrl.dialogue import HeuristicReward, load_generator, save_generator, train_with_reward
     from advrl.dialogue.checkpoint import saved_generator_config
 
     torch.set_num_threads(args.threads)
@@ -86,7 +86,7 @@ def heuristic(args: argparse.Namespace) -> int:
         print(f"{out / 'model'} exists: seed {args.seed} is done")
         return 0
     mle_dir = Path(args.run) / "mle"
-    splits = load_corpus(args.corpus)
+    splits = load_splits(args)
     cfg = dataclasses.replace(saved_generator_config(mle_dir), batch_size=ADV_BATCH)
     seed_everything(args.seed)
     gen = load_generator(mle_dir, pairs=splits.train, config=cfg)
@@ -112,7 +112,6 @@ def systems(args: argparse.Namespace) -> dict[str, Path]:
 def compare_stage(args: argparse.Namespace) -> int:
     """AdverSuc etc. of every saved system (benchmarks.dialogue_compare), merged
     into dialogue.json / dialogue.md."""
-    from advrl.dialogue import load_corpus
     from benchmarks import dialogue_compare as C
 
     torch.set_num_threads(args.threads)
@@ -167,8 +166,6 @@ def load_result(results: Path) -> dict:
 
 def fixed_examples(gen, test: list[tuple[str, str]]) -> list[dict[str, str]]:
     """Replies (greedy, beam 4, nucleus 0.9 sample) to 20 evenly spaced test contexts."""
-    import dataclasses
-
     step = max(1, len(test) // FIXED_CONTEXTS)
     chosen = test[::step][:FIXED_CONTEXTS]
     contexts = [c for c, _ in chosen]
@@ -207,7 +204,7 @@ def reliability(gen, splits, epochs: int, dev_pairs: int) -> dict[str, dict[str,
 
 
 def report(args: argparse.Namespace) -> int:
-    from advrl.dialogue import load_corpus, load_generator
+    from advrl.dialogue import load_generator
     from advrl.dialogue.metrics import distinct_n, mean_length
     from advrl.dialogue.perplexity import generator_perplexity, ngram_perplexities
 
