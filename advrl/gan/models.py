@@ -1,5 +1,5 @@
-"""Networks: DCGAN for square grey images (28x28 MNIST, 8x8 sklearn digits) and
-MLPs for low-dimensional toy data (1-D Gaussians, 2-D mixtures)."""
+"""Networks: DCGAN for square grey images (28x28 MNIST, 8x8 sklearn digits), its
+class-conditional variant, and MLPs for low-dimensional toy data (1-D Gaussians, 2-D mixtures)."""
 
 from __future__ import annotations
 
@@ -80,6 +80,39 @@ class DCGANDiscriminator(FeatureDiscriminator):
             nn.Flatten(),
         )
         self._finish(body, 2 * width * s * s, minibatch_kernels)
+
+
+class ConditionalDCGANGenerator(DCGANGenerator):
+    """G(z, y): the DCGAN generator fed z concatenated with a learned embedding of the class y."""
+
+    def __init__(self, z_dim: int = 64, image_size: int = 28, width: int = 64, channels: int = 1,
+                 n_classes: int = 10) -> None:
+        super().__init__(z_dim + z_dim, image_size, width, channels)
+        self.z_dim, self.n_classes = z_dim, n_classes
+        self.embed = nn.Embedding(n_classes, z_dim)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return super().forward(torch.cat([z, self.embed(y)], dim=1))
+
+
+class ProjectionDCGANDiscriminator(DCGANDiscriminator):
+    """D(x, y) = w·φ(x) + b + e_y·φ(x): the DCGAN discriminator with a class projection
+    (Miyato & Koyama 2018). Batches are ``{"images": [B, C, H, W], "labels": [B]}``."""
+
+    def __init__(self, image_size: int = 28, width: int = 64, channels: int = 1, norm: str = "batch",
+                 n_classes: int = 10) -> None:
+        super().__init__(image_size, width, channels, norm)
+        self.n_classes = n_classes
+        self.class_embed = nn.Embedding(n_classes, self.out.in_features)
+        nn.init.zeros_(self.class_embed.weight)  # starts as the unconditional DCGAN
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:  # type: ignore[override]
+        h = self.features(batch["images"])
+        return self.out(h).squeeze(-1) + (self.class_embed(batch["labels"]) * h).sum(1)
+
+    def features(self, x: torch.Tensor | dict[str, torch.Tensor]) -> torch.Tensor:
+        """Penultimate activations of the images (a batch dict's ``images``)."""
+        return self.body(x["images"] if isinstance(x, dict) else x)
 
 
 class MLPGenerator(nn.Module):

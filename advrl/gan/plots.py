@@ -53,26 +53,28 @@ def save_curves(series: dict[str, tuple[list[float], list[float]]], path: str | 
 
 class SampleGridCallback(Callback):
     """Every ``every`` rounds, write ``samples_<round>.png`` (fixed noise) and
-    ``samples_latest.png`` to ``out_dir``."""
+    ``samples_latest.png`` to ``out_dir``. A conditional generator's grid has one
+    column per class (each row reads 0, 1, ..., K-1)."""
 
     def __init__(self, out_dir: str | Path, every: int = 500, n: int = 64) -> None:
         self.out_dir, self.every, self.n = Path(out_dir), every, n
         self.noise: torch.Tensor | None = None
+        self.labels: torch.Tensor | None = None
+        self.nrow = 8
 
     def on_train_start(self, trainer) -> None:
         g = trainer.generator
-        self.noise = torch.randn(self.n, g.z_dim, generator=torch.Generator().manual_seed(1234)).to(g.device)
+        classes = getattr(g, "n_classes", 0)
+        if classes:
+            self.nrow, self.labels = classes, torch.arange(classes * classes) % classes
+        n = len(self.labels) if self.labels is not None else self.n
+        self.noise = torch.randn(n, g.z_dim, generator=torch.Generator().manual_seed(1234))
 
     def write(self, trainer) -> None:
-        """Write the grid of the current generator on the fixed noise."""
-        net = trainer.generator.net
-        was = net.training
-        net.eval()
-        with torch.no_grad():
-            images = net(self.noise)
-        net.train(was)
-        save_grid(images, self.out_dir / f"samples_{trainer.round:06d}.png")
-        save_grid(images, self.out_dir / "samples_latest.png")
+        """Write the grid of the current generator (its EMA weights when kept) on the fixed noise."""
+        images = trainer.generator.sample(len(self.noise), labels=self.labels, z=self.noise)
+        save_grid(images, self.out_dir / f"samples_{trainer.round:06d}.png", self.nrow)
+        save_grid(images, self.out_dir / "samples_latest.png", self.nrow)
 
     def on_round_end(self, trainer, metrics) -> None:
         if self.every and trainer.round % self.every == 0:

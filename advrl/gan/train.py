@@ -10,7 +10,8 @@ from advrl.core import (AdversarialTrainer, LoopConfig, TensorData, UserError, a
                         prepare_run_dir, seed_everything, write_summary)
 from advrl.gan.data import ImageData, load_image_data
 from advrl.gan.generator import NetworkGenerator
-from advrl.gan.models import DCGANDiscriminator, DCGANGenerator
+from advrl.gan.models import (ConditionalDCGANGenerator, DCGANDiscriminator, DCGANGenerator,
+                              ProjectionDCGANDiscriminator)
 from advrl.gan.plots import SampleGridCallback, save_curves
 from advrl.gan.recipes import RESUME_MAY_CHANGE, Recipe, as_run, lookup, loop_for
 
@@ -43,6 +44,8 @@ class GanConfig:
     d_steps: int | None = None  # discriminator steps per round (None: the loss's, see LOSSES)
     minibatch_kernels: int = 0  # >0: minibatch discrimination with that many kernels
     feature_matching: bool = False  # generator matches D's mean features instead of the loss
+    conditional: bool = False  # class-conditional: labels into G (embedding) and D (projection); the data's labels
+    ema_decay: float = 0.0  # >0: samples and metrics from an EMA of G's weights (training uses the raw ones)
     sample_every: int = 500  # rounds between PNG sample grids
     out: str = "runs/gan"  # output directory (checkpoint, samples, TensorBoard, curves)
     loop: LoopConfig = field(default_factory=lambda: LoopConfig(rounds=2000, batch_size=64))
@@ -56,15 +59,39 @@ def build_gan(cfg: GanConfig, data: ImageData | None = None) -> AdversarialTrain
     data = data or load_image_data(cfg.data)
     if data.images.ndim != 4 or data.images.shape[1] != 1 or data.images.shape[2] != data.images.shape[3]:
         raise UserError(f"{data.source}: expected images [N, 1, H, H], got {list(data.images.shape)}")
+    _check_conditional(cfg, loss, data)
     seed_everything(loop.seed)  # networks are initialised from the seed
-    size = data.image_size
-    real = TensorData(data.images)
-    generator = NetworkGenerator(DCGANGenerator(cfg.z_dim, size, cfg.width), cfg.z_dim, loop.batch_size,
-                                 lr=loss.lr, betas=loss.betas, device=loop.device,
-                                 feature_matching=cfg.feature_matching, real_data=real)
-    disc = DCGANDiscriminator(size, cfg.width, norm=loss.d_norm, minibatch_kernels=cfg.minibatch_kernels)
+    size, classes = data.image_size, _n_classes(data) if cfg.conditional else 0
+    real = TensorData({"images": data.images, "labels": data.labels} if classes else data.images)
+    g_net = ConditionalDCGANGenerator(cfg.z_dim, size, cfg.width, n_classes=classes) if classes else \
+        DCGANGenerator(cfg.z_dim, size, cfg.width)
+    generator = NetworkGenerator(g_net, cfg.z_dim, loop.batch_size, lr=loss.lr, betas=loss.betas, device=loop.device,
+                                 feature_matching=cfg.feature_matching, real_data=real, n_classes=classes,
+                                 ema_decay=cfg.ema_decay)
+    disc = ProjectionDCGANDiscriminator(size, cfg.width, norm=loss.d_norm, n_classes=classes) if classes else \
+        DCGANDiscriminator(size, cfg.width, norm=loss.d_norm, minibatch_kernels=cfg.minibatch_kernels)
     callbacks = [SampleGridCallback(cfg.out, cfg.sample_every)] if cfg.out else []
     return AdversarialTrainer(generator, disc, make_objective(loss.objective), real, loop, callbacks)
+
+
+def _n_classes(data: ImageData) -> int:
+    return int(data.labels.max()) + 1
+
+
+def _check_conditional(cfg: GanConfig, loss: ImageLoss, data: ImageData) -> None:
+    """One clear line for settings a conditional GAN cannot take (or an EMA decay out of range)."""
+    if not 0.0 <= cfg.ema_decay < 1.0:
+        raise UserError(f"--ema-decay must be in [0, 1), got {cfg.ema_decay}")
+    if not cfg.conditional:
+        return
+    clash = [flag for flag, on in (("--feature-matching", cfg.feature_matching),
+                                   ("--minibatch-kernels", cfg.minibatch_kernels > 0),
+                                   (f"--loss {cfg.loss} (a gradient penalty)", make_objective(loss.objective).gp_weight > 0))
+             if on]
+    if clash:
+        raise UserError(f"--conditional does not combine with {', '.join(clash)}; use --loss ns or minimax alone")
+    if len(data.labels) != len(data.images) or int(data.labels.min()) < 0:
+        raise UserError(f"{data.source}: --conditional needs one class label >= 0 per image")
 
 
 def train_gan(cfg: GanConfig, resume: bool = False, overwrite: bool = False) -> AdversarialTrainer:
