@@ -57,35 +57,54 @@ def run_configs(args: argparse.Namespace) -> dict[str, GanConfig]:
     return runs
 
 
+SCORE_VERSION = 2  # score.json layout: metrics of the raw and of the EMA weights
+
+
+def sample_metrics(g, conditional: bool, seed: int, clf: torch.nn.Module, real_feats: np.ndarray,
+                   n_eval: int) -> tuple[dict, torch.Tensor]:
+    """FD, classifier score and (conditional) how often the classifier labels a sample as the class
+    asked for, on ``n_eval`` samples of ``g.sample`` (a fixed seed: the same noise and labels for every
+    set of weights); and the samples."""
+    torch.manual_seed(seed + 10_000)
+    labels = torch.arange(n_eval) % 10 if conditional else None
+    fakes = torch.cat([g.sample(500, labels=None if labels is None else labels[i: i + 500])
+                       for i in range(0, n_eval, 500)])
+    feat_g, prob_g = classifier_outputs(clf, fakes)
+    return {"fd": frechet_distance(feat_g, real_feats), "classifier_score": classifier_score(prob_g),
+            "label_accuracy": float((prob_g.argmax(1) == labels.numpy()).mean()) if conditional else None}, fakes
+
+
 def train_and_score(name: str, cfg: GanConfig, work: Path, clf: torch.nn.Module, real_feats: np.ndarray,
                     n_eval: int) -> dict:
-    """Train (resuming an interrupted run) and score ``n_eval`` samples; cached in the run's score.json."""
+    """Train (resuming an interrupted run) and score ``n_eval`` samples of the raw weights (what
+    ``sample`` gives at the library's default, no EMA; training is the same either way) and of the
+    EMA weights; cached in the run's score.json (an older cache is re-scored from the checkpoint)."""
     out = work / name
     cfg.out = str(out)
     settings = json.loads(json.dumps(asdict(cfg), default=str))
     cache = out / "score.json"
-    if cache.is_file() and json.loads(cache.read_text()).get("settings") == settings:
-        return json.loads(cache.read_text())
+    old = json.loads(cache.read_text()) if cache.is_file() else {}
+    if old.get("settings") == settings and old.get("version") == SCORE_VERSION:
+        return old
     start = time.perf_counter()
     try:
-        trainer = train_gan(cfg, resume=(out / "checkpoint.pt").is_file())
+        trainer = train_gan(cfg, resume=(out / "checkpoint.pt").is_file())  # a finished run: no rounds left
     except UserError as exc:  # another budget's or recipe's run: start again
         print(f"{name}: {exc}; starting afresh", flush=True)
         trainer = train_gan(cfg, overwrite=True)
-    seconds = time.perf_counter() - start
-    torch.manual_seed(cfg.loop.seed + 10_000)
+    seconds = old.get("seconds_this_process") if old.get("settings") == settings else time.perf_counter() - start
     g = trainer.generator
-    labels = torch.arange(n_eval) % 10 if cfg.conditional else None
-    fakes = torch.cat([g.sample(500, labels=None if labels is None else labels[i: i + 500])
-                       for i in range(0, n_eval, 500)])
-    feat_g, prob_g = classifier_outputs(clf, fakes)
-    row = {"name": name, "settings": settings, "loss": cfg.loss, "conditional": cfg.conditional,
-           "rounds": trainer.round, "d_steps": trainer.config.d_steps, "fd": frechet_distance(feat_g, real_feats),
-           "classifier_score": classifier_score(prob_g),
-           "label_accuracy": float((prob_g.argmax(1) == labels.numpy()).mean()) if labels is not None else None,
-           "seconds_this_process": seconds,
+    ema, g.ema = g.ema, None
+    raw, fakes = sample_metrics(g, cfg.conditional, cfg.loop.seed, clf, real_feats, n_eval)
+    g.ema = ema
+    with_ema = sample_metrics(g, cfg.conditional, cfg.loop.seed, clf, real_feats, n_eval)[0] if ema else None
+    row = {"name": name, "version": SCORE_VERSION, "settings": settings, "loss": cfg.loss,
+           "conditional": cfg.conditional, "rounds": trainer.round, "d_steps": trainer.config.d_steps, **raw,
+           "ema": with_ema, "seconds_this_process": seconds,
            "curves": {k: [h.get(k) for h in trainer.logger.history] for k in ("step", "d/loss", "g/loss")}}
+    g.ema = None
     grid = g.sample(100, labels=torch.arange(100) % 10) if cfg.conditional else fakes[:64]
+    g.ema = ema
     save_grid(grid, RESULTS / f"gan_digits_{name}_samples.png", nrow=10 if cfg.conditional else 8)
     with atomic_path(cache) as tmp:
         tmp.write_text(json.dumps(row, indent=2))
@@ -130,24 +149,32 @@ def main() -> None:
 
 def write_report(floor: dict, rows: list[dict], args: argparse.Namespace) -> None:
     """Print the table, write ``gan_digits.md`` (with the command) and ``gan_digits.json`` (headline)."""
-    lines = ["| run | budget | Fréchet distance (classifier features) ↓ | ÷ floor | classifier score ↑ (max 10) "
-             "| classifier labels the asked class | minutes |", "|---|---|---|---|---|---|---|",
-             f"| real vs real (floor) | - | {floor['fd']:.2f} | 1.00 | {floor['classifier_score']:.2f} | "
+    lines = ["| run | weights sampled | budget | Fréchet distance (classifier features) ↓ | ÷ floor | classifier score ↑ "
+             "(max 10) | classifier labels the asked class | minutes |", "|---|---|---|---|---|---|---|---|",
+             f"| real vs real (floor) | - | - | {floor['fd']:.2f} | 1.00 | {floor['classifier_score']:.2f} | "
              f"{100 * floor['label_accuracy']:.1f}% (classifier on real) | - |"]
     for r in rows:
-        acc = f"{100 * r['label_accuracy']:.1f}%" if r["label_accuracy"] is not None else "-"
-        lines.append(f"| {'conditional ' if r['conditional'] else ''}DCGAN {r['loss']} | {r['rounds']} G x "
-                     f"{r['d_steps']} D | {r['fd']:.2f} | {r['fd'] / floor['fd']:.2f} | {r['classifier_score']:.2f} | "
-                     f"{acc} | {r['seconds_this_process'] / 60:.1f} |")
+        for weights, m in (("raw (default)", r), (f"EMA {args.ema_decay}", r.get("ema"))):
+            if not m:
+                continue
+            acc = f"{100 * m['label_accuracy']:.1f}%" if m["label_accuracy"] is not None else "-"
+            lines.append(f"| {'conditional ' if r['conditional'] else ''}DCGAN {r['loss']} | {weights} | {r['rounds']} "
+                         f"G x {r['d_steps']} D | {m['fd']:.2f} | {m['fd'] / floor['fd']:.2f} | "
+                         f"{m['classifier_score']:.2f} | {acc} | {r['seconds_this_process'] / 60:.1f} |")
     table = "\n".join(lines)
     print(table)
     by = {r["name"]: r for r in rows}
     headline = {}
     if "ns" in by:
         headline["fd_ratio"] = by["ns"]["fd"] / floor["fd"]
+        if by["ns"].get("ema"):
+            headline["fd_ratio_ema"] = by["ns"]["ema"]["fd"] / floor["fd"]
     if "conditional-ns" in by:
-        headline["conditional_acc"] = by["conditional-ns"]["label_accuracy"]
-        headline["fd_ratio_conditional"] = by["conditional-ns"]["fd"] / floor["fd"]
+        cond = by["conditional-ns"]
+        headline["conditional_acc"] = cond["label_accuracy"]
+        headline["fd_ratio_conditional"] = cond["fd"] / floor["fd"]
+        if cond.get("ema"):
+            headline["conditional_acc_ema"] = cond["ema"]["label_accuracy"]
     cmd = "nice -n 10 .venv/bin/python benchmarks/gan_digits.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     grids = ", ".join(f"`gan_digits_{r['name']}_samples.png`" for r in rows)
     md = f"""# DCGAN on MNIST (10k test images)
@@ -161,12 +188,15 @@ images; the floor is two disjoint halves of the real images. Classifier score = 
 conditional run is asked for each class equally often; "classifier labels the asked class" is how often the
 classifier's top class is the one asked for. Networks: `advrl.gan.DCGANGenerator`/`DCGANDiscriminator` (width
 {args.width}), the conditional variant with a class embedding concatenated to z in G and a projection
-discriminator (Miyato & Koyama 2018); DCGAN's Adam (2e-4, β 0.5, 0.999), batch 64; samples from an EMA of G's
-weights (decay {args.ema_decay}). Minutes: training time in the process that finished the run.
+discriminator (Miyato & Koyama 2018); DCGAN's Adam (2e-4, β 0.5, 0.999), batch 64. Each run keeps an EMA of G's
+weights (decay {args.ema_decay}; it does not change training) and is scored twice on the same noise and labels: the
+raw weights (what `sample` gives at the library's default, `ema_decay` 0: the headline) and the EMA. Minutes:
+training time in the process that finished the run.
 
 {table}
 
-Headline: {", ".join(f"`{k}` = {v:.3f}" for k, v in headline.items())} (goals: `fd_ratio` ≤ 1.5, `conditional_acc` ≥ 0.95).
+Headline: {", ".join(f"`{k}` = {v:.3f}" for k, v in headline.items())} (goals: `fd_ratio` ≤ 1.5, `conditional_acc` ≥ 0.95;
+one seed).
 
 Samples: {grids} (real: `gan_digits_real_samples.png`; the conditional grid's columns are the classes 0-9);
 loss curves: `gan_digits_losses.png`.

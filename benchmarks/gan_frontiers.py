@@ -121,7 +121,8 @@ def run_modes(args: argparse.Namespace) -> list[dict]:
 
     path = RESULTS / "gan_frontiers_modes.json"
     budget = {"ring8": args.ring_rounds, "grid25": args.grid_rounds}
-    rows = [r for r in (_load(path) or {}).get("rows", []) if r["rounds"] == budget.get(r["mixture"])]
+    kept = _load(path) or {}
+    rows = [r for r in kept.get("rows", []) if r["rounds"] == budget.get(r["mixture"])]
     work = Path(args.work) / "modes"
     for seed in range(args.seeds):  # seed-major: an interrupted run still has every cell at seed 0
         for mixture, rounds in budget.items():
@@ -142,7 +143,7 @@ def run_modes(args: argparse.Namespace) -> list[dict]:
                       f"HQ {100 * m.high_quality:5.1f}%, rKL {m.reverse_kl:.3f} ({row['seconds']:.0f}s)", flush=True)
                 if seed == 0 and run.png is not None:
                     shutil.copy(run.png, RESULTS / f"gan_frontiers_{mixture}_{method}.png")
-                _save(path, {"rows": rows, "command": " ".join(sys.argv)})
+                _save(path, {**kept, "rows": rows, "command": " ".join(sys.argv)})
     update_headline(**modes_headline(rows))
     return rows
 
@@ -306,6 +307,7 @@ def report() -> str:
                              f"/ {sel[0]['n_modes']} | {hq.mean():.1f} | {kl.mean():.3f} | {a} |")
         lines += ["", "Per seed: " + "; ".join(f"{r['mixture']}/{r['method']}/s{r['seed']}: {r['modes']} modes, "
                                                 f"HQ {r['hq']:.1f}%, rKL {r['reverse_kl']:.2f}" for r in rows), ""]
+        lines += [*modes.get("notes", []), ""] if modes.get("notes") else []
         for mixture in ("ring8", "grid25"):
             lines.append(" ".join(f"![{mixture} {m}](gan_frontiers_{mixture}_{m}.png)"
                                   for m in dict.fromkeys(r["method"] for r in rows)

@@ -60,6 +60,8 @@ def test_ema_weights_follow_their_definition_and_resume(tmp_path):
     for avg, old, new in zip(g.ema.parameters(), before, g.net.parameters()):
         torch.testing.assert_close(avg, 0.9 * old + 0.1 * new.detach())
     full = train_gan(_cfg(tmp_path / "full", rounds=4, ema_decay=0.9))
+    plain = train_gan(_cfg(tmp_path / "plain", rounds=4))  # the EMA does not change training
+    assert plain.logger.history == full.logger.history
     train_gan(_cfg(tmp_path / "split", rounds=2, ema_decay=0.9))
     torch.manual_seed(99)
     resumed = train_gan(_cfg(tmp_path / "split", rounds=4, ema_decay=0.9), resume=True)
