@@ -57,25 +57,34 @@ def run_configs(args: argparse.Namespace) -> dict[str, GanConfig]:
     return runs
 
 
-SCORE_VERSION = 2  # score.json layout: metrics of the raw and of the EMA weights
+SCORE_VERSION = 3  # score.json layout: metrics of the raw and of the EMA weights, within-class spread
 
 
-def sample_metrics(g, conditional: bool, seed: int, clf: torch.nn.Module, real_feats: np.ndarray,
+def class_spread(feats: np.ndarray, labels: np.ndarray) -> float:
+    """Mean over classes of the total variance (covariance trace) of the features of that class."""
+    return float(np.mean([np.var(feats[labels == c], axis=0).sum() for c in np.unique(labels)]))
+
+
+def sample_metrics(g, conditional: bool, seed: int, clf: torch.nn.Module, real: tuple[np.ndarray, np.ndarray],
                    n_eval: int) -> tuple[dict, torch.Tensor]:
-    """FD, classifier score and (conditional) how often the classifier labels a sample as the class
-    asked for, on ``n_eval`` samples of ``g.sample`` (a fixed seed: the same noise and labels for every
-    set of weights); and the samples."""
+    """FD, classifier score and, for a conditional generator, how often the classifier labels a sample
+    as the class asked for and the within-class spread of the samples' features ÷ the real images'
+    (near 0: G ignores z within a class), on ``n_eval`` samples of ``g.sample`` (a fixed seed: the
+    same noise and labels for every set of weights); and the samples."""
+    real_feats, real_labels = real
     torch.manual_seed(seed + 10_000)
     labels = torch.arange(n_eval) % 10 if conditional else None
     fakes = torch.cat([g.sample(500, labels=None if labels is None else labels[i: i + 500])
                        for i in range(0, n_eval, 500)])
     feat_g, prob_g = classifier_outputs(clf, fakes)
     return {"fd": frechet_distance(feat_g, real_feats), "classifier_score": classifier_score(prob_g),
-            "label_accuracy": float((prob_g.argmax(1) == labels.numpy()).mean()) if conditional else None}, fakes
+            "label_accuracy": float((prob_g.argmax(1) == labels.numpy()).mean()) if conditional else None,
+            "class_spread_ratio": class_spread(feat_g, labels.numpy()) / class_spread(real_feats, real_labels)
+            if conditional else None}, fakes
 
 
-def train_and_score(name: str, cfg: GanConfig, work: Path, clf: torch.nn.Module, real_feats: np.ndarray,
-                    n_eval: int) -> dict:
+def train_and_score(name: str, cfg: GanConfig, work: Path, clf: torch.nn.Module,
+                    real: tuple[np.ndarray, np.ndarray], n_eval: int) -> dict:
     """Train (resuming an interrupted run) and score ``n_eval`` samples of the raw weights (what
     ``sample`` gives at the library's default, no EMA; training is the same either way) and of the
     EMA weights; cached in the run's score.json (an older cache is re-scored from the checkpoint)."""
@@ -95,9 +104,9 @@ def train_and_score(name: str, cfg: GanConfig, work: Path, clf: torch.nn.Module,
     seconds = old.get("seconds_this_process") if old.get("settings") == settings else time.perf_counter() - start
     g = trainer.generator
     ema, g.ema = g.ema, None
-    raw, fakes = sample_metrics(g, cfg.conditional, cfg.loop.seed, clf, real_feats, n_eval)
+    raw, fakes = sample_metrics(g, cfg.conditional, cfg.loop.seed, clf, real, n_eval)
     g.ema = ema
-    with_ema = sample_metrics(g, cfg.conditional, cfg.loop.seed, clf, real_feats, n_eval)[0] if ema else None
+    with_ema = sample_metrics(g, cfg.conditional, cfg.loop.seed, clf, real, n_eval)[0] if ema else None
     row = {"name": name, "version": SCORE_VERSION, "settings": settings, "loss": cfg.loss,
            "conditional": cfg.conditional, "rounds": trainer.round, "d_steps": trainer.config.d_steps, **raw,
            "ema": with_ema, "seconds_this_process": seconds,
@@ -139,7 +148,8 @@ def main() -> None:
     for name, cfg in run_configs(args).items():
         if args.only and name not in args.only:
             continue
-        rows.append(train_and_score(name, cfg, Path(args.work), clf, feat_a, args.n_eval))
+        real = (feat_a, data.labels[:half][: args.n_eval].numpy())
+        rows.append(train_and_score(name, cfg, Path(args.work), clf, real, args.n_eval))
         print(name, {k: rows[-1][k] for k in ("fd", "classifier_score", "label_accuracy")}, flush=True)
     save_grid(real_a[:64], RESULTS / "gan_digits_real_samples.png")
     save_curves({f"{r['name']} {k}": (r["curves"]["step"], r["curves"][k]) for r in rows for k in ("d/loss", "g/loss")},
@@ -150,17 +160,19 @@ def main() -> None:
 def write_report(floor: dict, rows: list[dict], args: argparse.Namespace) -> None:
     """Print the table, write ``gan_digits.md`` (with the command) and ``gan_digits.json`` (headline)."""
     lines = ["| run | weights sampled | budget | Fréchet distance (classifier features) ↓ | ÷ floor | classifier score ↑ "
-             "(max 10) | classifier labels the asked class | minutes |", "|---|---|---|---|---|---|---|---|",
+             "(max 10) | classifier labels the asked class | within-class spread ÷ real's | minutes |",
+             "|---|---|---|---|---|---|---|---|---|",
              f"| real vs real (floor) | - | - | {floor['fd']:.2f} | 1.00 | {floor['classifier_score']:.2f} | "
-             f"{100 * floor['label_accuracy']:.1f}% (classifier on real) | - |"]
+             f"{100 * floor['label_accuracy']:.1f}% (classifier on real) | 1.00 | - |"]
     for r in rows:
         for weights, m in (("raw (default)", r), (f"EMA {args.ema_decay}", r.get("ema"))):
             if not m:
                 continue
             acc = f"{100 * m['label_accuracy']:.1f}%" if m["label_accuracy"] is not None else "-"
+            spread = f"{m['class_spread_ratio']:.2f}" if m.get("class_spread_ratio") is not None else "-"
             lines.append(f"| {'conditional ' if r['conditional'] else ''}DCGAN {r['loss']} | {weights} | {r['rounds']} "
                          f"G x {r['d_steps']} D | {m['fd']:.2f} | {m['fd'] / floor['fd']:.2f} | "
-                         f"{m['classifier_score']:.2f} | {acc} | {r['seconds_this_process'] / 60:.1f} |")
+                         f"{m['classifier_score']:.2f} | {acc} | {spread} | {r['seconds_this_process'] / 60:.1f} |")
     table = "\n".join(lines)
     print(table)
     by = {r["name"]: r for r in rows}
@@ -173,6 +185,7 @@ def write_report(floor: dict, rows: list[dict], args: argparse.Namespace) -> Non
         cond = by["conditional-ns"]
         headline["conditional_acc"] = cond["label_accuracy"]
         headline["fd_ratio_conditional"] = cond["fd"] / floor["fd"]
+        headline["conditional_class_spread_ratio"] = cond["class_spread_ratio"]
         if cond.get("ema"):
             headline["conditional_acc_ema"] = cond["ema"]["label_accuracy"]
     cmd = "nice -n 10 .venv/bin/python benchmarks/gan_digits.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -187,8 +200,8 @@ Fréchet distance on the 128-d penultimate features of the project's frozen digi
 images; the floor is two disjoint halves of the real images. Classifier score = exp(E KL(p(y|x) || p(y))). The
 conditional run is asked for each class equally often; "classifier labels the asked class" is how often the
 classifier's top class is the one asked for. Networks: `advrl.gan.DCGANGenerator`/`DCGANDiscriminator` (width
-{args.width}), the conditional variant with a class embedding concatenated to z in G and a projection
-discriminator (Miyato & Koyama 2018); DCGAN's Adam (2e-4, β 0.5, 0.999), batch 64. Each run keeps an EMA of G's
+{args.width}), the conditional variant with class-conditional batch norm in G (`ConditionalDCGANGenerator`: z is G's
+only input, the class sets the batch norms' gains and biases) and a projection discriminator (Miyato & Koyama 2018); DCGAN's Adam (2e-4, β 0.5, 0.999), batch 64. Each run keeps an EMA of G's
 weights (decay {args.ema_decay}; it does not change training) and is scored twice on the same noise and labels: the
 raw weights (what `sample` gives at the library's default, `ema_decay` 0: the headline) and the EMA. Minutes:
 training time in the process that finished the run.
@@ -200,6 +213,13 @@ one seed).
 
 Samples: {grids} (real: `gan_digits_real_samples.png`; the conditional grid's columns are the classes 0-9);
 loss curves: `gan_digits_losses.png`.
+
+"Within-class spread ÷ real's": the mean over classes of the total variance of the classifier features of the
+samples asked for that class, divided by the same for the real images of it; near 0 means G ignores z within a
+class. A first conditional generator fed the class as an embedding concatenated to z did exactly that (same
+settings, 24,000 rounds): one image per class, spread 0.001, FD 7.2x the floor, the classifier labelling 80% of its
+raw-weight samples (EMA: 100%) as asked; the 8x8-digit test of the conditional GAN now checks the spread too.
+Class-conditional batch norm keeps z in use (pixel std across z at 1,500 rounds: 0.20-0.28 against 0.03-0.04).
 """
     (RESULTS / "gan_digits.md").write_text(md)
     with atomic_path(RESULTS / "gan_digits.json") as tmp:

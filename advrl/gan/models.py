@@ -82,17 +82,40 @@ class DCGANDiscriminator(FeatureDiscriminator):
         self._finish(body, 2 * width * s * s, minibatch_kernels)
 
 
-class ConditionalDCGANGenerator(DCGANGenerator):
-    """G(z, y): the DCGAN generator fed z concatenated with a learned embedding of the class y."""
+class ConditionalBatchNorm(nn.Module):
+    """Batch norm whose gain and bias are looked up by class (de Vries et al. 2017; SNGAN, BigGAN)."""
+
+    def __init__(self, features: int, n_classes: int, dims: int) -> None:
+        super().__init__()
+        self.norm = (nn.BatchNorm1d if dims == 1 else nn.BatchNorm2d)(features, affine=False)
+        self.gain, self.bias = nn.Embedding(n_classes, features), nn.Embedding(n_classes, features)
+        nn.init.ones_(self.gain.weight)
+        nn.init.zeros_(self.bias.weight)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        shape = (-1, x.shape[1]) + (1,) * (x.dim() - 2)
+        return self.norm(x) * self.gain(y).view(shape) + self.bias(y).view(shape)
+
+
+class ConditionalDCGANGenerator(nn.Module):
+    """G(z, y): the DCGAN generator on z alone, its batch norms class-conditional (the class sets
+    their gains and biases). The label enters beside z rather than as an input feature, so G cannot
+    turn z off within a class as easily as when y is concatenated to z (which collapsed: one image
+    per class)."""
 
     def __init__(self, z_dim: int = 64, image_size: int = 28, width: int = 64, channels: int = 1,
                  n_classes: int = 10) -> None:
-        super().__init__(z_dim + z_dim, image_size, width, channels)
-        self.z_dim, self.n_classes = z_dim, n_classes
-        self.embed = nn.Embedding(n_classes, z_dim)
+        super().__init__()
+        self.z_dim, self.n_classes, self.width, self.start = z_dim, n_classes, width, _check_size(image_size)
+        self.fc = nn.Linear(z_dim, 2 * width * self.start**2)
+        self.norm1 = ConditionalBatchNorm(2 * width * self.start**2, n_classes, 1)
+        self.up1 = nn.ConvTranspose2d(2 * width, width, 4, 2, 1)
+        self.norm2 = ConditionalBatchNorm(width, n_classes, 2)
+        self.up2 = nn.ConvTranspose2d(width, channels, 4, 2, 1)
 
-    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
-        return super().forward(torch.cat([z, self.embed(y)], dim=1))
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.norm1(self.fc(z), y)).view(-1, 2 * self.width, self.start, self.start)
+        return torch.tanh(self.up2(torch.relu(self.norm2(self.up1(h), y))))
 
 
 class ProjectionDCGANDiscriminator(DCGANDiscriminator):
@@ -104,7 +127,7 @@ class ProjectionDCGANDiscriminator(DCGANDiscriminator):
         super().__init__(image_size, width, channels, norm)
         self.n_classes = n_classes
         self.class_embed = nn.Embedding(n_classes, self.out.in_features)
-        nn.init.zeros_(self.class_embed.weight)  # starts as the unconditional DCGAN
+        nn.init.xavier_uniform_(self.class_embed.weight)  # as SNGAN's projection discriminator
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:  # type: ignore[override]
         h = self.features(batch["images"])

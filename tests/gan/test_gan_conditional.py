@@ -1,7 +1,8 @@
-"""The class-conditional DCGAN (labels into G by embedding, into D by projection) and the
+"""The class-conditional DCGAN (labels into G's batch norms, into D by projection) and the
 generator EMA: a short run on the 8x8 digits makes samples that a classifier labels as the
-class asked for far above chance (the same run unconditioned does not), EMA weights follow
-their definition and survive a resume, and settings that cannot combine end in one line."""
+class asked for far above chance (the same run unconditioned does not) while z still varies
+them within a class, EMA weights follow their definition and survive a resume, and settings
+that cannot combine end in one line."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _label_agreement(trainer, clf) -> float:
 
 def test_conditional_samples_carry_their_class(digits_and_classifier):
     data, clf = digits_and_classifier
-    trainer = build_gan(_cfg(rounds=400, conditional=True), data)
+    trainer = build_gan(_cfg(rounds=1200, conditional=True), data)
     trainer.train()
     agreement = _label_agreement(trainer, clf)
     # control: an unconditional generator asked for labels ignores them -> ~chance (0.1)
@@ -48,7 +49,14 @@ def test_conditional_samples_carry_their_class(digits_and_classifier):
     with torch.no_grad():
         chance = (clf(plain.generator.sample(1000)).argmax(1) == torch.arange(1000) % 10).float().mean().item()
     assert chance < 0.25
-    assert agreement > 0.4, agreement  # seeds 0-2 at this budget: 0.81, 0.50, 0.72
+    assert agreement > 0.5, agreement  # seeds 0, 1 at this budget: 0.80, 0.76
+    # z still matters within a class: samples of one class differ about as much as real images of it do
+    # (a generator that ignored z, as one fed y beside z did, gives ~0)
+    torch.manual_seed(8)
+    ones = trainer.generator.sample(200, labels=torch.full((200,), 1))
+    real_ones = data.images[data.labels == 1]
+    spread = ones.std(0).mean().item() / real_ones.std(0).mean().item()
+    assert spread > 0.5, spread  # seeds 0, 1: 0.80, 0.80
 
 
 def test_ema_weights_follow_their_definition_and_resume(tmp_path):
