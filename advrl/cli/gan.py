@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--feature-matching", action="store_true", default=None,
                        help="generator matches D's mean features")
     train.add_argument("--conditional", action="store_true", default=None,
-                       help="class-conditional GAN: the data's labels into G (embedding) and D (projection)")
+                       help="class-conditional GAN: the data's labels into G (conditional batch norm) and D (projection)")
     train.add_argument("--ema-decay", type=float, help="samples from an EMA of G's weights (0: the raw weights)")
     train.add_argument("--sample-every", type=int, help="rounds between PNG sample grids")
     train.add_argument("--checkpoint-every", type=int, help="rounds between checkpoints (0: only at the end)")

@@ -44,7 +44,7 @@ class GanConfig:
     d_steps: int | None = None  # discriminator steps per round (None: the loss's, see LOSSES)
     minibatch_kernels: int = 0  # >0: minibatch discrimination with that many kernels
     feature_matching: bool = False  # generator matches D's mean features instead of the loss
-    conditional: bool = False  # class-conditional: labels into G (embedding) and D (projection); the data's labels
+    conditional: bool = False  # class-conditional: the data's labels into G (conditional batch norm) and D (projection)
     ema_decay: float = 0.0  # >0: samples and metrics from an EMA of G's weights (training uses the raw ones)
     sample_every: int = 500  # rounds between PNG sample grids
     out: str = "runs/gan"  # output directory (checkpoint, samples, TensorBoard, curves)
