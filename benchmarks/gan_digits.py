@@ -66,7 +66,7 @@ def class_spread(feats: np.ndarray, labels: np.ndarray) -> float:
 
 
 def sample_metrics(g, conditional: bool, seed: int, clf: torch.nn.Module, real: tuple[np.ndarray, np.ndarray],
-                   n_eval: int) -> tuple[dict, torch.Tensor]:
+                   n_eval: int, use_ema: bool) -> tuple[dict, torch.Tensor]:
     """FD, classifier score and, for a conditional generator, how often the classifier labels a sample
     as the class asked for and the within-class spread of the samples' features ÷ the real images'
     (near 0: G ignores z within a class), on ``n_eval`` samples of ``g.sample`` (a fixed seed: the
@@ -74,7 +74,7 @@ def sample_metrics(g, conditional: bool, seed: int, clf: torch.nn.Module, real: 
     real_feats, real_labels = real
     torch.manual_seed(seed + 10_000)
     labels = torch.arange(n_eval) % 10 if conditional else None
-    fakes = torch.cat([g.sample(500, labels=None if labels is None else labels[i: i + 500])
+    fakes = torch.cat([g.sample(500, labels=None if labels is None else labels[i: i + 500], use_ema=use_ema)
                        for i in range(0, n_eval, 500)])
     feat_g, prob_g = classifier_outputs(clf, fakes)
     return {"fd": frechet_distance(feat_g, real_feats), "classifier_score": classifier_score(prob_g),
@@ -103,17 +103,14 @@ def train_and_score(name: str, cfg: GanConfig, work: Path, clf: torch.nn.Module,
         trainer = train_gan(cfg, overwrite=True)
     seconds = old.get("seconds_this_process") if old.get("settings") == settings else time.perf_counter() - start
     g = trainer.generator
-    ema, g.ema = g.ema, None
-    raw, fakes = sample_metrics(g, cfg.conditional, cfg.loop.seed, clf, real, n_eval)
-    g.ema = ema
-    with_ema = sample_metrics(g, cfg.conditional, cfg.loop.seed, clf, real, n_eval)[0] if ema else None
+    raw, fakes = sample_metrics(g, cfg.conditional, cfg.loop.seed, clf, real, n_eval, use_ema=False)
+    with_ema = sample_metrics(g, cfg.conditional, cfg.loop.seed, clf, real, n_eval, use_ema=True)[0] \
+        if g.ema is not None else None
     row = {"name": name, "version": SCORE_VERSION, "settings": settings, "loss": cfg.loss,
            "conditional": cfg.conditional, "rounds": trainer.round, "d_steps": trainer.config.d_steps, **raw,
            "ema": with_ema, "seconds_this_process": seconds,
            "curves": {k: [h.get(k) for h in trainer.logger.history] for k in ("step", "d/loss", "g/loss")}}
-    g.ema = None
-    grid = g.sample(100, labels=torch.arange(100) % 10) if cfg.conditional else fakes[:64]
-    g.ema = ema
+    grid = g.sample(100, labels=torch.arange(100) % 10, use_ema=False) if cfg.conditional else fakes[:64]
     save_grid(grid, RESULTS / f"gan_digits_{name}_samples.png", nrow=10 if cfg.conditional else 8)
     with atomic_path(cache) as tmp:
         tmp.write_text(json.dumps(row, indent=2))

@@ -67,10 +67,11 @@ class NetworkGenerator:
         return net(latent)
 
     @torch.no_grad()
-    def sample(self, n: int, labels: torch.Tensor | None = None, z: torch.Tensor | None = None) -> torch.Tensor:
-        """``n`` images in eval mode from the EMA weights when kept (grids, metrics);
-        ``labels`` picks the classes of a conditional generator, ``z`` fixes the noise."""
-        net = self.ema if self.ema is not None else self.net
+    def sample(self, n: int, labels: torch.Tensor | None = None, z: torch.Tensor | None = None,
+               use_ema: bool = True) -> torch.Tensor:
+        """``n`` images in eval mode from the EMA weights when kept and ``use_ema`` (grids, metrics),
+        else the raw weights; ``labels`` picks the classes of a conditional generator, ``z`` fixes the noise."""
+        net = self.ema if self.ema is not None and use_ema else self.net
         was = net.training
         net.eval()
         out = self._run(net, self.latent(n, labels, z))

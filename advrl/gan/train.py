@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from advrl.core import (AdversarialTrainer, LoopConfig, TensorData, UserError, atomic_path, make_objective,
+from advrl.core import (AdversarialTrainer, LoopConfig, Objective, TensorData, UserError, atomic_path, make_objective,
                         prepare_run_dir, seed_everything, write_summary)
 from advrl.gan.data import ImageData, load_image_data
 from advrl.gan.generator import NetworkGenerator
@@ -59,7 +59,8 @@ def build_gan(cfg: GanConfig, data: ImageData | None = None) -> AdversarialTrain
     data = data or load_image_data(cfg.data)
     if data.images.ndim != 4 or data.images.shape[1] != 1 or data.images.shape[2] != data.images.shape[3]:
         raise UserError(f"{data.source}: expected images [N, 1, H, H], got {list(data.images.shape)}")
-    _check_conditional(cfg, loss, data)
+    objective = make_objective(loss.objective)
+    _check_settings(cfg, objective, data)
     seed_everything(loop.seed)  # networks are initialised from the seed
     size, classes = data.image_size, _n_classes(data) if cfg.conditional else 0
     real = TensorData({"images": data.images, "labels": data.labels} if classes else data.images)
@@ -71,22 +72,22 @@ def build_gan(cfg: GanConfig, data: ImageData | None = None) -> AdversarialTrain
     disc = ProjectionDCGANDiscriminator(size, cfg.width, norm=loss.d_norm, n_classes=classes) if classes else \
         DCGANDiscriminator(size, cfg.width, norm=loss.d_norm, minibatch_kernels=cfg.minibatch_kernels)
     callbacks = [SampleGridCallback(cfg.out, cfg.sample_every)] if cfg.out else []
-    return AdversarialTrainer(generator, disc, make_objective(loss.objective), real, loop, callbacks)
+    return AdversarialTrainer(generator, disc, objective, real, loop, callbacks)
 
 
 def _n_classes(data: ImageData) -> int:
     return int(data.labels.max()) + 1
 
 
-def _check_conditional(cfg: GanConfig, loss: ImageLoss, data: ImageData) -> None:
-    """One clear line for settings a conditional GAN cannot take (or an EMA decay out of range)."""
+def _check_settings(cfg: GanConfig, objective: Objective, data: ImageData) -> None:
+    """One clear line for an EMA decay out of range or settings a conditional GAN cannot take."""
     if not 0.0 <= cfg.ema_decay < 1.0:
         raise UserError(f"--ema-decay must be in [0, 1), got {cfg.ema_decay}")
     if not cfg.conditional:
         return
     clash = [flag for flag, on in (("--feature-matching", cfg.feature_matching),
                                    ("--minibatch-kernels", cfg.minibatch_kernels > 0),
-                                   (f"--loss {cfg.loss} (a gradient penalty)", make_objective(loss.objective).gp_weight > 0))
+                                   (f"--loss {cfg.loss} (a gradient penalty)", objective.gp_weight > 0))
              if on]
     if clash:
         raise UserError(f"--conditional does not combine with {', '.join(clash)}; use --loss ns or minimax alone")
