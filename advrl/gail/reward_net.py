@@ -32,13 +32,15 @@ class RunningNorm(nn.Module):
         n = x.shape[0]
         if n == 0:
             return
-        b_mean, b_var = x.mean(0), x.var(0, unbiased=False)
-        total = self.count + n
+        # in place, scalars in Python: D updates it on every batch, where a dozen tiny tensor ops showed
+        b_var, b_mean = torch.var_mean(x, 0, unbiased=False)
+        count = float(self.count)
+        total = count + n
         delta = b_mean - self.mean
-        m2 = self.var * self.count + b_var * n + delta.pow(2) * self.count * n / total
-        self.mean += delta * n / total
-        self.var.copy_(m2 / total)
-        self.count.copy_(total)
+        # var' = (var·count + b_var·n + delta²·count·n/total) / total
+        self.var.mul_(count / total).add_(b_var, alpha=n / total).add_(delta.square(), alpha=count * n / total ** 2)
+        self.mean.add_(delta, alpha=n / total)
+        self.count.fill_(total)
 
     def forward(self, x: torch.Tensor, update: bool = False) -> torch.Tensor:
         if update and self.training:
