@@ -12,7 +12,7 @@ from advrl.gail import GAILConfig, build_gail, evaluate_expert, normalised
 name, env, demos, steps, seed, over = sys.argv[1:7]
 over = json.loads(over)
 out = Path(__file__).resolve().parent / "cache" / "gail_defaults_sweep" / f"{name}.json"
-out.parent.mkdir(exist_ok=True)
+out.parent.mkdir(parents=True, exist_ok=True)
 if out.exists():
     sys.exit(0)
 cfg = GAILConfig(env_id=env, demos=demos, total_timesteps=int(steps), seed=int(seed), device="cpu",

@@ -27,6 +27,7 @@ TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
     "--d-lr": ("d_lr", float, "discriminator learning rate"),
     "--batch-size": ("batch_size", int, "expert and generator samples per discriminator update"),
     "--buffer-rounds": ("buffer_rounds", int, "rollouts kept as the discriminator's fakes"),
+    "--buffer-recent": ("buffer_recent", float, "share of each fake batch drawn from the newest rollout only (0-1)"),
     "--reward": ("reward", str, "reward transform: neg_log_one_minus_d (GAIL), logit, log_d, d"),
     "--gp-weight": ("gp_weight", float, "gradient penalty weight on D (0: off)"),
     "--gp-target": ("gp_target", float, "gradient-norm target of the penalty (0: zero-centred; 1: WGAN-GP's)"),
@@ -119,9 +120,13 @@ def train_settings(args: argparse.Namespace, flags: dict[str, tuple[str, type, s
         if given[name] < 1:
             flag = next(f for f, (n, _, _) in flags.items() if n == name)
             raise UserError(f"{flag} must be >= 1, got {given[name]}")
-    if given.get("algo") == "sac" and "buffer_rounds" in given:
-        raise UserError("--buffer-rounds is PPO's: with --algo sac the discriminator's fakes span SAC's replay "
-                        "buffer (as in DAC)")
+    if not 0.0 <= given.get("buffer_recent", 0.0) <= 1.0:
+        raise UserError(f"--buffer-recent is a share of each batch: expected 0 to 1, got {given['buffer_recent']}")
+    for name in ("buffer_rounds", "buffer_recent"):
+        if given.get("algo") == "sac" and name in given:
+            flag = "--" + name.replace("_", "-")
+            raise UserError(f"{flag} is PPO's: with --algo sac the discriminator's fakes span SAC's replay "
+                            "buffer (as in DAC)")
     return dict(env_id=args.env, demos=args.demos, out=args.out, resume=args.resume, overwrite=args.overwrite,
                 normalize_reward=not args.no_reward_norm, progress=not args.no_progress, **given)
 

@@ -17,10 +17,13 @@ class TransitionBuffer:
     in proportion to their weights (1 for real steps) with torch's global RNG, so the
     core loop's seeding and RNG checkpoints make it reproducible."""
 
-    def __init__(self, rounds: int = 1) -> None:
+    def __init__(self, rounds: int = 1, recent_fraction: float = 0.0) -> None:
         if rounds < 1:
             raise ValueError(f"buffer rounds must be >= 1, got {rounds}")
+        if not 0.0 <= recent_fraction <= 1.0:
+            raise ValueError(f"recent_fraction must be in [0, 1], got {recent_fraction}")
         self.rounds = int(rounds)
+        self.recent_fraction = float(recent_fraction)
         self._chunks: deque[list[dict[str, np.ndarray]]] = deque(maxlen=self.rounds)
         self._flat: dict[str, np.ndarray] | None = None
         self.total_added = 0
@@ -59,8 +62,17 @@ class TransitionBuffer:
         return self._flat
 
     def sample(self, n: int) -> dict[str, torch.Tensor]:
+        """``n`` rows in proportion to their weights; with ``recent_fraction`` > 0 that
+        share of them from the newest rollout only (the current policy stays in view
+        of D while older policies' samples keep it from forgetting)."""
         data = self.arrays()
-        idx = torch.multinomial(torch.from_numpy(data["weights"]), n, replacement=True).numpy()
+        weights = torch.from_numpy(data["weights"])
+        start = len(weights) - sum(len(c["dones"]) for c in self._chunks[-1])
+        n_recent = int(round(n * self.recent_fraction)) if 0 < start < len(weights) else 0
+        idx = torch.multinomial(weights, n - n_recent, replacement=True).numpy() if n > n_recent else None
+        if n_recent:
+            recent = torch.multinomial(weights[start:], n_recent, replacement=True).numpy() + start
+            idx = recent if idx is None else np.concatenate([recent, idx])
         out = {k: torch.from_numpy(v[idx]) for k, v in data.items() if k != "weights"}
         out["dones"] = out["dones"].float()
         if out["acts"].dtype in (torch.int32, torch.int64):

@@ -54,7 +54,7 @@ class PPOGenerator:
     @classmethod
     def build(cls, env_id: str, settings: PPOSettings, *, total_timesteps: int, seed: int,
               device: str | torch.device, absorbing_horizon: int | None = None, buffer_rounds: int = 1,
-              normalize_reward: bool = True) -> "PPOGenerator":
+              buffer_recent: float = 0.0, normalize_reward: bool = True) -> "PPOGenerator":
         """PPO on ``env_id`` (``settings.n_envs`` envs) whose reward is the critic's:
         env → :class:`RewardVecEnvWrapper` (rollouts into the buffer, virtual absorbing
         state when ``absorbing_horizon``) → PPO, whose rollout buffer scores each rollout
@@ -62,7 +62,7 @@ class PPOGenerator:
         from stable_baselines3.common.env_util import make_vec_env
 
         venv = make_vec_env(env_id, n_envs=settings.n_envs, seed=seed)
-        reward_fn, buffer = CriticReward(), TransitionBuffer(buffer_rounds)
+        reward_fn, buffer = CriticReward(), TransitionBuffer(buffer_rounds, buffer_recent)
         reward_env = RewardVecEnvWrapper(venv, reward_fn, buffer, absorbing_horizon=absorbing_horizon, deferred=True)
         ppo = settings.make(reward_env, total_timesteps, seed, device)
         return cls(ppo, reward_env, reward_fn, buffer, attach_learned_reward(ppo, reward_env, normalize_reward))

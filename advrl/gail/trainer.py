@@ -71,8 +71,11 @@ class GAILConfig:
     #                           on 5+5 held-out Pendulum seeds it did not help (0.88 vs 0.90) and a CartPole
     #                           seed collapsed late (D too slow near the end: its reward went flat)
     d_betas: tuple[float, float] = (0.9, 0.999)  # discriminator Adam betas
-    buffer_rounds: int = 4  # rollouts kept as fakes: the last 4 policies' samples, so D keeps a signal (and
-    #                         the reward does not flatten and swing) when the current policy nears the expert
+    buffer_rounds: int = 16  # rollouts kept as fakes: the last 16 policies' samples, so D keeps a signal (and
+    #                          the reward does not flatten and swing) when the current policy nears the expert;
+    #                          16 over 4 (with PPO ent_coef 0.01): held-out Pendulum 0.936 vs 0.908 mean of
+    #                          10 runs, min 0.885 vs 0.581 (gail_defaults_sweep.json, p11_ent01 vs p13_ent01_buf16)
+    buffer_recent: float = 0.0  # share of each fake batch drawn from the newest rollout only (the rest: the whole buffer)
     normalize_reward: bool = True  # scale the learned reward as VecNormalize(norm_obs=False) would
     max_demo_episodes: int | None = None  # use only the first N expert episodes
     seed: int = 0
@@ -240,7 +243,8 @@ def _ppo_generator(cfg: GAILConfig, train_id: str, absorbing_horizon: int | None
     settings = generator_settings(cfg.env_id, cfg.ppo, cfg.n_envs, cfg.lr_decay)
     return PPOGenerator.build(train_id, settings, total_timesteps=cfg.total_timesteps, seed=cfg.seed,
                               device=device, absorbing_horizon=absorbing_horizon,
-                              buffer_rounds=cfg.buffer_rounds, normalize_reward=cfg.normalize_reward)
+                              buffer_rounds=cfg.buffer_rounds, buffer_recent=cfg.buffer_recent,
+                              normalize_reward=cfg.normalize_reward)
 
 
 def _sac_generator(cfg: GAILConfig, train_id: str, absorbing_horizon: int | None, device: Any) -> SACGenerator:

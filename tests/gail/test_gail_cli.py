@@ -67,3 +67,12 @@ def test_bad_reward_spec_and_reward_file(tmp_path, capsys):
     bogus.write_bytes(b"xx")
     assert main(["gail", "reward", str(bogus)]) == 2
     assert "r.pt" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, needle", [(["--buffer-recent", "1.5"], "0 to 1, got 1.5"),
+                                           (["--buffer-recent", "0.5", "--algo", "sac"], "--buffer-recent is PPO's")])
+def test_bad_buffer_recent_is_one_error_line(tmp_path, capsys, extra, needle):
+    code = main(["gail", "train", "--env", "CartPole-v1", "--demos", str(DEMOS), "--out", str(tmp_path / "run"),
+                 "--no-progress", *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and needle in err[0], err

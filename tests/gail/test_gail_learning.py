@@ -33,7 +33,10 @@ def test_gail_on_cartpole_beats_random_by_a_wide_margin(cartpole_run):
     before, after = run.evaluations[0], run.evaluations[-1]
     assert before["true_return"] < 50  # starts from a policy that cannot balance
     assert after["env_steps"] <= BUDGET + 256
-    assert after["true_return"] >= 7 * RANDOM_RETURN, run.evaluations  # >= 154 of 500
+    # >= 154 of 500. Measured with the session-7 defaults (PPO ent_coef 0.01, 16 rollouts replayed), seeds
+    # 0-4 of this config: 500, 430, 500, 185, 174 — a 25k run ends mid-climb on some seeds (the 200k runs of
+    # gail_classic.md reach 95% at 20-50k)
+    assert after["true_return"] >= 7 * RANDOM_RETURN, run.evaluations
 
 
 @pytest.mark.slow

@@ -163,3 +163,30 @@ def test_numpy_snapshot_gives_the_same_rewards_as_the_torch_net(env_id, kw):
     args = (obs, acts, obs[::-1].copy(), np.zeros(16))
     np.testing.assert_allclose(fast(*args, absorbing=absorbing), slow(*args, absorbing=absorbing), rtol=1e-5,
                                atol=1e-6)
+
+
+def _round_of(buffer: TransitionBuffer, value: float, n: int) -> None:
+    buffer.start_round()
+    obs = np.full((n, 2), value, np.float32)
+    buffer.add(obs, np.zeros(n, np.int64), obs, np.zeros(n, bool))
+
+
+@pytest.mark.parametrize("recent", [0.0, 0.5, 1.0])
+def test_buffer_draws_its_recent_share_from_the_newest_rollout(recent):
+    torch.manual_seed(0)
+    buffer = TransitionBuffer(rounds=8, recent_fraction=recent)
+    for value in range(1, 9):  # eight rollouts of 100 rows; the newest holds 8.0
+        _round_of(buffer, float(value), 100)
+    newest = (buffer.sample(4000)["obs"][:, 0] == 8.0).float().mean().item()
+    expected = recent + (1 - recent) / 8  # the recent share, plus the newest's share of the uniform rest
+    assert newest == pytest.approx(expected, abs=0.03)
+
+
+def test_buffer_recent_share_waits_for_a_second_rollout():
+    buffer = TransitionBuffer(rounds=4, recent_fraction=0.5)
+    _round_of(buffer, 1.0, 10)
+    assert len(buffer.sample(64)["obs"]) == 64  # one rollout: it is both the newest and the whole buffer
+    buffer.start_round()  # an empty newest rollout draws nothing of its own
+    assert (buffer.sample(64)["obs"][:, 0] == 1.0).all()
+    with pytest.raises(ValueError, match="recent_fraction"):
+        TransitionBuffer(rounds=4, recent_fraction=1.5)
