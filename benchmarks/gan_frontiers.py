@@ -261,9 +261,13 @@ def semisup_report(semi: dict) -> list[str]:
 
 def semisup_gap(semi: dict) -> str:
     rows = semi["rows"]
-    return (f"- Semi-supervised: {100 * _semisup_mean(semi):.2f}% (mean of {len(rows)} label draw(s), "
-            f"{rows[0]['rounds']} updates) is below the 98.5% target; the paper's budget is 300 epochs (24k updates "
-            "on 8k images), which the 2 shared CPU cores did not allow here.")
+    mean, rounds = _semisup_mean(semi), rows[0]["rounds"]
+    verdict = "meets" if mean >= 0.985 else "is below"
+    budget = (f"{rounds} updates = {rounds // 80} epochs of the 8k unlabelled images (the paper's 300 epochs were of "
+              "60k: 7.5x the images and the updates)")
+    draws = "" if len(rows) >= 3 else f"; {3 - len(rows)} of the 3 label draws not run (about an hour each here)"
+    return (f"- Semi-supervised: {100 * mean:.2f}% (mean of {len(rows)} label draw(s), {budget}) {verdict} the "
+            f"98.5% target{draws}.")
 
 
 def update_headline(**values: float) -> None:
