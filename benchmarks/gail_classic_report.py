@@ -137,8 +137,9 @@ def write_report(tasks: dict, cells: Path, out: Path, references: Callable, comm
     lines = ["# GAIL on classic control — the library's defaults, no per-env GAIL flags", "",
              f"Command: `{command}` (one JSON per cell in `benchmarks/results/gail_classic_cells/`, resumable; "
              "`--report-only` rebuilds this file from them). Run on the shared 2-core machine, 2 cells at a time. GAIL defaults: D updates = one pass over each rollout, zero-centred gradient penalty 10, "
-             "the last 4 rollouts as fakes, `--horizon absorbing`; PPO: `advrl.gail.ppo_settings.generator_settings` "
-             "(rl-zoo rows, learning rate decayed linearly), identical for the PPO baseline on the true reward. "
+             "the last 16 rollouts as fakes, `--horizon absorbing`; PPO: `advrl.gail.ppo_settings.generator_settings` "
+             "(rl-zoo rows with GAIL's entropy bonus `ent_coef` 0.01, learning rate decayed linearly), identical for "
+             "the PPO baseline on the true reward. The data-efficiency rows (`N ep`) run with `--tasks` naming them. "
              "True returns, deterministic policy, 10 episodes every 10k env steps and 50 for the final figure; "
              "normalised: demo file mean = 1, random policy = 0. Throughput column: GAIL env steps per CPU-second ÷ "
              "PPO's, same process one after the other, evaluation excluded (the headline's `throughput_ratio_min` "
