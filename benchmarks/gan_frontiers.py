@@ -42,7 +42,8 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
                         loop=LoopConfig(rounds=args.semisup_rounds, batch_size=100, seed=draw, device="cpu",
                                         log_every=50, progress=True, checkpoint_every=1000))
     t0 = time.time()
-    result = train_semisup(cfg, resume=args.resume)
+    # --resume continues the draw that was interrupted; draws not yet started begin afresh
+    result = train_semisup(cfg, resume=args.resume and (out / "checkpoint.pt").exists())
     row = {**result.summary(), "split_seed": draw, "seconds": time.time() - t0, "history": result.history,
            "command_config": {"rounds": args.semisup_rounds, "hidden": list(cfg.hidden), "lr": cfg.lr}}
     if draw == 0:
