@@ -264,8 +264,9 @@ def semisup_gap(semi: dict) -> str:
     rows = semi["rows"]
     mean, rounds = _semisup_mean(semi), rows[0]["rounds"]
     verdict = "meets" if mean >= 0.985 else "is below"
-    budget = (f"{rounds} updates = {rounds // 80} epochs of the 8k unlabelled images (the paper's 300 epochs were of "
-              "60k: 7.5x the images and the updates)")
+    unlabelled = rows[0]["n_unlabelled"]
+    budget = (f"{rounds} updates = {rounds * 100 // unlabelled} epochs of the {unlabelled} unlabelled images in "
+              f"batches of 100 (the paper's 300 epochs were of 60k: {60_000 / unlabelled:.1f}x the images and the updates)")
     draws = "" if len(rows) >= 3 else f"; {3 - len(rows)} of the 3 label draws not run (about an hour each here)"
     return (f"- Semi-supervised: {100 * mean:.2f}% (mean of {len(rows)} label draw(s), {budget}) {verdict} the "
             f"98.5% target{draws}.")

@@ -116,16 +116,17 @@ def train_settings(args: argparse.Namespace, flags: dict[str, tuple[str, type, s
 
     torch.set_num_threads(1)
     given = {name: getattr(args, name) for name, _, _ in flags.values() if getattr(args, name) is not None}
+    def flag(name: str) -> str:
+        return next(f for f, (n, _, _) in flags.items() if n == name)
+
     for name in POSITIVE & given.keys():
         if given[name] < 1:
-            flag = next(f for f, (n, _, _) in flags.items() if n == name)
-            raise UserError(f"{flag} must be >= 1, got {given[name]}")
+            raise UserError(f"{flag(name)} must be >= 1, got {given[name]}")
     if not 0.0 <= given.get("buffer_recent", 0.0) <= 1.0:
         raise UserError(f"--buffer-recent is a share of each batch: expected 0 to 1, got {given['buffer_recent']}")
     for name in ("buffer_rounds", "buffer_recent"):
         if given.get("algo") == "sac" and name in given:
-            flag = "--" + name.replace("_", "-")
-            raise UserError(f"{flag} is PPO's: with --algo sac the discriminator's fakes span SAC's replay "
+            raise UserError(f"{flag(name)} is PPO's: with --algo sac the discriminator's fakes span SAC's replay "
                             "buffer (as in DAC)")
     return dict(env_id=args.env, demos=args.demos, out=args.out, resume=args.resume, overwrite=args.overwrite,
                 normalize_reward=not args.no_reward_norm, progress=not args.no_progress, **given)

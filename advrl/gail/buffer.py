@@ -67,8 +67,10 @@ class TransitionBuffer:
         of D while older policies' samples keep it from forgetting)."""
         data = self.arrays()
         weights = torch.from_numpy(data["weights"])
-        start = len(weights) - sum(len(c["dones"]) for c in self._chunks[-1])
-        n_recent = int(round(n * self.recent_fraction)) if 0 < start < len(weights) else 0
+        n_recent, start = 0, 0
+        if self.recent_fraction > 0:  # where the newest rollout's rows begin (none of its own while it is empty)
+            start = len(weights) - sum(len(c["dones"]) for c in self._chunks[-1])
+            n_recent = int(round(n * self.recent_fraction)) if 0 < start < len(weights) else 0
         idx = torch.multinomial(weights, n - n_recent, replacement=True).numpy() if n > n_recent else None
         if n_recent:
             recent = torch.multinomial(weights[start:], n_recent, replacement=True).numpy() + start

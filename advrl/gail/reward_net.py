@@ -32,7 +32,7 @@ class RunningNorm(nn.Module):
         n = x.shape[0]
         if n == 0:
             return
-        # in place, scalars in Python: D updates it on every batch, where a dozen tiny tensor ops showed
+        # in place, scalars in Python: D updates it on every batch, where a dozen tiny tensor ops showed in profiles
         b_var, b_mean = torch.var_mean(x, 0, unbiased=False)
         count = float(self.count)
         total = count + n
