@@ -179,17 +179,11 @@ def reward_analysis(rows: list[dict], out_dir: Path) -> tuple[str, list[Path]]:
 
 
 def peer_section(path: Path) -> str:
-    if not path.is_file():
-        return "Not run yet: `python -m benchmarks.imitation_peer` writes `benchmarks/results/imitation_peer.json`."
-    peer = json.loads(path.read_text())
-    lines = ["| library | env steps to 95% of expert | final true return | env steps run | "
-             "throughput (env steps/s, training only) | wall-clock (s) |", "|---|---|---|---|---|---|"]
-    for name, row in peer["runs"].items():
-        steps = f"{row['steps_to_95']:,.0f}" if row.get("steps_to_95") is not None else "not reached"
-        lines.append(f"| {name} | {steps} | {row['final_return']:.1f} | {row['timesteps']:,} | "
-                     f"{row['throughput']:.0f} | {row['wall_clock_s']:.0f} |")
-    notes = "\n".join(f"- {n}" for n in peer.get("notes", []))
-    return "\n".join(lines) + f"\n\n{notes}\n\nCommand: `{peer['command']}`"
+    """``imitation_peer.md`` (written by ``benchmarks/imitation_peer.py``) with its headings demoted."""
+    md = path.with_suffix(".md")
+    if not md.is_file():
+        return "Not run yet: `python -m benchmarks.imitation_peer` writes `benchmarks/results/imitation_peer.md`."
+    return re.sub(r"^(#+)", lambda m: "#" * min(len(m.group(1)) + 2, 6), md.read_text().strip(), flags=re.M)
 
 
 def dialogue_section(path: Path) -> str:
@@ -264,11 +258,10 @@ def build_report(results_dir: Path, out: Path) -> Path:
         "",
         *[f"![{p.stem}]({rel(p)})" for p in reward_pngs],
         "",
-        "## The imitation peer (imitation 1.0.1 GAIL vs advrl GAIL, same demo file, one run)",
+        "## The imitation peer (imitation 1.0.1 GAIL vs advrl GAIL, same demo files, same PPO settings)",
         "",
         peer_section(out.parent / "imitation_peer.json"),
         "",
-        *(["![imitation peer](imitation_peer.png)", ""] if (out.parent / "imitation_peer.png").is_file() else []),
         "## Dialogue: MLE vs hand-designed-reward RL vs adversarial",
         "",
         dialogue_section(out.parent / "dialogue.md"),
