@@ -58,7 +58,7 @@ def register(verbs: argparse._SubParsersAction) -> None:
     modes.add_argument("--method", help="the GAN variant, with its optimiser settings")
     add_run_options(modes, batch="real and fake samples per step", out="scatter PNG, json, tb")
     modes.add_argument("--minibatch-kernels", type=int, help="for --method minibatch")
-    modes.add_argument("--pack", type=int, help="samples per pack for --method pacgan")
+    modes.add_argument("--pack", type=int, help="samples per pack for --method pacgan and pacgan-paper")
     modes.add_argument("--n-eval", type=int, help="samples scored (PacGAN: 2500)")
     modes.add_argument("--overwrite", action="store_true", help="replace a run of the same name in OUT")
     modes.set_defaults(func=_modes)

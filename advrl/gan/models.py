@@ -166,3 +166,60 @@ class MLPDiscriminator(FeatureDiscriminator):
             mods += [nn.Linear(d, hidden), nn.LeakyReLU(0.2)]
             d = hidden
         self._finish(nn.Sequential(*mods), d, minibatch_kernels)
+
+
+def _gaussian_init(module: nn.Module, std: float) -> None:
+    """Every linear weight ~ N(0, std²), every linear bias 0 (PacGAN's toy-network initialisation)."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0.0, std)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+class Maxout(nn.Module):
+    """A linear layer to ``out_dim × pieces`` units and the max over each group of ``pieces``."""
+
+    def __init__(self, in_dim: int, out_dim: int, pieces: int) -> None:
+        super().__init__()
+        self.out_dim, self.pieces = out_dim, pieces
+        self.linear = nn.Linear(in_dim, out_dim * pieces)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x).view(-1, self.out_dim, self.pieces).amax(-1)
+
+
+class BNMLPGenerator(nn.Module):
+    """z → ``layers`` × (linear without bias → batch norm → ReLU) → linear → R^d: PacGAN's toy
+    generator (4 × 400), weights ~ N(0, 0.02²)."""
+
+    def __init__(self, z_dim: int = 2, out_dim: int = 2, hidden: int = 400, layers: int = 4,
+                 init_std: float = 0.02) -> None:
+        super().__init__()
+        self.z_dim = z_dim
+        mods: list[nn.Module] = []
+        d = z_dim
+        for _ in range(layers):
+            mods += [nn.Linear(d, hidden, bias=False), nn.BatchNorm1d(hidden), nn.ReLU()]
+            d = hidden
+        self.net = nn.Sequential(*mods, nn.Linear(d, out_dim))
+        _gaussian_init(self, init_std)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class MaxoutMLPDiscriminator(FeatureDiscriminator):
+    """R^d → ``layers`` maxout layers (``pieces`` each) → one score: PacGAN's toy discriminator
+    (3 × 200, 5 pieces), weights ~ N(0, 0.02²), biases 0."""
+
+    def __init__(self, in_dim: int = 2, hidden: int = 200, layers: int = 3, pieces: int = 5,
+                 init_std: float = 0.02) -> None:
+        super().__init__()
+        mods: list[nn.Module] = []
+        d = in_dim
+        for _ in range(layers):
+            mods.append(Maxout(d, hidden, pieces))
+            d = hidden
+        self._finish(nn.Sequential(*mods), d, 0)
+        _gaussian_init(self, init_std)

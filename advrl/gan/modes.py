@@ -13,8 +13,9 @@ KL(generated mode histogram of the high-quality samples ‖ uniform).
 
 :func:`build_mode_gan` assembles a toy GAN on the shared loop for the methods
 ``ns``, ``minibatch`` (minibatch discrimination), ``wgan-gp``, ``wgan``
-(weight clipping) and ``pacgan`` (the discriminator judges packs of ``pack``
-samples; Lin et al. 2018).
+(weight clipping), ``pacgan`` (the discriminator judges packs of ``pack``
+samples; Lin et al. 2018) on small MLPs, and ``pacgan-paper``: packing with
+PacGAN's own toy networks and optimiser.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import torch
 from advrl.core import (AdversarialTrainer, Discriminator, LoopConfig, UserError, atomic_path, make_objective,
                         prepare_run_dir, seed_everything)
 from advrl.gan.generator import NetworkGenerator
-from advrl.gan.models import MLPDiscriminator, MLPGenerator
+from advrl.gan.models import BNMLPGenerator, MaxoutMLPDiscriminator, MLPDiscriminator, MLPGenerator
 from advrl.gan.recipes import Recipe, as_run, check_positive, lookup, loop_for
 from advrl.gan.schedules import LinearDecay
 
@@ -117,6 +118,7 @@ class ModeMethod(Recipe):
 
     minibatch: bool = False  # minibatch discrimination (ModeGanConfig.minibatch_kernels kernels)
     packed: bool = False  # PacGAN: D judges packs of ModeGanConfig.pack samples
+    paper_nets: bool = False  # PacGAN's own toy networks (BNMLPGenerator 4x400, MaxoutMLPDiscriminator 3x200x5)
 
 
 # PacGAN's toy settings for the logit GANs; WGAN-GP's (Gulrajani et al. 2017) and WGAN's (Arjovsky et al.) critics
@@ -126,6 +128,9 @@ METHODS: dict[str, ModeMethod] = {
     "wgan-gp": ModeMethod("wgan-gp", lr=5e-4, betas=(0.5, 0.9), d_steps=5),
     "wgan": ModeMethod("wgan", lr=5e-5, betas=(0.0, 0.9), d_steps=5),
     "pacgan": ModeMethod("ns", lr=1e-3, betas=(0.5, 0.999), packed=True),
+    # PacGAN's toy recipe as its code has it (fjxmlzn/PacGAN, synthetic_data_experiments/2DGrid_GAN&PacGAN):
+    # its networks, Adam 1e-4 with beta1 0.8; its batch is 100 packs (--batch-size 100 x pack)
+    "pacgan-paper": ModeMethod("ns", lr=1e-4, betas=(0.8, 0.999), packed=True, paper_nets=True),
 }
 
 
@@ -168,9 +173,9 @@ class ModeGanConfig:
     """A toy GAN on a 2-D mixture."""
 
     mixture: str = "ring8"  # a key of MIXTURES: ring8 | grid25
-    method: str = "ns"  # a key of METHODS: ns | minibatch | wgan-gp | wgan | pacgan
+    method: str = "ns"  # a key of METHODS: ns | minibatch | wgan-gp | wgan | pacgan | pacgan-paper
     z_dim: int = 2  # PacGAN: 2-D standard normal latent
-    g_hidden: int = 128
+    g_hidden: int = 128  # the MLPs' widths and depths (pacgan-paper: PacGAN's own networks instead)
     g_layers: int = 3
     d_hidden: int = 128
     d_layers: int = 2
@@ -190,9 +195,12 @@ class ModeGanConfig:
 
 
 def mode_discriminator(cfg: ModeGanConfig, method: ModeMethod) -> Discriminator:
-    """The MLP discriminator ``method`` needs (packed for PacGAN, with minibatch features for minibatch)."""
+    """The MLP discriminator ``method`` needs (packed for PacGAN, with minibatch features for minibatch;
+    PacGAN's maxout network for pacgan-paper)."""
     if method.packed:
-        return PackedDiscriminator(MLPDiscriminator(2 * cfg.pack, cfg.d_hidden, cfg.d_layers), cfg.pack)
+        inner = (MaxoutMLPDiscriminator(2 * cfg.pack) if method.paper_nets
+                 else MLPDiscriminator(2 * cfg.pack, cfg.d_hidden, cfg.d_layers))
+        return PackedDiscriminator(inner, cfg.pack)
     kernels = cfg.minibatch_kernels if method.minibatch else 0
     return MLPDiscriminator(2, cfg.d_hidden, cfg.d_layers, minibatch_kernels=kernels)
 
@@ -207,7 +215,8 @@ def build_mode_gan(cfg: ModeGanConfig) -> AdversarialTrainer:
     if method.packed and (cfg.pack < 2 or loop.batch_size % cfg.pack):
         raise UserError(f"--pack must be >= 2 and divide --batch-size ({loop.batch_size}), got {cfg.pack}")
     seed_everything(loop.seed)  # networks are initialised from the seed
-    g_net = MLPGenerator(cfg.z_dim, 2, cfg.g_hidden, cfg.g_layers)
+    g_net = (BNMLPGenerator(cfg.z_dim, 2) if method.paper_nets
+             else MLPGenerator(cfg.z_dim, 2, cfg.g_hidden, cfg.g_layers))
     generator = NetworkGenerator(g_net, cfg.z_dim, loop.batch_size, lr=method.lr, betas=method.betas,
                                  device=loop.device)
     disc = mode_discriminator(cfg, method)

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from advrl.cli import main
-from advrl.gan.modes import PackedDiscriminator, grid25, make_mixture, mode_metrics, ring8
-from advrl.gan.models import MLPDiscriminator
+from advrl.core import LoopConfig
+from advrl.gan.modes import ModeGanConfig, PackedDiscriminator, build_mode_gan, grid25, make_mixture, mode_metrics, ring8
+from advrl.gan.models import BNMLPGenerator, Maxout, MaxoutMLPDiscriminator, MLPDiscriminator
 
 P_WITHIN_3SIGMA_2D = 1 - math.exp(-4.5)  # P(chi2 with 2 dof < 9) = 0.9889
 
@@ -89,6 +90,32 @@ def test_packed_discriminator_scores_packs():
     assert d(y)[0] != d(x)[0] and torch.equal(d(y)[1:], d(x)[1:])
     with pytest.raises(ValueError, match="multiple of the pack size 4"):
         d(torch.randn(10, 2))
+
+
+def test_maxout_takes_the_max_of_each_group_of_pieces():
+    layer = Maxout(3, 2, pieces=4)
+    x = torch.randn(5, 3)
+    pre = layer.linear(x).view(5, 2, 4)
+    assert torch.equal(layer(x), pre.max(-1).values)
+
+
+def test_pacgan_paper_builds_pacgans_own_toy_networks():
+    trainer = build_mode_gan(ModeGanConfig(mixture="grid25", method="pacgan-paper", out=None,
+                                           loop=LoopConfig(rounds=1, batch_size=400, progress=False)))
+    d, g = trainer.discriminator, trainer.generator.net
+    assert isinstance(d, PackedDiscriminator) and isinstance(d.inner, MaxoutMLPDiscriminator) and d.pack == 4
+    assert isinstance(g, BNMLPGenerator)
+    linears = [m for m in g.modules() if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linears] == [400, 400, 400, 400, 2]
+    assert all(m.bias is None for m in linears[:-1])  # batch norm follows each hidden layer
+    assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in g.modules()) == 4
+    maxouts = [m for m in d.modules() if isinstance(m, Maxout)]
+    assert [(m.linear.in_features, m.out_dim, m.pieces) for m in maxouts] == [(8, 200, 5), (200, 200, 5), (200, 200, 5)]
+    w = torch.cat([m.linear.weight.flatten() for m in maxouts])
+    assert abs(w.std().item() - 0.02) < 0.002 and all(not m.linear.bias.any() for m in maxouts)
+    opt = trainer.generator.optimizer.param_groups[0]
+    assert opt["lr"] == 1e-4 and opt["betas"] == (0.8, 0.999)
+    assert d(torch.randn(400, 2)).shape == (100,)  # PacGAN's batch: 100 packs of 4
 
 
 def test_cli_modes_prints_metrics_and_writes_scatter(tmp_path, capsys):
