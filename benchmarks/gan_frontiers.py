@@ -132,11 +132,11 @@ def run_modes(args: argparse.Namespace) -> list[dict]:
                     continue
                 t0 = time.time()
                 cfg = ModeGanConfig(mixture=mixture, method=method, out=str(work),  # TensorBoard: work/tb/<run>
-                                    loop=LoopConfig(rounds=rounds, batch_size=100, seed=seed, device="cpu",
-                                                    log_every=50, progress=False))
+                                    loop=LoopConfig(rounds=rounds, batch_size=mode_batch(method), seed=seed,
+                                                    device="cpu", log_every=50, progress=False))
                 run = train_mode_gan(cfg, overwrite=True)
                 m = run.metrics
-                row = {"mixture": mixture, "method": method, "seed": seed, "rounds": rounds,
+                row = {"mixture": mixture, "method": method, "seed": seed, "rounds": rounds, "batch": cfg.loop.batch_size,
                        "d_steps": run.config.loop.d_steps, "modes": m.modes_covered, "n_modes": m.n_modes,
                        "hq": 100 * m.high_quality, "reverse_kl": m.reverse_kl, "seconds": time.time() - t0}
                 rows.append(row)
@@ -147,6 +147,13 @@ def run_modes(args: argparse.Namespace) -> list[dict]:
                 _save(path, {**kept, "rows": rows, "command": " ".join(sys.argv)})
     update_headline(**modes_headline(rows))
     return rows
+
+
+def mode_batch(method: str) -> int:
+    """Samples per batch: 100, and PacGAN's own 100 packs for pacgan-paper (100 x pack)."""
+    from advrl.gan import METHODS, ModeGanConfig
+
+    return 100 * ModeGanConfig().pack if METHODS[method].paper_nets else 100
 
 
 def best_mode_method(rows: list[dict], mixture: str) -> tuple[str, float, float] | None:
@@ -296,6 +303,8 @@ def report() -> str:
                   "σ = 0.05. 2,500 samples scored; a sample is high quality (HQ) within 3σ of its nearest mode; a mode "
                   "is covered when ≥ 1 HQ sample lands on it; reverse KL = KL(HQ mode histogram ‖ uniform). "
                   "Networks: G = MLP 2-128-128-128-2 (z ~ N(0, I₂)), D = MLP 2-128-128-1 (LeakyReLU); batch 100; "
+                  "pacgan-paper: PacGAN's own toy networks (G 4 x 400 linear + batch norm + ReLU, D 3 maxout layers of "
+                  "200 units x 5 pieces, weights N(0, 0.02²)) and its batch of 100 packs of 4; "
                   f"{_method_settings(dict.fromkeys(r['method'] for r in rows))}; WGAN-GP λ = 10; "
                   "learning rates decay linearly to 0 over the second half; minibatch discrimination 5 kernels × 8; PacGAN packs 4 samples. "
                   "PacGAN trains 400 epochs × 1,000 batches; here the round counts below.", "",
