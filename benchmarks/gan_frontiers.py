@@ -123,7 +123,10 @@ def run_modes(args: argparse.Namespace) -> list[dict]:
     path = RESULTS / "gan_frontiers_modes.json"
     budget = {"ring8": args.ring_rounds, "grid25": args.grid_rounds}
     kept = _load(path) or {}
-    rows = [r for r in kept.get("rows", []) if r["rounds"] == budget.get(r["mixture"])]
+    kernels = args.minibatch_kernels or ModeGanConfig().minibatch_kernels
+    # a cell is redone when its budget (or, for minibatch, its kernel count; rows without one had 5) changed
+    rows = [r for r in kept.get("rows", []) if r["rounds"] == budget.get(r["mixture"])
+            and (r["method"] != "minibatch" or r.get("minibatch_kernels", 5) == kernels)]
     work = Path(args.work) / "modes"
     for seed in range(args.seeds):  # seed-major: an interrupted run still has every cell at seed 0
         for mixture, rounds in budget.items():
@@ -131,12 +134,13 @@ def run_modes(args: argparse.Namespace) -> list[dict]:
                 if any((r["mixture"], r["method"], r["seed"]) == (mixture, method, seed) for r in rows):
                     continue
                 t0 = time.time()
-                cfg = ModeGanConfig(mixture=mixture, method=method, out=str(work),  # TensorBoard: work/tb/<run>
+                cfg = ModeGanConfig(mixture=mixture, method=method, out=str(work), minibatch_kernels=kernels,
                                     loop=LoopConfig(rounds=rounds, batch_size=mode_batch(method), seed=seed,
                                                     device="cpu", log_every=50, progress=False))
                 run = train_mode_gan(cfg, overwrite=True)
                 m = run.metrics
                 row = {"mixture": mixture, "method": method, "seed": seed, "rounds": rounds, "batch": cfg.loop.batch_size,
+                       **({"minibatch_kernels": kernels} if method == "minibatch" else {}),
                        "d_steps": run.config.loop.d_steps, "modes": m.modes_covered, "n_modes": m.n_modes,
                        "hq": 100 * m.high_quality, "reverse_kl": m.reverse_kl, "seconds": time.time() - t0}
                 rows.append(row)
@@ -190,6 +194,11 @@ def _save(path: Path, obj: dict) -> None:
 
 def _load(path: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _kernels(rows: list[dict]) -> str:
+    """The minibatch-discrimination kernel counts the rows ran with (rows without one: 5)."""
+    return " / ".join(str(k) for k in sorted({r.get("minibatch_kernels", 5) for r in rows if r["method"] == "minibatch"}))
 
 
 def _method_settings(methods) -> str:
@@ -306,7 +315,8 @@ def report() -> str:
                   "pacgan-paper: PacGAN's own toy networks (G 4 x 400 linear + batch norm + ReLU, D 3 maxout layers of "
                   "200 units x 5 pieces, weights N(0, 0.02²)) and its batch of 100 packs of 4; "
                   f"{_method_settings(dict.fromkeys(r['method'] for r in rows))}; WGAN-GP λ = 10; "
-                  "learning rates decay linearly to 0 over the second half; minibatch discrimination 5 kernels × 8; PacGAN packs 4 samples. "
+                  "learning rates decay linearly to 0 over the second half; minibatch discrimination "
+                  f"{_kernels(rows)} kernels × 8; PacGAN packs 4 samples. "
                   "PacGAN trains 400 epochs × 1,000 batches; here the round counts below.", "",
                   "| mixture | method | rounds | seeds | modes covered (mean ± sd) | HQ % | reverse KL | anchor: modes (PacGAN Table 1) |",
                   "|---|---|---|---|---|---|---|---|"]
@@ -359,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--grid-rounds", type=int, default=20000)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--methods", nargs="+", default=["ns", "minibatch", "wgan-gp", "pacgan"])
+    p.add_argument("--minibatch-kernels", type=int, help="kernels of minibatch discrimination (default: the library's)")
     p.add_argument("--work", default="runs/gan_frontiers", help="scratch directory (checkpoints, tb)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
