@@ -312,8 +312,9 @@ def report() -> str:
                   "σ = 0.05. 2,500 samples scored; a sample is high quality (HQ) within 3σ of its nearest mode; a mode "
                   "is covered when ≥ 1 HQ sample lands on it; reverse KL = KL(HQ mode histogram ‖ uniform). "
                   "Networks: G = MLP 2-128-128-128-2 (z ~ N(0, I₂)), D = MLP 2-128-128-1 (LeakyReLU); batch 100; "
-                  "pacgan-paper: PacGAN's own toy networks (G 4 x 400 linear + batch norm + ReLU, D 3 maxout layers of "
-                  "200 units x 5 pieces, weights N(0, 0.02²)) and its batch of 100 packs of 4; "
+                  + ("pacgan-paper: PacGAN's own toy networks (G 4 x 400 linear + batch norm + ReLU, D 3 maxout layers "
+                     "of 200 units x 5 pieces, weights N(0, 0.02²)) and its batch of 100 packs of 4; "
+                     if any(r["method"] == "pacgan-paper" for r in rows) else "") +
                   f"{_method_settings(dict.fromkeys(r['method'] for r in rows))}; WGAN-GP λ = 10; "
                   "learning rates decay linearly to 0 over the second half; minibatch discrimination "
                   f"{_kernels(rows)} kernels × 8; PacGAN packs 4 samples. "
