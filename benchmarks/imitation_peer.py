@@ -226,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=200_000, help="env steps per run, both libraries")
     parser.add_argument("--report-only", action="store_true", help="write the report from the cached cells")
     args = parser.parse_args(argv)
+    from benchmarks.grid import write_json_atomic
+
     CACHE.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     tasks: dict[str, dict] = {}
@@ -248,8 +250,6 @@ def main(argv: list[str] | None = None) -> int:
                         cell = (run_imitation(task, spec, args.steps, seed, log) if library == "imitation"
                                 else run_advrl(task, spec, args.steps, seed))
                         cell["ppo"] = spec
-                        from benchmarks.grid import write_json_atomic
-
                         write_json_atomic(path, cell)
                         print(f"{env_id} {settings} {library} seed {seed}: final {cell['final_return']:.1f} "
                               f"({cell['wall_clock_s']:.0f}s)", flush=True)
