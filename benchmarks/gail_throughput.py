@@ -34,7 +34,7 @@ ENVS = {
 }
 
 
-def _alternate(sides: dict, per_round: int, steps: int, block: int) -> dict[str, float]:
+def _alternate(sides: dict, steps: int, block: int) -> dict[str, float]:
     """Run each side ``block`` rounds at a time until both have ``steps`` env steps, flipping
     which goes first every block; CPU seconds per side."""
     cpu = {name: 0.0 for name in sides}
@@ -63,8 +63,7 @@ def measure(env_id: str, demos: str, steps: int, block: int, seed: int = 0) -> d
     ppo = settings.make(make_vec_env(env_id, n_envs=settings.n_envs, seed=seed), steps, seed, "cpu")
     per_round = run.generator.steps_per_round
     cpu = _alternate({"gail": (run.ppo, run.train),
-                      "ppo": (ppo, lambda n: ppo.learn(n * per_round, reset_num_timesteps=False))},
-                     per_round, steps, block)
+                      "ppo": (ppo, lambda n: ppo.learn(n * per_round, reset_num_timesteps=False))}, steps, block)
     gail_rate, ppo_rate = run.ppo.num_timesteps / cpu["gail"], ppo.num_timesteps / cpu["ppo"]
     return {"env": env_id, "steps": [int(run.ppo.num_timesteps), int(ppo.num_timesteps)],
             "cpu_s": cpu, "gail_steps_per_cpu_s": gail_rate, "ppo_steps_per_cpu_s": ppo_rate,
@@ -83,7 +82,7 @@ def control(env_id: str, steps: int, block: int, seed: int = 0) -> dict:
             for _ in range(2))
     per_round = settings.steps_per_rollout
     cpu = _alternate({"a": (a, lambda n: a.learn(n * per_round, reset_num_timesteps=False)),
-                      "b": (b, lambda n: b.learn(n * per_round, reset_num_timesteps=False))}, per_round, steps, block)
+                      "b": (b, lambda n: b.learn(n * per_round, reset_num_timesteps=False))}, steps, block)
     return {"env": env_id, "ratio": (a.num_timesteps / cpu["a"]) / (b.num_timesteps / cpu["b"]), "cpu_s": cpu}
 
 

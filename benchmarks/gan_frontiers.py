@@ -124,9 +124,9 @@ def run_modes(args: argparse.Namespace) -> list[dict]:
     budget = {"ring8": args.ring_rounds, "grid25": args.grid_rounds}
     kept = _load(path) or {}
     kernels = args.minibatch_kernels or ModeGanConfig().minibatch_kernels
-    # a cell is redone when its budget (or, for minibatch, its kernel count; rows without one had 5) changed
+    # a cell is redone when its budget (or, for minibatch, its kernel count) changed
     rows = [r for r in kept.get("rows", []) if r["rounds"] == budget.get(r["mixture"])
-            and (r["method"] != "minibatch" or r.get("minibatch_kernels", 5) == kernels)]
+            and (r["method"] != "minibatch" or _row_kernels(r) == kernels)]
     work = Path(args.work) / "modes"
     for seed in range(args.seeds):  # seed-major: an interrupted run still has every cell at seed 0
         for mixture, rounds in budget.items():
@@ -196,9 +196,14 @@ def _load(path: Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def _row_kernels(row: dict) -> int:
+    """The minibatch-discrimination kernels a row ran with (rows written before it was recorded: 5)."""
+    return row.get("minibatch_kernels", 5)
+
+
 def _kernels(rows: list[dict]) -> str:
-    """The minibatch-discrimination kernel counts the rows ran with (rows without one: 5)."""
-    return " / ".join(str(k) for k in sorted({r.get("minibatch_kernels", 5) for r in rows if r["method"] == "minibatch"}))
+    """The minibatch-discrimination kernel counts the rows ran with."""
+    return " / ".join(str(k) for k in sorted({_row_kernels(r) for r in rows if r["method"] == "minibatch"}))
 
 
 def _method_settings(methods) -> str:

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.metrics import normalise, steps_to_threshold
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / "benchmarks" / "cache" / "imitation-venv"
 CACHE = ROOT / "benchmarks" / "cache" / "imitation_peer"
@@ -156,20 +158,23 @@ def cell_path(env_id: str, settings: str, library: str, seed: int, steps: int) -
     return CACHE / f"{env_id}_{settings}_{library}_s{seed}_{steps}.json"
 
 
+def trained(curve: dict) -> tuple[list[int], list[float]]:
+    """The curve's evaluations after training began (the one before it is left out: an untrained
+    CartPole policy can balance by chance)."""
+    points = [(s, r) for s, r in zip(curve["steps"], curve["returns"]) if s > 0]
+    return [s for s, _ in points], [r for _, r in points]
+
+
 def steps_to(curve: dict, rnd: float, exp: float, threshold: float = THRESHOLD) -> int | None:
-    """The first evaluation's env-step count at or above ``threshold`` of the expert (None: never); the
-    evaluation before training is left out (an untrained CartPole policy can balance by chance)."""
-    for s, r in zip(curve["steps"], curve["returns"]):
-        if s > 0 and (r - rnd) / (exp - rnd) >= threshold:
-            return int(s)
-    return None
+    """The first evaluation after training began at or above ``threshold`` of the expert (None: never)."""
+    reached = steps_to_threshold(*trained(curve), rnd, exp, threshold)
+    return None if reached is None else int(reached)
 
 
 def summarise(cells: list[dict], rnd: float, exp: float) -> dict:
-    norm = [(c["final_return"] - rnd) / (exp - rnd) for c in cells]
-    peaks = [max([(r - rnd) / (exp - rnd) for s, r in zip(c["curve"]["steps"], c["curve"]["returns"]) if s > 0],
-                 default=float("nan"))
-             for c in cells]
+    norm = [normalise(c["final_return"], rnd, exp) for c in cells]
+    peaks = [float(np.max(normalise(r, rnd, exp))) if r else float("nan")
+             for r in (trained(c["curve"])[1] for c in cells)]
     return {"final_norm_mean": float(np.mean(norm)), "final_norm_sd": float(np.std(norm)),
             "final_norm_min": float(np.min(norm)), "final_norm": norm, "peak_norm": peaks,
             "steps_to_95": [steps_to(c["curve"], rnd, exp) for c in cells],
@@ -203,8 +208,8 @@ def write_outputs(peer: dict) -> None:
         rnd, exp = t["random_return"], t["expert_return"]
         for i, (key, cells) in enumerate(t["cells"].items()):
             for j, c in enumerate(cells):
-                y = [(r - rnd) / (exp - rnd) for r in c["curve"]["returns"]]
-                ax.plot(c["curve"]["steps"], y, color=f"C{i}", alpha=0.8, lw=1, label=key if j == 0 else None)
+                ax.plot(c["curve"]["steps"], normalise(c["curve"]["returns"], rnd, exp), color=f"C{i}", alpha=0.8,
+                        lw=1, label=key if j == 0 else None)
         ax.axhline(THRESHOLD, ls=":", color="grey", label="95% of the demo mean")
         ax.set(title=f"GAIL on {t['demos']} ({env_id}), one line per seed", xlabel="env steps",
                ylabel="true return, normalised (random 0, demos 1)")

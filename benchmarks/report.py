@@ -178,20 +178,12 @@ def reward_analysis(rows: list[dict], out_dir: Path) -> tuple[str, list[Path]]:
     return "\n".join(lines), paths
 
 
-def peer_section(path: Path) -> str:
-    """``imitation_peer.md`` (written by ``benchmarks/imitation_peer.py``) with its headings demoted."""
-    md = path.with_suffix(".md")
+def embedded_md(md: Path, command: str) -> str:
+    """A results file written by another benchmark, its headings demoted below this report's section;
+    a line naming ``command`` when it has not been written yet."""
     if not md.is_file():
-        return "Not run yet: `python -m benchmarks.imitation_peer` writes `benchmarks/results/imitation_peer.md`."
+        return f"Not run yet: `{command}` writes `benchmarks/results/{md.name}`."
     return re.sub(r"^(#+)", lambda m: "#" * min(len(m.group(1)) + 2, 6), md.read_text().strip(), flags=re.M)
-
-
-def dialogue_section(path: Path) -> str:
-    if not path.is_file():
-        return "Not run yet: `benchmarks/dialogue_dailydialog.py report` writes `benchmarks/results/dialogue.md`."
-    text = path.read_text().strip()
-    # demote its headings below this report's section heading
-    return re.sub(r"^(#+)", lambda m: "#" * min(len(m.group(1)) + 2, 6), text, flags=re.M)
 
 
 def failures_section(results_dir: Path) -> str:
@@ -260,11 +252,11 @@ def build_report(results_dir: Path, out: Path) -> Path:
         "",
         "## The imitation peer (imitation 1.0.1 GAIL vs advrl GAIL, same demo files, same PPO settings)",
         "",
-        peer_section(out.parent / "imitation_peer.json"),
+        embedded_md(out.parent / "imitation_peer.md", "python -m benchmarks.imitation_peer"),
         "",
         "## Dialogue: MLE vs hand-designed-reward RL vs adversarial",
         "",
-        dialogue_section(out.parent / "dialogue.md"),
+        embedded_md(out.parent / "dialogue.md", "benchmarks/dialogue_dailydialog.py report"),
         "",
         "## Failed cells",
         "",
