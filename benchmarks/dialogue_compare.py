@@ -12,6 +12,7 @@ resampled contexts for every system, so a ratio's interval is paired).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -25,10 +26,16 @@ BOOTSTRAP = 2000
 
 
 def system_replies(gen, contexts: list[str], decode: str, seed: int = 1234) -> list[str]:
-    """Replies to ``contexts`` (sampling seeded, the caller's RNG restored)."""
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        return gen.respond(contexts, decode=decode)
+    """Replies to ``contexts`` (sampling seeded at temperature 1 and the full
+    distribution whatever the system trained with, the caller's RNG restored)."""
+    trained = gen.config
+    gen.config = dataclasses.replace(trained, temperature=1.0, top_p=1.0, top_k=0)
+    try:
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            return gen.respond(contexts, decode=decode)
+    finally:
+        gen.config = trained
 
 
 def judge(mle, name: str, gen, dev, test, decode: str, epochs: int = 0) -> dict[str, Any]:

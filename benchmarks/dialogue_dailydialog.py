@@ -35,7 +35,8 @@ CORPUS = f"dailydialog:{ROOT.parent / 'shared' / 'data' / 'dialogue' / 'dailydia
 # the MLE recipe (advrl dialogue pretrain flags); its budget is --mle-epochs
 MLE_FLAGS = ["--vocab-size", "8000", "--d-model", "256", "--layers", "3", "--heads", "4", "--ffn-dim", "1024",
              "--context-len", "64", "--reply-len", "40", "--batch-size", "64", "--lr", "1e-3",
-             "--warmup-steps", "1000", "--mle-epochs", "3", "--threads", "2", "--bf16"]
+             "--warmup-steps", "1000", "--mle-epochs", "3", "--threads", "2"]
+# no --bf16: on a CPU without AVX512 (this machine since session 9: AVX2) bfloat16 is emulated, ~40x slower
 # adversarial REINFORCE from the MLE model (advrl dialogue train flags); the heuristic system shares
 # the batch, learning rate, teacher forcing and number of steps
 ADV_ROUNDS, ADV_BATCH = 300, 32

@@ -29,7 +29,7 @@ FIELDS: dict[str, list[tuple[str, str]]] = {
     **{name: [("model", name)] for name in ("d_model", "layers", "heads", "ffn_dim", "dropout")},
     **{name: [("generator", name)] for name in ("context_len", "reply_len", "batch_size", "lr", "adv_lr",
                                                 "teacher_forcing", "regs", "rollouts", "warmup_steps",
-                                                "label_smoothing", "top_p", "no_repeat_ngram", "bf16", "baseline", "denoise", "encoder_lr_scale")},
+                                                "label_smoothing", "temperature", "top_p", "no_repeat_ngram", "bf16", "baseline", "denoise", "encoder_lr_scale")},
     "decode": [("infer", "decode")],
     "eval_seeds": [("infer", "seeds")],
     "evaluator": [("infer", "evaluator")],
@@ -52,6 +52,8 @@ SIZES = [("--vocab-size", int, "WordPiece vocabulary"), ("--d-model", int, "BART
          ("--encoder-lr-scale", float, "encoder layers' learning rate relative to --lr / --adv-lr"),
          ("--denoise", float, "share of MLE rows given BART's denoising task (keeps the encoder in use)"),
          ("--mle-checkpoint-steps", int, "MLE minibatches between checkpoints inside an epoch"),
+         ("--temperature", float, "sampling temperature of the replies REINFORCE scores and D judges "
+                                  "(and of `--decode sample`)"),
          ("--top-p", float, "nucleus mass of sampled replies"),
          ("--no-repeat-ngram", int, "greedy/beam replies never repeat an n-gram of this size (0: allowed)")]
 ADVERSARIAL = [

@@ -56,7 +56,7 @@ class GeneratorConfig:
     denoise: float = 0.0  # share of each MLE pre-training batch given BART's denoising task (masked reply -> reply)
     bf16: bool = False  # MLE forward passes under bfloat16 autocast (weights stay float32; ~1.25x on AVX512 CPUs)
     adv_lr: float = 1e-4  # Adam learning rate of the adversarial phase (start_adversarial_phase)
-    temperature: float = 1.0  # sampling temperature
+    temperature: float = 1.0  # sampling temperature of the replies REINFORCE scores and D sees as fakes
     top_k: int = 0  # 0: sample from the full distribution
     top_p: float = 1.0  # nucleus sampling mass (1: the full distribution)
     no_repeat_ngram: int = 3  # greedy / beam replies never repeat an n-gram of this size (0: allowed)
@@ -77,6 +77,8 @@ class GeneratorConfig:
             raise UserError(f"label_smoothing = {self.label_smoothing}: must be in [0, 1)")
         if self.baseline not in BASELINES:
             raise UserError(f"baseline {self.baseline!r}: expected one of {', '.join(BASELINES)}")
+        if not self.temperature > 0.0:
+            raise UserError(f"temperature = {self.temperature}: must be > 0")
         if not 0.0 < self.top_p <= 1.0:
             raise UserError(f"top_p = {self.top_p}: must be in (0, 1]")
 
@@ -155,12 +157,15 @@ class Seq2SeqGenerator:
         after_eos = (is_eos.cumsum(1) - is_eos) > 0
         return (reply != self.pad_id) & ~after_eos
 
-    def token_log_probs(self, context: torch.Tensor, reply: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def token_log_probs(self, context: torch.Tensor, reply: torch.Tensor,
+                        temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
         """log p(y_t | y_<t, context) of the given (sampled) tokens [B, Lr] by a
-        teacher-forced forward pass over ``reply``, and the valid-token mask."""
+        teacher-forced forward pass over ``reply`` (under the distribution
+        sharpened by ``temperature``), and the valid-token mask."""
         context, reply = context.to(self.device), reply.to(self.device)
         valid = self.valid_mask(reply)
-        logp = torch.log_softmax(self._logits(context, reply.masked_fill(~valid, -100)).float(), dim=-1)
+        logits = self._logits(context, reply.masked_fill(~valid, -100)).float()
+        logp = torch.log_softmax(logits / temperature if temperature != 1.0 else logits, dim=-1)
         token_logp = logp.gather(-1, reply.clamp_min(0).unsqueeze(-1)).squeeze(-1)
         return token_logp * valid, valid
 
@@ -318,7 +323,7 @@ class Seq2SeqGenerator:
         else:
             advantage = (rewards - self.baseline.to(self.device)) * valid
         self.model.train()
-        token_logp, _ = self.token_log_probs(context, reply)
+        token_logp, _ = self.token_log_probs(context, reply, cfg.temperature)  # the policy that sampled them
         pg_loss = -(advantage.detach() * token_logp).sum() / valid.sum().clamp_min(1)
         self._step(pg_loss)
         m = cfg.baseline_momentum

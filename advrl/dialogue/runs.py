@@ -68,6 +68,11 @@ class ChatConfig:
             raise UserError(f"decode {self.decode!r}: expected one of {', '.join(DECODES)}")
 
 
+def native_bf16() -> bool:
+    """Whether this CPU has native bfloat16 arithmetic (torch's AVX512 kernels)."""
+    return torch.backends.cpu.get_cpu_capability().startswith("AVX512")
+
+
 def _start(run: RunConfig, config: DialogueConfig | None = None) -> Splits | None:
     """Process settings, then the corpus split by ``config.seed`` (none without a config)."""
     torch.set_num_threads(run.threads)
@@ -85,6 +90,9 @@ def pretrain(run: RunConfig, config: DialogueConfig, splits: Splits | None = Non
     resuming = run.resume and d.mle_checkpoint.exists()
     tokenizer = d.tokenizer if resuming and run.model is None else None
     gen = build_generator(splits.train, config, model_path=run.model, tokenizer_path=tokenizer)
+    if config.generator.bf16 and gen.device.type == "cpu" and not native_bf16():
+        print(f"advrl: warning: --bf16 on a CPU without AVX512 ({torch.backends.cpu.get_cpu_capability()}): "
+              "bfloat16 is emulated there and MLE steps run ~40x slower than float32", file=sys.stderr)
     start, step, curve = 0, 0, []
     if resuming:
         start, step, curve = resume_mle_checkpoint(gen, d.mle_checkpoint)

@@ -86,6 +86,27 @@ def test_token_log_probs_are_those_of_the_sampled_tokens():
     assert (logp[~valid] == 0).all()
 
 
+def test_tempered_log_probs_are_those_of_the_tempered_sampler():
+    """REINFORCE at temperature t differentiates the distribution that sampled the
+    replies: the first tokens' frequencies match exp(token_log_probs(..., t))."""
+    gen = toy_generator()
+    gen.config = dataclasses.replace(gen.config, temperature=0.4)
+    ctx = encode_texts(gen.tokenizer, ["hey you"] * 3000, gen.config.context_len, eos=False)
+    torch.manual_seed(3)
+    first = gen.sample(ctx)[:, 0]
+    rep = encode_texts(gen.tokenizer, REPLIES, gen.config.reply_len, eos=True)
+    gen.model.eval()
+    with torch.no_grad():
+        tempered, _ = gen.token_log_probs(ctx[:3], rep, temperature=0.4)
+        plain, _ = gen.token_log_probs(ctx[:3], rep)
+    for i in range(len(REPLIES)):
+        freq = (first == rep[i, 0]).float().mean().item()
+        assert abs(freq - tempered[i, 0].exp().item()) < 0.03, (REPLIES[i], freq, tempered[i, 0].exp().item())
+    # and the sharpening is real: the likeliest first token is likelier than at temperature 1
+    top = tempered[:, 0].argmax()
+    assert tempered[top, 0] > plain[top, 0] + 0.05
+
+
 @pytest.mark.parametrize("target", ["yes", "no"])
 def test_reinforce_with_fixed_discriminator_raises_preferred_reply(target):
     gen = toy_generator()
