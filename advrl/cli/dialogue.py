@@ -25,6 +25,7 @@ FIELDS: dict[str, list[tuple[str, str]]] = {
     **{name: [("dialogue", name)] for name in ("vocab_size", "mle_epochs", "rounds", "d_steps", "g_steps", "d_lr",
                                                "reward", "loss", "discriminator", "device")},
     "d_pretrain": [("dialogue", "d_pretrain_steps")],
+    "d_probe": [("dialogue", "d_probe_pairs")],
     "seed": [("dialogue", "seed"), ("infer", "seed")],
     **{name: [("model", name)] for name in ("d_model", "layers", "heads", "ffn_dim", "dropout")},
     **{name: [("generator", name)] for name in ("context_len", "reply_len", "batch_size", "lr", "adv_lr",
@@ -58,6 +59,8 @@ SIZES = [("--vocab-size", int, "WordPiece vocabulary"), ("--d-model", int, "BART
          ("--no-repeat-ngram", int, "greedy/beam replies never repeat an n-gram of this size (0: allowed)")]
 ADVERSARIAL = [
     ("--rounds", int, "adversarial rounds"), ("--d-pretrain", int, "discriminator updates before the rounds"),
+    ("--d-probe", int, "human and sampled replies a seq2seq discriminator's output layer is first fitted on "
+                       "(a linear probe; 0: none)"),
     ("--d-steps", int, "discriminator updates per round"), ("--g-steps", int, "generator updates per round"),
     ("--d-lr", float, "discriminator learning rate"), ("--adv-lr", float, "generator learning rate in adversarial rounds"),
     ("--teacher-forcing", int, "MLE steps after each REINFORCE step"),

@@ -20,7 +20,7 @@ from advrl.dialogue.runs import ChatConfig, RunConfig, chat, evaluate_run, pretr
 from advrl.dialogue.tokenizer import load_tokenizer, train_tokenizer
 from advrl.dialogue.training import (DISCRIMINATORS, DialogueConfig, adversarial_trainer, build_generator,
                                      dialogue_objective, make_discriminator, pretrain_discriminator, pretrain_mle,
-                                     train_with_reward)
+                                     probe_discriminator, train_with_reward)
 
 __all__ = [
     "ChatConfig", "DISCRIMINATORS", "DialogueConfig", "EvalConfig", "EvaluationCallback", "GeneratorConfig",
@@ -28,6 +28,6 @@ __all__ = [
     "Splits", "TransformerDiscriminator", "adversarial_trainer", "build_generator", "build_model", "chat",
     "dialogue_objective", "evaluate", "evaluate_generator", "evaluate_run", "evaluator_reliability", "load_corpus",
     "load_generator", "load_model", "load_negatives", "load_opensubtitles", "load_tokenizer", "make_discriminator",
-    "pretrain", "pretrain_discriminator", "pretrain_mle", "save_generator", "train", "train_tokenizer",
-    "train_with_reward",
+    "pretrain", "pretrain_discriminator", "pretrain_mle", "probe_discriminator", "save_generator", "train",
+    "train_tokenizer", "train_with_reward",
 ]

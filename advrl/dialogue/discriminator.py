@@ -177,14 +177,32 @@ class Seq2SeqDiscriminator(Discriminator):
         return self.out(self.features(x)).squeeze(-1)
 
     @torch.no_grad()
+    def fit_probe(self, batch: Batch, labels: torch.Tensor, chunk: int = 256) -> float:
+        """Fit the output layer as a linear probe (:meth:`fit_head`) on the
+        frozen model's features of ``batch`` (``context``/``reply`` ids, human
+        rows labelled 1); returns the probe's accuracy on that batch."""
+        from advrl.dialogue.batches import trim_padding
+
+        was = self.training
+        self.eval()
+        feats = torch.cat([self.features(self.embed(trim_padding({k: v[i:i + chunk] for k, v in batch.items()},
+                                                                 self.pad_id)))
+                           for i in range(0, len(labels), chunk)])
+        labels = labels.to(feats.device, feats.dtype)
+        self.fit_head(feats.float(), labels)
+        acc = ((self.out(feats).squeeze(-1) > 0).float() == labels).float().mean().item()
+        self.train(was)
+        return acc
+
+    @torch.no_grad()
     def fit_head(self, features: torch.Tensor, labels: torch.Tensor, l2: float = 1e-4, steps: int = 200) -> None:
         """Fit the output layer alone as an L2-regularised logistic regression on
         ``features`` [N, F] (from :meth:`features`) and 0/1 ``labels`` (full-batch
         L-BFGS on standardised features, folded back into the layer's weights)."""
         shift, scale = features.mean(0), features.std(0).clamp_min(1e-6)
         z = (features - shift) / scale
-        w = torch.zeros(z.shape[1], requires_grad=True)
-        b = torch.zeros((), requires_grad=True)
+        w = torch.zeros(z.shape[1], device=z.device, requires_grad=True)
+        b = torch.zeros((), device=z.device, requires_grad=True)
         opt = torch.optim.LBFGS([w, b], max_iter=steps, line_search_fn="strong_wolfe")
 
         def closure() -> torch.Tensor:

@@ -74,12 +74,7 @@ def train_evaluator(tokenizer: PreTrainedTokenizerBase, human: list[Pair], machi
     labels = torch.cat([torch.ones(len(human)), torch.zeros(len(machine))])
     pad = tokenizer.pad_token_id
     if isinstance(model, Seq2SeqDiscriminator):  # linear probe, then fine-tuning starts from it
-        model.eval()
-        with torch.no_grad():
-            feats = torch.cat([model.features(model.embed(trim_padding({k: v[i:i + 256] for k, v in data.items()},
-                                                                         pad)))
-                               for i in range(0, len(labels), 256)])
-        model.fit_head(feats, labels)
+        model.fit_probe(data, labels)
     elif epochs < 1:
         raise UserError(f"epochs = {epochs}: a hierarchical evaluator trains at least one epoch")
     opt = torch.optim.Adam(model.parameters(), lr=lr)

@@ -28,7 +28,7 @@ from advrl.dialogue.training import (DialogueConfig, adversarial_trainer, build_
 
 
 # settings a resume may change: the budget, devices and reporting (not what is learned)
-RESUME_MAY_CHANGE = ("rounds", "device", "mle_epochs", "d_pretrain_steps")
+RESUME_MAY_CHANGE = ("rounds", "device", "mle_epochs", "d_pretrain_steps", "d_probe_pairs")
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,8 @@ def train(run: RunConfig, config: DialogueConfig) -> AdversarialTrainer:
         trainer.resume(d.train_checkpoint)
         print(f"resuming adversarial training at round {trainer.round}", file=sys.stderr)
     else:
-        pretrain_discriminator(trainer, config.d_pretrain_steps, progress=run.progress)
+        pretrain_discriminator(trainer, config.d_pretrain_steps, progress=run.progress,
+                               probe_pairs=config.d_probe_pairs)
         trainer.save(d.train_checkpoint)
     trainer.train()
     save_generator(gen, d.model, stage="adversarial", corpus=run.corpus, rounds=trainer.round)

@@ -40,6 +40,8 @@ class DialogueConfig:
     vocab_size: int = 1000  # WordPiece vocabulary trained on the corpus
     mle_epochs: int = 20  # MLE pre-training epochs
     d_pretrain_steps: int = 100  # discriminator updates on human vs sampled before the rounds
+    d_probe_pairs: int = 1024  # a seq2seq D's output layer is first fitted as a linear probe on this many human
+    # and as many sampled replies (0: not; a fresh head on raw features barely moves in 100 Adam steps at d_lr)
     rounds: int = 150  # adversarial rounds
     d_steps: int = 1  # discriminator updates per round
     g_steps: int = 1  # generator (REINFORCE + teacher forcing) updates per round
@@ -52,7 +54,7 @@ class DialogueConfig:
 
     def __post_init__(self) -> None:
         check_at_least(self, 1, "vocab_size", "rounds")
-        check_at_least(self, 0, "mle_epochs", "d_pretrain_steps", "d_steps", "g_steps")
+        check_at_least(self, 0, "mle_epochs", "d_pretrain_steps", "d_probe_pairs", "d_steps", "g_steps")
         if self.discriminator not in DISCRIMINATORS:
             raise UserError(f"discriminator {self.discriminator!r}: expected one of {sorted(DISCRIMINATORS)}")
         dialogue_objective(self)
@@ -194,9 +196,31 @@ def adversarial_trainer(generator: Seq2SeqGenerator, discriminator: Discriminato
                               callbacks=callbacks)
 
 
-def pretrain_discriminator(trainer: AdversarialTrainer, steps: int, progress: bool = True) -> list[dict[str, float]]:
-    """``steps`` discriminator updates on human vs sampled replies (the loop's
-    own ``discriminator_step``, so the same optimiser continues in the rounds)."""
+def probe_discriminator(trainer: AdversarialTrainer, pairs: int, chunk: int = 128) -> float | None:
+    """Fit a :class:`Seq2SeqDiscriminator`'s output layer as a linear probe on
+    ``pairs`` human and ``pairs`` sampled replies (its frozen features), so the
+    rounds start from a D that already tells them apart; returns the probe's
+    accuracy on them (None for other discriminators or ``pairs`` 0)."""
+    d = trainer.discriminator
+    if not isinstance(d, Seq2SeqDiscriminator) or pairs < 1:
+        return None
+    human = trainer.real_data.sample(pairs)
+    fakes = [trainer.generator.generate(min(chunk, pairs - i)) for i in range(0, pairs, chunk)]
+    batch = {k: torch.cat([human[k].to(trainer.device)] + [f[k].to(trainer.device) for f in fakes])
+             for k in ("context", "reply")}
+    labels = torch.cat([torch.ones(pairs), torch.zeros(pairs)])
+    acc = d.fit_probe(batch, labels)
+    if trainer.logger is not None:
+        trainer.logger.log(0, {"d/probe_accuracy": acc})
+    return acc
+
+
+def pretrain_discriminator(trainer: AdversarialTrainer, steps: int, progress: bool = True,
+                           probe_pairs: int = 0) -> list[dict[str, float]]:
+    """A linear probe on ``probe_pairs`` (:func:`probe_discriminator`), then
+    ``steps`` discriminator updates on human vs sampled replies (the loop's own
+    ``discriminator_step``, so the same optimiser continues in the rounds)."""
+    probe_discriminator(trainer, probe_pairs)
     rows = []
     for _ in progress_iter(range(steps), desc="d-pretrain", enabled=progress):
         rows.append(trainer.discriminator_step())
@@ -228,4 +252,5 @@ def mean_score(generator: Seq2SeqGenerator, discriminator: Discriminator, contex
 
 
 __all__ = ["DISCRIMINATORS", "DialogueConfig", "adversarial_trainer", "build_generator", "dialogue_objective",
-           "make_discriminator", "mean_score", "mle_batches", "mle_learning_rate", "pretrain_discriminator", "pretrain_mle", "train_with_reward"]
+           "make_discriminator", "mean_score", "mle_batches", "mle_learning_rate", "pretrain_discriminator", "pretrain_mle",
+           "probe_discriminator", "train_with_reward"]

@@ -85,3 +85,43 @@ def test_adversarial_reinforce_raises_the_score_on_held_out_dailydialog_contexts
     torch.manual_seed(1)
     after = mean_score(gen, judge, held, samples=4)
     assert after > before + 0.05, (before, after)
+
+
+def test_probe_starts_the_seq2seq_discriminator_as_one_that_can_tell(shared_data):
+    """The adversarial seq2seq D's output layer fitted as a linear probe on 256
+    human and 256 sampled replies tells held-out human dev replies from samples
+    to the same dev contexts; its freshly initialised head does not."""
+    import copy
+
+    import torch
+
+    from advrl.core import seed_everything
+    from advrl.dialogue.batches import encode_pairs
+    from advrl.dialogue.generator import GeneratorConfig, Seq2SeqGenerator
+    from advrl.dialogue.model import ModelConfig, build_model
+    from advrl.dialogue.tokenizer import train_tokenizer
+    from advrl.dialogue.training import (DialogueConfig, adversarial_trainer, make_discriminator, pretrain_mle,
+                                         probe_discriminator)
+
+    splits = load_corpus(f"dailydialog:{shared_data('dialogue', 'dailydialog')}")
+    train, dev = splits.train[:400], splits.dev[:128]
+    seed_everything(0)
+    tok = train_tokenizer([t for p in train for t in p], vocab_size=300)
+    gcfg = GeneratorConfig(context_len=16, reply_len=8, batch_size=32, lr=3e-3, warmup_steps=5)
+    gen = Seq2SeqGenerator(build_model(tok, ModelConfig(d_model=32, layers=1, dropout=0.0), max_len=16), tok,
+                           train, gcfg)
+    pretrain_mle(gen, 4, progress=False)
+    trainer = adversarial_trainer(gen, make_discriminator(gen, "seq2seq"), train,
+                                  DialogueConfig(generator=gcfg, discriminator="seq2seq"), progress=False)
+    fresh = copy.deepcopy(trainer.discriminator).eval()
+    assert probe_discriminator(trainer, 256) > 0.75
+    human = encode_pairs(tok, dev, gcfg.context_len, gcfg.reply_len)
+    machine = {"context": human["context"], "reply": gen.sample(human["context"])}
+
+    def accuracy(d) -> float:
+        d.eval()
+        with torch.no_grad():
+            return 0.5 * ((d(human) > 0).float().mean() + (d(machine) <= 0).float().mean()).item()
+
+    probed = accuracy(trainer.discriminator)
+    assert probed > 0.75 and probed > accuracy(fresh) + 0.15, (probed, accuracy(fresh))
