@@ -28,9 +28,10 @@ FIELDS: dict[str, list[tuple[str, str]]] = {
     "d_probe": [("dialogue", "d_probe_pairs")],
     "seed": [("dialogue", "seed"), ("infer", "seed")],
     **{name: [("model", name)] for name in ("d_model", "layers", "heads", "ffn_dim", "dropout")},
-    **{name: [("generator", name)] for name in ("context_len", "reply_len", "batch_size", "lr", "adv_lr",
-                                                "teacher_forcing", "regs", "rollouts", "warmup_steps",
-                                                "label_smoothing", "temperature", "top_p", "no_repeat_ngram", "bf16", "baseline", "denoise", "encoder_lr_scale")},
+    **{name: [("generator", name)] for name in (
+        "context_len", "reply_len", "batch_size", "lr", "adv_lr", "teacher_forcing", "greedy_fakes", "regs", "rollouts",
+        "warmup_steps", "label_smoothing", "temperature", "top_p", "no_repeat_ngram", "bf16", "baseline", "denoise",
+        "encoder_lr_scale")},
     "decode": [("infer", "decode")],
     "eval_seeds": [("infer", "seeds")],
     "evaluator": [("infer", "evaluator")],
@@ -59,6 +60,7 @@ SIZES = [("--vocab-size", int, "WordPiece vocabulary"), ("--d-model", int, "BART
          ("--no-repeat-ngram", int, "greedy/beam replies never repeat an n-gram of this size (0: allowed)")]
 ADVERSARIAL = [
     ("--rounds", int, "adversarial rounds"), ("--d-pretrain", int, "discriminator updates before the rounds"),
+    ("--greedy-fakes", float, "share of the discriminator's fakes that are greedy replies (the rest sampled)"),
     ("--d-probe", int, "human and sampled replies a seq2seq discriminator's output layer is first fitted on "
                        "(a linear probe; 0: none)"),
     ("--d-steps", int, "discriminator updates per round"), ("--g-steps", int, "generator updates per round"),

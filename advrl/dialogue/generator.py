@@ -60,6 +60,8 @@ class GeneratorConfig:
     top_k: int = 0  # 0: sample from the full distribution
     top_p: float = 1.0  # nucleus sampling mass (1: the full distribution)
     no_repeat_ngram: int = 3  # greedy / beam replies never repeat an n-gram of this size (0: allowed)
+    greedy_fakes: float = 0.0  # share of D's fakes that are greedy replies (the rest sampled): D then also learns
+    # what the greedy replies a user sees look like, and REINFORCE's samples are rewarded for not looking like them
     teacher_forcing: int = 1  # MLE steps on human replies after each REINFORCE step
     baseline: str = "mean"  # REINFORCE baseline: mean (running mean) | value (learned per-context value head)
     baseline_momentum: float = 0.95  # running-mean baseline b <- m*b + (1-m)*mean(reward)
@@ -77,6 +79,8 @@ class GeneratorConfig:
             raise UserError(f"label_smoothing = {self.label_smoothing}: must be in [0, 1)")
         if self.baseline not in BASELINES:
             raise UserError(f"baseline {self.baseline!r}: expected one of {', '.join(BASELINES)}")
+        if not 0.0 <= self.greedy_fakes <= 1.0:
+            raise UserError(f"greedy_fakes = {self.greedy_fakes}: must be in [0, 1]")
         if not self.temperature > 0.0:
             raise UserError(f"temperature = {self.temperature}: must be > 0")
         if not 0.0 < self.top_p <= 1.0:
@@ -147,9 +151,12 @@ class Seq2SeqGenerator:
         return self.human.sample(n)["context"]
 
     def generate(self, n: int) -> dict[str, torch.Tensor]:
-        """``n`` sampled replies to training contexts (fakes for a D step)."""
+        """``n`` replies to training contexts (fakes for a D step): sampled, the
+        first ``round(n · greedy_fakes)`` of them greedy."""
         context = self._contexts(n).to(self.device)
-        return {"context": context, "reply": self.sample(context)}
+        k = round(n * self.config.greedy_fakes)
+        parts = ([self.sample(context[:k], greedy=True)] if k else []) + ([self.sample(context[k:])] if k < n else [])
+        return {"context": context, "reply": torch.cat(parts)}
 
     def valid_mask(self, reply: torch.Tensor) -> torch.Tensor:
         """True for the tokens of each reply up to and including its first [EOS]."""

@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 import torch
 
-from advrl.core import Critic, Discriminator, make_objective, seed_everything
+from advrl.core import Critic, Discriminator, UserError, make_objective, seed_everything
 from advrl.dialogue.batches import encode_texts
 from advrl.dialogue.generator import GeneratorConfig, Seq2SeqGenerator
 from advrl.dialogue.heuristic import HeuristicReward
@@ -105,6 +105,19 @@ def test_tempered_log_probs_are_those_of_the_tempered_sampler():
     # and the sharpening is real: the likeliest first token is likelier than at temperature 1
     top = tempered[:, 0].argmax()
     assert tempered[top, 0] > plain[top, 0] + 0.05
+
+
+def test_greedy_fakes_put_the_greedy_replies_among_the_discriminators_fakes():
+    gen = toy_generator()
+    gen.config = dataclasses.replace(gen.config, greedy_fakes=0.25, temperature=2.0)
+    torch.manual_seed(5)
+    fakes = gen.generate(40)
+    greedy = gen.sample(fakes["context"], greedy=True)
+    same = (fakes["reply"] == greedy).all(1)
+    assert same[:10].all()  # the first quarter: greedy
+    assert not same[10:].all()  # the rest: samples at temperature 2, which often differ
+    with pytest.raises(UserError, match="greedy_fakes"):
+        GeneratorConfig(greedy_fakes=1.5)
 
 
 @pytest.mark.parametrize("target", ["yes", "no"])
