@@ -12,7 +12,6 @@ resampled contexts for every system, so a ratio's interval is paired).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -28,14 +27,9 @@ BOOTSTRAP = 2000
 def system_replies(gen, contexts: list[str], decode: str, seed: int = 1234) -> list[str]:
     """Replies to ``contexts`` (sampling seeded at temperature 1 and the full
     distribution whatever the system trained with, the caller's RNG restored)."""
-    trained = gen.config
-    gen.config = dataclasses.replace(trained, temperature=1.0, top_p=1.0, top_k=0)
-    try:
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
-            return gen.respond(contexts, decode=decode)
-    finally:
-        gen.config = trained
+    with gen.configured(temperature=1.0, top_p=1.0, top_k=0), torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return gen.respond(contexts, decode=decode)
 
 
 def judge(mle, name: str, gen, dev, test, decode: str, epochs: int = 0) -> dict[str, Any]:

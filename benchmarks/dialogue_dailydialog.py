@@ -40,7 +40,8 @@ MLE_FLAGS = ["--vocab-size", "8000", "--d-model", "256", "--layers", "3", "--hea
 # adversarial REINFORCE from the MLE model (advrl dialogue train flags); the heuristic system shares
 # the batch, learning rate, teacher forcing and number of steps
 # (session 9 screen, results/dialogue_screen.md: reward logit and temperature 0.7, with D's linear probe, gave greedy
-# AdverSuc 1.70x MLE on one seed where session 5's reward d at temperature 1 without the probe gave 1.14x)
+# AdverSuc 1.70x MLE on one seed where session 5's reward d at temperature 1 without the probe gave 1.14x; adding
+# --greedy-fakes 0.5 gave 2.03x on one seed — not adopted here before more seeds)
 ADV_ROUNDS, ADV_BATCH, ADV_TEMPERATURE = 300, 32, 0.7
 ADV_FLAGS = ["--context-len", "64", "--reply-len", "40", "--batch-size", str(ADV_BATCH), "--discriminator", "seq2seq",
              "--d-lr", "1e-4", "--rounds", str(ADV_ROUNDS), "--d-pretrain", "80", "--reward", "logit",
@@ -174,11 +175,9 @@ def fixed_examples(gen, test: list[tuple[str, str]]) -> list[dict[str, str]]:
     chosen = test[::step][:FIXED_CONTEXTS]
     contexts = [c for c, _ in chosen]
     greedy, beam = gen.respond(contexts, decode="greedy"), gen.respond(contexts, decode="beam")
-    nucleus = dataclasses.replace(gen.config, top_p=0.9)
-    saved, gen.config = gen.config, nucleus
-    torch.manual_seed(0)
-    sampled = gen.respond(contexts, decode="sample")
-    gen.config = saved
+    with gen.configured(top_p=0.9):
+        torch.manual_seed(0)
+        sampled = gen.respond(contexts, decode="sample")
     return [{"context": c, "human": h, "greedy": g, "beam": b, "top_p_0.9": s}
             for (c, h), g, b, s in zip(chosen, greedy, beam, sampled)]
 

@@ -22,6 +22,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from advrl.core import Batch, Discriminator
+from advrl.dialogue.batches import trim_padding
 
 
 def _pair(batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
@@ -181,8 +182,6 @@ class Seq2SeqDiscriminator(Discriminator):
         """Fit the output layer as a linear probe (:meth:`fit_head`) on the
         frozen model's features of ``batch`` (``context``/``reply`` ids, human
         rows labelled 1); returns the probe's accuracy on that batch."""
-        from advrl.dialogue.batches import trim_padding
-
         was = self.training
         self.eval()
         feats = torch.cat([self.features(self.embed(trim_padding({k: v[i:i + chunk] for k, v in batch.items()},

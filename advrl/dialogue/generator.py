@@ -10,9 +10,10 @@ followed by ``teacher_forcing`` maximum-likelihood steps on human replies.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Iterator
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -356,6 +357,17 @@ class Seq2SeqGenerator:
             replies = self.sample(ids, greedy=decode == "greedy", num_beams=num_beams if decode == "beam" else 1)
             out.extend(self.decode(replies))
         return out
+
+    @contextlib.contextmanager
+    def configured(self, **changes: Any) -> Iterator["Seq2SeqGenerator"]:
+        """This generator with ``config`` fields changed (e.g. ``temperature``)
+        inside the ``with`` block, restored after it."""
+        saved = self.config
+        self.config = replace(saved, **changes)
+        try:
+            yield self
+        finally:
+            self.config = saved
 
     def decode(self, reply: torch.Tensor) -> list[str]:
         """Reply ids → texts (special tokens dropped)."""

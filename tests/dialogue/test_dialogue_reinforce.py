@@ -201,3 +201,17 @@ def test_value_baseline_still_raises_the_preferred_reply():
     twin.load_state_dict(state)
     for p, q in zip(gen.value.parameters(), twin.value.parameters()):
         assert torch.equal(p, q)
+
+
+def test_configured_changes_settings_inside_the_block_only():
+    gen = toy_generator()
+    before = gen.config
+    with pytest.raises(RuntimeError):
+        with gen.configured(temperature=2.0, top_p=0.5):
+            assert (gen.config.temperature, gen.config.top_p) == (2.0, 0.5)
+            raise RuntimeError("inside")
+    assert gen.config is before
+    with pytest.raises(UserError, match="top_p"):
+        with gen.configured(top_p=0.0):
+            pass
+    assert gen.config is before
