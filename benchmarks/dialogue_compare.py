@@ -168,6 +168,15 @@ def headline(result: dict[str, Any], decode: str, adversarial: str = "adversaria
             "perplexity_ratio": group_perplexity(ppl, adversarial) / ppl["mle"]}
 
 
+def per_seed(result: dict[str, Any], decode: str) -> str:
+    """One line: each system run's own AdverSuc under ``decode`` and its ratio to MLE's
+    (the table pools a group's seeds per context)."""
+    rows = [r for r in result["rows"] if r["decode"] == decode]
+    mle = next((r["adversuc"] for r in rows if r["system"] == "mle"), None)
+    return "; ".join(f"{r['system']} {r['adversuc']:.3f}" + (f" ({r['adversuc'] / mle:.2f}×)" if mle else "")
+                     for r in rows if r["system"] != "mle")
+
+
 def table(result: dict[str, Any]) -> str:
     """Markdown: one row per system group and decoding."""
     lines = ["| decoding | system | seeds | AdverSuc [95% CI] | ÷ MLE [95% CI] | evaluator acc | distinct-1 | "

@@ -314,6 +314,8 @@ Headline decoding: **{cmp['headline_decode']}** (Li et al. compare greedy/beam-d
 
 {C.table(cmp)}
 
+Each run alone ({cmp['headline_decode']}, AdverSuc and ÷ MLE): {C.per_seed(cmp, cmp['headline_decode'])}.
+
 Headline: AdverSuc ratio {hl['adversuc_ratio']:.2f} (goal ≥ 2), distinct-2 gain {hl['distinct2_gain']:+.3f}
 (goal ≥ 0), perplexity ratio {hl['perplexity_ratio']:.3f} (goal ≤ 1.10).
 
