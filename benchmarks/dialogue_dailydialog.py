@@ -114,7 +114,8 @@ def systems(args: argparse.Namespace) -> dict[str, Path]:
     """The saved systems: MLE, each adversarial (running-mean and value baseline)
     and heuristic seed that finished."""
     cache, found = Path(args.cache), {"mle": Path(args.run) / "mle"}
-    for kind, label in (("adv", "adversarial"), ("advvalue", "adversarial, value baseline"), ("heur", "heuristic")):
+    for kind, label in (("adv", "adversarial"), ("advvalue", "adversarial with value baseline"),
+                        ("heur", "heuristic")):
         for d in sorted(cache.glob(f"dd_{kind}_s*")):
             if (d / "model" / "config.json").is_file():
                 found[f"{label} (seed {d.name.rsplit('_s', 1)[1]})"] = d / "model"
@@ -132,6 +133,10 @@ def compare_stage(args: argparse.Namespace) -> int:
     print("systems:", ", ".join(found), flush=True)
     result = load_result(Path(args.results))
     only = [n.strip() for n in args.systems.split(",")] if args.systems else None
+    unknown = [n for n in only or [] if n not in found]
+    if unknown:
+        raise SystemExit(f"--systems: no saved system named {', '.join(map(repr, unknown))} "
+                         f"(saved: {', '.join(found)})")
     cmp = C.compare(found, found["mle"], splits, args.decodes.split(","), args.dev_pairs, args.test_pairs,
                     args.eval_epochs, only=only)
     if cmp is None:
@@ -299,7 +304,7 @@ Systems, all from the MLE model above: **adversarial** — `advrl dialogue train
 the discriminator's logit of P(human) for replies sampled at temperature {ADV_TEMPERATURE}, with a running-mean
 baseline, one teacher-forcing step after each, the discriminator a copy of the MLE model whose output layer starts
 as a linear probe, half of its fakes the generator's greedy replies (`--greedy-fakes 0.5`); sequence-level rewards: REGS's per-token Monte-Carlo rollouts
-cost ~40x per step at 40-token replies and were not run), one run per seed; **adversarial, value baseline** — the
+cost ~40x per step at 40-token replies and were not run), one run per seed; **adversarial with value baseline** — the
 same with a learned per-context baseline (`--baseline value`: a value head on the generator's encoder, regressed
 on the rewards) instead of the running mean; **heuristic** — the same
 REINFORCE settings (temperature {ADV_TEMPERATURE}) and {ADV_ROUNDS} steps on a hand-designed reward (length up to {HEURISTIC_TARGET_LEN}

@@ -37,13 +37,13 @@ def test_headline_takes_the_adversarial_group_mean_over_mle():
 def test_value_baseline_runs_form_their_own_group_outside_the_headline():
     rows = [{"system": "mle", "decode": "greedy", "distinct2": 0.10, "adversuc": 0.02},
             {"system": "adversarial (seed 0)", "decode": "greedy", "distinct2": 0.14, "adversuc": 0.04},
-            {"system": "adversarial, value baseline (seed 0)", "decode": "greedy", "distinct2": 0.30,
+            {"system": "adversarial with value baseline (seed 0)", "decode": "greedy", "distinct2": 0.30,
              "adversuc": 0.01}]
     result = {"rows": rows, "perplexity": {"mle": 35.0, "adversarial (seed 0)": 36.0,
-                                           "adversarial, value baseline (seed 0)": 70.0},
+                                           "adversarial with value baseline (seed 0)": 70.0},
               "summary": {"greedy": {"mle": {"adversuc": 0.02}, "adversarial": {"adversuc": 0.04, "ratio": 2.0}}}}
-    assert group_of("adversarial, value baseline (seed 0)") == "adversarial, value baseline"
+    assert group_of("adversarial with value baseline (seed 0)") == "adversarial with value baseline"
     assert headline(result, "greedy") == pytest.approx(
         {"adversuc_ratio": 2.0, "distinct2_gain": 0.04, "perplexity_ratio": 36.0 / 35.0})
     assert per_seed(result, "greedy") == ("adversarial (seed 0) 0.040 (2.00×); "
-                                          "adversarial, value baseline (seed 0) 0.010 (0.50×)")
+                                          "adversarial with value baseline (seed 0) 0.010 (0.50×)")
