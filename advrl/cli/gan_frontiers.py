@@ -42,6 +42,8 @@ def register(verbs: argparse._SubParsersAction) -> None:
                       help="plain linear layers")
     semi.add_argument("--input-noise", type=float, help="std of the Gaussian noise on D's input")
     semi.add_argument("--hidden-noise", type=float, help="std of the Gaussian noise after D's hidden layers")
+    semi.add_argument("--translate", type=int, help="random shifts of up to this many pixels of every real image "
+                                                     "(labelled and unlabelled); 0: none")
     semi.add_argument("--eval-every", type=int, help="rounds between held-out evaluations")
     semi.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                       help="skip the supervised-only baseline")
@@ -58,6 +60,8 @@ def register(verbs: argparse._SubParsersAction) -> None:
     modes.add_argument("--method", help="the GAN variant, with its optimiser settings")
     add_run_options(modes, batch="real and fake samples per step", out="scatter PNG, json, tb")
     modes.add_argument("--minibatch-kernels", type=int, help="for --method minibatch")
+    modes.add_argument("--gp-weight", type=float, help="gradient penalty weight (zero-centred for the logit "
+                                                       "methods, target 1 for wgan-gp)")
     modes.add_argument("--pack", type=int, help="samples per pack for --method pacgan and pacgan-paper")
     modes.add_argument("--n-eval", type=int, help="samples scored (PacGAN: 2500)")
     modes.add_argument("--overwrite", action="store_true", help="replace a run of the same name in OUT")

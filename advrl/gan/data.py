@@ -116,3 +116,38 @@ def split_indices(n: int, n_train: int, seed: int = 0) -> tuple[np.ndarray, np.n
     """A fixed, seeded train/held-out split of ``range(n)``."""
     perm = np.random.default_rng(seed).permutation(n)
     return perm[:n_train], perm[n_train:]
+
+
+def random_shift(images: torch.Tensor, max_shift: int, fill: float = -1.0) -> torch.Tensor:
+    """``images [B, C, H, W]`` each translated by its own random integer offset in
+    ``[-max_shift, max_shift]`` on both axes (torch's global RNG), uncovered pixels set to ``fill``
+    (-1: the background of images in [-1, 1]). ``max_shift`` 0 returns ``images``."""
+    if max_shift <= 0:
+        return images
+    b, c, h, w = images.shape
+    s = max_shift
+    padded = torch.nn.functional.pad(images, (s, s, s, s), value=fill)
+    dy, dx = torch.randint(0, 2 * s + 1, (2, b), device=images.device)
+    rows = (torch.arange(h, device=images.device)[None, :] + dy[:, None])[:, None, :, None]
+    cols = (torch.arange(w, device=images.device)[None, :] + dx[:, None])[:, None, None, :]
+    batch = torch.arange(b, device=images.device)[:, None, None, None]
+    chans = torch.arange(c, device=images.device)[None, :, None, None]
+    return padded[batch, chans, rows, cols]
+
+
+class ShiftedData:
+    """Minibatches of ``data`` (a :class:`advrl.core.TensorData` of images, or of a dict whose
+    ``key`` holds them) with every image randomly translated by up to ``max_shift`` pixels."""
+
+    def __init__(self, data, max_shift: int, key: str = "x") -> None:
+        self.data, self.max_shift, self.key = data, max_shift, key
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def sample(self, n: int):
+        """``n`` examples of ``data``, their images shifted."""
+        batch = self.data.sample(n)
+        if isinstance(batch, dict):
+            return {**batch, self.key: random_shift(batch[self.key], self.max_shift)}
+        return random_shift(batch, self.max_shift)

@@ -14,8 +14,9 @@ KL(generated mode histogram of the high-quality samples ‖ uniform).
 :func:`build_mode_gan` assembles a toy GAN on the shared loop for the methods
 ``ns``, ``minibatch`` (minibatch discrimination), ``wgan-gp``, ``wgan``
 (weight clipping), ``pacgan`` (the discriminator judges packs of ``pack``
-samples; Lin et al. 2018) on small MLPs, and ``pacgan-paper``: packing with
-PacGAN's own toy networks and optimiser.
+samples; Lin et al. 2018), ``ns-0gp`` (a zero-centred gradient penalty on
+interpolates; Thanh-Tung et al. 2019) on small MLPs, and ``pacgan-paper``:
+packing with PacGAN's own toy networks and optimiser.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from advrl.core import (AdversarialTrainer, Discriminator, LoopConfig, UserError, atomic_path, make_objective,
-                        prepare_run_dir, seed_everything)
+from advrl.core import (AdversarialTrainer, Discriminator, LoopConfig, Objective, UserError, atomic_path,
+                        make_objective, prepare_run_dir, seed_everything)
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import BNMLPGenerator, MaxoutMLPDiscriminator, MLPDiscriminator, MLPGenerator
 from advrl.gan.recipes import Recipe, as_run, check_positive, lookup, loop_for
@@ -119,6 +120,7 @@ class ModeMethod(Recipe):
     minibatch: bool = False  # minibatch discrimination (ModeGanConfig.minibatch_kernels kernels)
     packed: bool = False  # PacGAN: D judges packs of ModeGanConfig.pack samples
     paper_nets: bool = False  # PacGAN's own toy networks (BNMLPGenerator 4x400, MaxoutMLPDiscriminator 3x200x5)
+    gp_weight: float | None = None  # gradient penalty weight (None: the objective's own)
 
 
 # PacGAN's toy settings for the logit GANs; WGAN-GP's (Gulrajani et al. 2017) and WGAN's (Arjovsky et al.) critics
@@ -128,6 +130,10 @@ METHODS: dict[str, ModeMethod] = {
     "wgan-gp": ModeMethod("wgan-gp", lr=5e-4, betas=(0.5, 0.9), d_steps=5),
     "wgan": ModeMethod("wgan", lr=5e-5, betas=(0.0, 0.9), d_steps=5),
     "pacgan": ModeMethod("ns", lr=1e-3, betas=(0.5, 0.999), packed=True),
+    # the non-saturating GAN with a zero-centred gradient penalty on real/fake interpolates (Thanh-Tung et al.
+    # 2019, "0-GP": pulling D's gradient norm towards 0 between real and fake samples keeps D from over-fitting
+    # the current fakes, the cause of mode collapse they identify; they show it on 2-D mixtures)
+    "ns-0gp": ModeMethod("ns", lr=1e-3, betas=(0.5, 0.999), gp_weight=10.0),
     # PacGAN's toy recipe as its code has it (fjxmlzn/PacGAN, synthetic_data_experiments/2DGrid_GAN&PacGAN):
     # its networks, Adam 1e-4 with beta1 0.8; its batch is 100 packs (--batch-size 100 x pack)
     "pacgan-paper": ModeMethod("ns", lr=1e-4, betas=(0.8, 0.999), packed=True, paper_nets=True),
@@ -183,6 +189,8 @@ class ModeGanConfig:
     d_steps: int | None = None  # discriminator steps per round (None: the method's, see METHODS)
     decay_fraction: float = 0.5  # linear lr decay to 0 over this last fraction of the rounds (0: off)
     minibatch_kernels: int = 5  # for method=minibatch
+    gp_weight: float | None = None  # gradient penalty weight (None: the method's; for the logit methods a
+    # zero-centred penalty on real/fake interpolates, Thanh-Tung et al. 2019's "0-GP")
     pack: int = 4  # for method=pacgan
     n_eval: int = 2500  # samples for the metrics (PacGAN: 2,500)
     out: str | None = "runs/modes"  # scatter PNG, metrics JSON, TensorBoard under out/tb (None: nothing written)
@@ -221,8 +229,20 @@ def build_mode_gan(cfg: ModeGanConfig) -> AdversarialTrainer:
                                  device=loop.device)
     disc = mode_discriminator(cfg, method)
     callbacks = [LinearDecay(loop.rounds, cfg.decay_fraction)] if cfg.decay_fraction > 0 else []
-    return AdversarialTrainer(generator, disc, make_objective(method.objective), MixtureData(mixture), loop,
+    return AdversarialTrainer(generator, disc, mode_objective(method, cfg.gp_weight), MixtureData(mixture), loop,
                               callbacks)
+
+
+def mode_objective(method: ModeMethod, gp_weight: float | None = None) -> Objective:
+    """``method``'s objective with its gradient penalty; ``gp_weight`` (when given) replaces the weight. The
+    logit objectives' penalty is zero-centred (||∇D|| → 0 on interpolates), WGAN-GP's keeps its target 1."""
+    gp_weight = method.gp_weight if gp_weight is None else gp_weight
+    if gp_weight is None:
+        return make_objective(method.objective)
+    if gp_weight < 0:
+        raise UserError(f"--gp-weight must be >= 0, got {gp_weight}")
+    target = 1.0 if method.objective.startswith("wgan") else 0.0
+    return make_objective(method.objective, gp_weight=gp_weight, gp_target=target)
 
 
 @dataclass
@@ -296,4 +316,4 @@ def save_scatter(samples: torch.Tensor | np.ndarray, mixture: Mixture, path: str
 
 __all__ = ["METHODS", "MIXTURES", "Mixture", "MixtureData", "ModeGanConfig", "ModeMethod", "ModeMetrics", "ModeRun",
            "PackedDiscriminator", "build_mode_gan", "grid25", "make_mixture", "mode_discriminator", "mode_metrics",
-           "ring8", "save_scatter", "train_mode_gan"]
+           "mode_objective", "ring8", "save_scatter", "train_mode_gan"]

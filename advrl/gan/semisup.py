@@ -46,7 +46,7 @@ from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig,
                         make_objective, prepare_run_dir, progress_iter, resolve_device, seed_everything,
                         write_summary)
 from advrl.gan.classifier import accuracy
-from advrl.gan.data import MNIST_FILES, _find, load_digits, load_mnist, split_indices
+from advrl.gan.data import MNIST_FILES, ShiftedData, _find, load_digits, load_mnist, split_indices
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.layers import GaussianNoise
 from advrl.gan.recipes import RESUME_MAY_CHANGE, Recipe, as_run, loop_for
@@ -209,10 +209,11 @@ class SemiSupervisedDiscriminator(Discriminator):
     ``auxiliary_loss`` = ``sup_weight`` × cross-entropy on a minibatch of the labelled set it holds."""
 
     def __init__(self, classifier: SemiSupClassifier, labelled_x: torch.Tensor, labelled_y: torch.Tensor,
-                 labelled_batch: int = 100, sup_weight: float = 2.0) -> None:
+                 labelled_batch: int = 100, sup_weight: float = 2.0, translate: int = 0) -> None:
         super().__init__()
         self.classifier = classifier
-        self.labelled = TensorData({"x": labelled_x, "y": labelled_y})
+        labelled = TensorData({"x": labelled_x, "y": labelled_y})
+        self.labelled = ShiftedData(labelled, translate) if translate else labelled
         self.labelled_batch, self.sup_weight = labelled_batch, sup_weight
         self.last_supervised_accuracy = float("nan")
 
@@ -310,6 +311,8 @@ class SemiSupConfig:
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas of D and G (paper: beta1 0.5)
     sup_weight: float = 2.0  # cross-entropy weight (2 = the paper's 1/2-weighted unsupervised loss)
     decay_fraction: float = 0.5  # linear lr decay to 0 over this last fraction of rounds
+    translate: int = 0  # random translations of up to this many pixels of every real image drawn
+    # (labelled and unlabelled; the baseline's too); 0: none, as the paper
     ema_decay: float | None = 0.0  # EMA of D's weights for evaluation; 0: none (raw weights); None: 1 - 10/rounds
     eval_every: int = 500
     baseline: bool = True  # also train the supervised-only baseline
@@ -362,9 +365,11 @@ def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialT
     classifier = make_classifier(cfg, split)
     if cfg.weight_norm and cfg.data_init:  # on unlabelled images
         data_init(classifier, split.unlabelled[torch.randperm(len(split.unlabelled))[:500]])
+    if cfg.translate < 0:
+        raise UserError(f"--translate must be >= 0, got {cfg.translate}")
     disc = SemiSupervisedDiscriminator(classifier, split.labelled_x, split.labelled_y, loop.batch_size,
-                                       cfg.sup_weight)
-    real = TensorData(split.unlabelled)
+                                       cfg.sup_weight, cfg.translate)
+    real = ShiftedData(TensorData(split.unlabelled), cfg.translate) if cfg.translate else TensorData(split.unlabelled)
     generator = NetworkGenerator(SemiSupGenerator(cfg.z_dim, size, tuple(cfg.g_hidden)), cfg.z_dim,
                                  loop.batch_size, lr=recipe.lr, betas=recipe.betas, device=loop.device,
                                  feature_matching=True, real_data=real)
@@ -396,6 +401,7 @@ def train_supervised(cfg: SemiSupConfig, split: SemiSupSplit, rounds: int | None
     ema = EMA(model, decay) if decay > 0 else None
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=cfg.betas)
     labelled = TensorData({"x": split.labelled_x, "y": split.labelled_y})
+    labelled = ShiftedData(labelled, cfg.translate) if cfg.translate else labelled
     start = (1 - cfg.decay_fraction) * rounds
     show = cfg.loop.progress if progress is None else progress
     for step in progress_iter(range(rounds), desc="supervised-only", enabled=show):

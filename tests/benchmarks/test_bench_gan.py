@@ -22,3 +22,20 @@ def test_modes_headline_is_the_best_method_on_average_over_seeds():
     assert head == {"ring8_modes": 8.0, "ring8_hq": pytest.approx(0.97), "grid25_modes": 24.5,
                     "grid25_hq": pytest.approx(0.85)}
     assert "ring8_modes" not in modes_headline(rows[:4]) and best_mode_method(rows[:4], "ring8") is None
+
+
+def _semi(draw, translate, acc):
+    row = {"split_seed": draw, "semi_supervised_accuracy": acc, "rounds": 100}
+    return {**row, "translate": translate} if translate is not None else row
+
+
+def test_semisup_headline_is_the_best_recipe_over_the_most_label_draws():
+    from benchmarks.gan_frontiers import _best_semisup, _recipes
+
+    rows = [_semi(0, None, 0.97), _semi(1, None, 0.96), _semi(2, 0, 0.98),  # old rows (no field) are translate 0
+            _semi(0, 2, 0.99), _semi(1, 2, 0.985)]  # the better recipe, but one draw short
+    assert sorted(_recipes(rows)) == [0, 2] and len(_recipes(rows)[0]) == 3
+    assert _best_semisup(rows) == (0, pytest.approx(0.97), 3)
+    rows.append(_semi(2, 2, 0.98))
+    assert _best_semisup(rows) == (2, pytest.approx(0.985), 3)
+    assert _best_semisup([]) is None

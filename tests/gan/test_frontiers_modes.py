@@ -134,8 +134,40 @@ def test_cli_modes_prints_metrics_and_writes_scatter(tmp_path, capsys):
     (["--method", "unrolled"], "unknown --method 'unrolled'"),
     (["--method", "pacgan", "--pack", "3"], "--pack must be >= 2 and divide --batch-size"),
     (["--rounds", "0"], "must be positive"),
+    (["--gp-weight", "-1"], "--gp-weight must be >= 0"),
 ])
 def test_cli_modes_bad_input_one_clear_error(tmp_path, capsys, argv, message):
     code = main(["gan", "modes", *argv, "--out", str(tmp_path), "--no-progress"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("advrl: error:") and message in err[0], err
+
+
+def _interpolate_grad_norm(trainer, n: int = 500) -> float:
+    """Mean ||∇D|| on interpolates of real and generated samples (what 0-GP pulls towards 0)."""
+    torch.manual_seed(1)
+    real, fake = trainer.real_data.sample(n), trainer.generator.sample(n).detach()
+    alpha = torch.rand(n, 1)
+    x = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(trainer.discriminator.head(x).sum(), x)
+    return grad.norm(dim=1).mean().item()
+
+
+def test_zero_centred_gradient_penalty_flattens_the_discriminator_between_real_and_fake():
+    runs = {}
+    for method in ("ns", "ns-0gp"):
+        trainer = build_mode_gan(ModeGanConfig(mixture="grid25", method=method, out=None,
+                                               loop=LoopConfig(rounds=150, batch_size=100, progress=False)))
+        trainer.train()
+        runs[method] = trainer
+    penalty = runs["ns-0gp"].objective
+    assert penalty.gp_weight == 10.0 and penalty.gp_target == 0.0 and runs["ns"].objective.gp_weight == 0.0
+    plain, flat = (_interpolate_grad_norm(runs[m]) for m in ("ns", "ns-0gp"))
+    assert flat < 0.5 * plain, (flat, plain)
+
+
+def test_gp_weight_override_keeps_wgan_gp_target_one():
+    from advrl.gan.modes import METHODS, mode_objective
+
+    assert mode_objective(METHODS["wgan-gp"], 5.0).gp_target == 1.0
+    assert mode_objective(METHODS["ns"], 2.0).gp_target == 0.0 and mode_objective(METHODS["ns"], 2.0).gp_weight == 2.0
+    assert mode_objective(METHODS["ns-0gp"], 0.0).gp_weight == 0.0

@@ -174,3 +174,41 @@ def test_semi_supervised_beats_supervised_only_on_10_labels_per_class():
         control_gains.append(control.semi_accuracy - result.supervised_accuracy)
     assert np.mean(gains) >= SEMI_MARGIN, (gains, control_gains)
     assert np.mean(gains) >= np.mean(control_gains) + CONTROL_GAP, (gains, control_gains)
+
+
+def test_random_shift_moves_each_image_within_range_and_keeps_its_content():
+    from advrl.gan.data import random_shift
+
+    x = torch.full((200, 1, 12, 12), -1.0)
+    x[:, 0, 5:7, 4:8] = torch.linspace(0, 1, 200)[:, None, None]  # a bar well inside the border
+    torch.manual_seed(0)
+    y = random_shift(x, 2)
+    assert y.shape == x.shape and random_shift(x, 0) is x
+    offsets = set()
+    for i in range(len(x)):
+        rows, cols = (y[i, 0] > -1).nonzero(as_tuple=True)
+        dr, dc = rows.min().item() - 5, cols.min().item() - 4
+        assert abs(dr) <= 2 and abs(dc) <= 2
+        offsets.add((dr, dc))
+        assert torch.equal(y[i, 0, 5 + dr:7 + dr, 4 + dc:8 + dc], x[i, 0, 5:7, 4:8])  # content intact
+        assert (y[i] == -1).sum() == (x[i] == -1).sum()  # uncovered pixels are background
+    assert len(offsets) == 25  # every offset in [-2, 2]^2 is drawn
+
+
+def test_translate_shifts_the_real_and_labelled_batches_not_the_stored_images():
+    from advrl.gan.semisup import build_semisup
+
+    cfg = SemiSupConfig(data="digits", hidden=(16,), out=None, translate=1, baseline=False,
+                        loop=LoopConfig(rounds=1, batch_size=50, device="cpu", progress=False))
+    split = load_semisup_split("digits", 10)
+    stored = split.unlabelled.clone()
+    trainer, _ = build_semisup(cfg, split)
+    torch.manual_seed(0)
+    batch = trainer.real_data.sample(len(split.unlabelled))
+    originals = {tuple(img.flatten().tolist()) for img in split.unlabelled}
+    moved = sum(tuple(img.flatten().tolist()) not in originals for img in batch)
+    assert moved > 0.5 * len(batch)  # 8 of 9 offsets move an image
+    assert torch.equal(split.unlabelled, stored)
+    labelled = trainer.discriminator.labelled.sample(50)["x"]
+    assert not all(any(torch.equal(img, ref) for ref in split.labelled_x) for img in labelled)
+    assert main(["gan", "semisup", "--translate", "-1", "--rounds", "2", "--no-progress"]) == 2
