@@ -60,7 +60,9 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
         if summary["supervised_only_accuracy"] is None:
             split = load_semisup_split(cfg.data, cfg.labels_per_class, cfg.n_train, cfg.split_seed)
             summary["supervised_only_accuracy"] = train_supervised(cfg, split, progress=True)[1]
-        seconds = (out / "results.json").stat().st_mtime - min(p.stat().st_mtime for p in (out / "tb").iterdir())
+        # training wall time: TensorBoard's first event file is named events.out.tfevents.<start time>.<host>...
+        started = min(int(p.name.split(".")[3]) for p in (out / "tb").glob("events.out.tfevents.*"))
+        seconds = (out / "results.json").stat().st_mtime - started
         return {**summary, "split_seed": draw, "translate": translate, "seconds": seconds,
                 "history": done["history"], "command_config": config, "adopted": str(out)}
     t0 = time.time()
