@@ -37,6 +37,11 @@ def _translate(row: dict) -> int:
     return row.get("translate", 0)
 
 
+def _suffix(translate: int) -> str:
+    """What a translation range adds to the names of its run directories and sample grids."""
+    return f"_translate{translate}" if translate else ""
+
+
 def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
     """The project's semi-supervised GAN (``SemiSupConfig`` defaults, ``--semisup-translate``) on label draw
     ``draw`` of the 8k/2k split. A finished run already in the work directory (its ``results.json`` at this
@@ -47,7 +52,7 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
     from advrl.gan.semisup import load_semisup_split, train_supervised
 
     translate = args.semisup_translate
-    out = Path(args.work) / (f"semisup_draw{draw}" + (f"_translate{translate}" if translate else ""))
+    out = Path(args.work) / f"semisup_draw{draw}{_suffix(translate)}"
     cfg = SemiSupConfig(data=f"mnist:{args.mnist}", labels_per_class=10, n_train=8000, split_seed=draw,
                         eval_every=args.semisup_eval_every, out=str(out), translate=translate,
                         loop=LoopConfig(rounds=args.semisup_rounds, batch_size=100, seed=draw, device="cpu",
@@ -72,8 +77,8 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
            "history": result.history, "command_config": config}
     if draw == 0:
         torch.manual_seed(0)
-        name = "gan_frontiers_semisup_samples" + (f"_translate{translate}" if translate else "")
-        save_grid(result.trainer.generator.sample(64).cpu(), RESULTS / f"{name}.png")
+        grid = RESULTS / f"gan_frontiers_semisup_samples{_suffix(translate)}.png"
+        save_grid(result.trainer.generator.sample(64).cpu(), grid)
     return row
 
 
@@ -258,10 +263,7 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
     translate = args.semisup_translate
 
     def current() -> tuple[dict, list[dict]]:
-        loaded = _load(path) or {}
-        semi = {k: v for k, v in loaded.items() if k in ("rows", "reference", "speed", "notes", "commands")}
-        if "command" in loaded:  # written before the translation recipe: the paper recipe's command
-            semi["commands"] = {"0": loaded["command"], **semi.get("commands", {})}
+        semi = {k: v for k, v in (_load(path) or {}).items() if k in ("rows", "reference", "speed", "notes", "commands")}
         keep = [r for r in semi.get("rows", []) if _translate(r) != translate or r["rounds"] == args.semisup_rounds]
         return semi, keep
 
@@ -308,9 +310,8 @@ def semisup_report(semi: dict) -> list[str]:
     """The semi-supervised section: the project's runs (per recipe and label draw), the reference re-run, the
     speed ratio."""
     rows, ref, speed = semi["rows"], semi.get("reference"), semi.get("speed")
-    commands = {**({"0": semi["command"]} if "command" in semi else {}), **semi.get("commands", {})}
     r0, recipes = rows[0], _recipes(rows)
-    lines = [*(f"Command ({_recipe_label(int(t))}): `{c}`" for t, c in sorted(commands.items())), "",
+    lines = [*(f"Command ({_recipe_label(int(t))}): `{c}`" for t, c in sorted(semi.get("commands", {}).items())), "",
              f"Data: {r0['data']}; {r0['n_labelled']} labelled (10 per class, label draw = `--split-seed`), "
              f"{r0['n_unlabelled']} unlabelled, {r0['n_test']} held-out test images. Paper recipe (the `SemiSupConfig` "
              "defaults): the paper's MNIST D (noise 0.3 → weight-normalised 1000-500-250-250-250 ReLU, noise 0.5 after "
@@ -349,8 +350,8 @@ def semisup_report(semi: dict) -> list[str]:
                   f"{len(speed['runs']['plain'])}, {speed['threads']} thread(s), no evaluation): the project's trainer "
                   f"{speed['project_updates_per_s']:.2f} updates/s, a plain PyTorch loop of the same networks and losses "
                   f"{speed['plain_updates_per_s']:.2f} updates/s: ratio **{speed['ratio']:.3f}**."]
-    grids = " ".join(f"![samples{_recipe_label(t, short=True)}](gan_frontiers_semisup_samples"
-                     f"{f'_translate{t}' if t else ''}.png)" for t in recipes)
+    grids = " ".join(f"![samples{_recipe_label(t, short=True)}](gan_frontiers_semisup_samples{_suffix(t)}.png)"
+                     for t in recipes)
     lines += ["", f"![accuracy](gan_frontiers_semisup_accuracy.png) {grids}", ""]
     notes = semi.get("notes")
     return lines + ([*notes, ""] if notes else [])

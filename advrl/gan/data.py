@@ -151,3 +151,9 @@ class ShiftedData:
         if isinstance(batch, dict):
             return {**batch, self.key: random_shift(batch[self.key], self.max_shift)}
         return random_shift(batch, self.max_shift)
+
+
+def shifted(data, max_shift: int):
+    """``data`` whose images are randomly translated by up to ``max_shift`` pixels per draw
+    (:class:`ShiftedData`), or ``data`` itself when ``max_shift`` is 0."""
+    return ShiftedData(data, max_shift) if max_shift else data

@@ -46,7 +46,7 @@ from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig,
                         make_objective, prepare_run_dir, progress_iter, resolve_device, seed_everything,
                         write_summary)
 from advrl.gan.classifier import accuracy
-from advrl.gan.data import MNIST_FILES, ShiftedData, _find, load_digits, load_mnist, split_indices
+from advrl.gan.data import MNIST_FILES, _find, load_digits, load_mnist, shifted, split_indices
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.layers import GaussianNoise
 from advrl.gan.recipes import RESUME_MAY_CHANGE, Recipe, as_run, loop_for
@@ -212,8 +212,7 @@ class SemiSupervisedDiscriminator(Discriminator):
                  labelled_batch: int = 100, sup_weight: float = 2.0, translate: int = 0) -> None:
         super().__init__()
         self.classifier = classifier
-        labelled = TensorData({"x": labelled_x, "y": labelled_y})
-        self.labelled = ShiftedData(labelled, translate) if translate else labelled
+        self.labelled = shifted(TensorData({"x": labelled_x, "y": labelled_y}), translate)
         self.labelled_batch, self.sup_weight = labelled_batch, sup_weight
         self.last_supervised_accuracy = float("nan")
 
@@ -369,7 +368,7 @@ def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialT
         raise UserError(f"--translate must be >= 0, got {cfg.translate}")
     disc = SemiSupervisedDiscriminator(classifier, split.labelled_x, split.labelled_y, loop.batch_size,
                                        cfg.sup_weight, cfg.translate)
-    real = ShiftedData(TensorData(split.unlabelled), cfg.translate) if cfg.translate else TensorData(split.unlabelled)
+    real = shifted(TensorData(split.unlabelled), cfg.translate)
     generator = NetworkGenerator(SemiSupGenerator(cfg.z_dim, size, tuple(cfg.g_hidden)), cfg.z_dim,
                                  loop.batch_size, lr=recipe.lr, betas=recipe.betas, device=loop.device,
                                  feature_matching=True, real_data=real)
@@ -400,8 +399,7 @@ def train_supervised(cfg: SemiSupConfig, split: SemiSupSplit, rounds: int | None
     decay = ema_decay(cfg, rounds)
     ema = EMA(model, decay) if decay > 0 else None
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=cfg.betas)
-    labelled = TensorData({"x": split.labelled_x, "y": split.labelled_y})
-    labelled = ShiftedData(labelled, cfg.translate) if cfg.translate else labelled
+    labelled = shifted(TensorData({"x": split.labelled_x, "y": split.labelled_y}), cfg.translate)
     start = (1 - cfg.decay_fraction) * rounds
     show = cfg.loop.progress if progress is None else progress
     for step in progress_iter(range(rounds), desc="supervised-only", enabled=show):
