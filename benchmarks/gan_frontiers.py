@@ -32,14 +32,21 @@ ANCHORS = {  # PacGAN (Lin et al. 2018) Table 1, modes covered (as quoted in iss
 }
 
 
-def _translate(row: dict) -> int:
-    """The random-translation range a semi-supervised row ran with (rows written before it was recorded: 0)."""
-    return row.get("translate", 0)
+def _recipe(translate: int = 0, d_translate: int = 0) -> str:
+    """A semi-supervised recipe's key: '' (the paper's), 'translate2' (real images shifted), 'dtranslate2'
+    (every image D trains on shifted, inside D), or both joined by '_'."""
+    parts = ([f"translate{translate}"] if translate else []) + ([f"dtranslate{d_translate}"] if d_translate else [])
+    return "_".join(parts)
 
 
-def _suffix(translate: int) -> str:
-    """What a translation range adds to the names of its run directories and sample grids."""
-    return f"_translate{translate}" if translate else ""
+def _row_recipe(row: dict) -> str:
+    """The recipe a semi-supervised row ran with (fields a row written before them lacks are 0)."""
+    return _recipe(row.get("translate", 0), row.get("d_translate", 0))
+
+
+def _suffix(recipe: str) -> str:
+    """What a recipe adds to the names of its run directories and sample grids."""
+    return f"_{recipe}" if recipe else ""
 
 
 def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
@@ -51,15 +58,16 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
     from advrl.gan import SemiSupConfig, run_semisup as train_semisup, save_grid
     from advrl.gan.semisup import load_semisup_split, train_supervised
 
-    translate = args.semisup_translate
-    out = Path(args.work) / f"semisup_draw{draw}{_suffix(translate)}"
+    translate, d_translate = args.semisup_translate, args.semisup_d_translate
+    recipe = _recipe(translate, d_translate)
+    out = Path(args.work) / f"semisup_draw{draw}{_suffix(recipe)}"
     cfg = SemiSupConfig(data=f"mnist:{args.mnist}", labels_per_class=10, n_train=8000, split_seed=draw,
-                        eval_every=args.semisup_eval_every, out=str(out), translate=translate,
+                        eval_every=args.semisup_eval_every, out=str(out), translate=translate, d_translate=d_translate,
                         loop=LoopConfig(rounds=args.semisup_rounds, batch_size=100, seed=draw, device="cpu",
                                         log_every=50, progress=True, checkpoint_every=1000))
     config = {"rounds": args.semisup_rounds, "hidden": list(cfg.hidden), "lr": cfg.lr}
     done = _load(out / "results.json")
-    if done and done["results"]["rounds"] == args.semisup_rounds and done["config"].get("translate", 0) == translate \
+    if done and done["results"]["rounds"] == args.semisup_rounds and _row_recipe(done["config"]) == recipe \
             and done["config"]["split_seed"] == draw and done["config"]["loop"]["seed"] == draw:
         summary = done["results"]
         if summary["supervised_only_accuracy"] is None:
@@ -68,16 +76,17 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
         # training wall time: TensorBoard's first event file is named events.out.tfevents.<start time>.<host>...
         started = min(int(p.name.split(".")[3]) for p in (out / "tb").glob("events.out.tfevents.*"))
         seconds = (out / "results.json").stat().st_mtime - started
-        return {**summary, "split_seed": draw, "translate": translate, "seconds": seconds,
+        return {**summary, "split_seed": draw, "translate": translate, "d_translate": d_translate, "seconds": seconds,
                 "history": done["history"], "command_config": config, "adopted": str(out)}
     t0 = time.time()
     # --resume continues the draw that was interrupted; draws not yet started begin afresh
     result = train_semisup(cfg, resume=args.resume and (out / "checkpoint.pt").exists())
-    row = {**result.summary(), "split_seed": draw, "translate": translate, "seconds": time.time() - t0,
+    row = {**result.summary(), "split_seed": draw, "translate": translate, "d_translate": d_translate,
+           "seconds": time.time() - t0,
            "history": result.history, "command_config": config}
     if draw == 0:
         torch.manual_seed(0)
-        grid = RESULTS / f"gan_frontiers_semisup_samples{_suffix(translate)}.png"
+        grid = RESULTS / f"gan_frontiers_semisup_samples{_suffix(recipe)}.png"
         save_grid(result.trainer.generator.sample(64).cpu(), grid)
     return row
 
@@ -135,7 +144,7 @@ def save_semisup_curve(rows: list[dict], reference: dict | None) -> None:
     """The project's learning curve(s) beside the plain-PyTorch reference re-run (benchmarks/semisup_reference.py)."""
     from advrl.gan import save_curves
 
-    series = {f"advrl{_recipe_label(_translate(r), short=True)}, label draw {r['split_seed']}":
+    series = {f"advrl{_recipe_label(_row_recipe(r), short=True)}, label draw {r['split_seed']}":
               ([h["round"] for h in r["history"]], [100 * h["eval/test_acc"] for h in r["history"]]) for r in rows}
     if reference:
         curve = reference["curve"]
@@ -144,11 +153,18 @@ def save_semisup_curve(rows: list[dict], reference: dict | None) -> None:
                 "MNIST 8k/2k, 10 labels per class: held-out accuracy % vs updates")
 
 
-def _recipe_label(translate: int, short: bool = False) -> str:
-    """How a translation range reads in the tables (0: the paper's recipe)."""
+def _recipe_label(recipe: str, short: bool = False) -> str:
+    """How a recipe key (:func:`_recipe`) reads in the tables ('': the paper's recipe)."""
+    parts = []
+    for part in filter(None, recipe.split("_")):
+        n = int(re.sub(r"\D", "", part))
+        if part.startswith("dtranslate"):
+            parts.append(f"D-side ±{n}px" if short else f"translations ±{n} px inside D (real and generated)")
+        else:
+            parts.append(f"±{n}px" if short else f"random translations ±{n} px of the real images")
     if short:
-        return f" ±{translate}px" if translate else ""
-    return f"paper recipe + random translations ±{translate} px" if translate else "paper recipe"
+        return "".join(f" {p}" for p in parts)
+    return " + ".join(["paper recipe", *parts])
 
 
 def run_modes(args: argparse.Namespace) -> list[dict]:
@@ -260,11 +276,11 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
     (another recipe) are kept. Draws may run as separate processes at once: each re-reads the file before
     it writes."""
     path = RESULTS / "gan_frontiers_semisup.json"
-    translate = args.semisup_translate
+    recipe = _recipe(args.semisup_translate, args.semisup_d_translate)
 
     def current() -> tuple[dict, list[dict]]:
         semi = {k: v for k, v in (_load(path) or {}).items() if k in ("rows", "reference", "speed", "notes", "commands")}
-        keep = [r for r in semi.get("rows", []) if _translate(r) != translate or r["rounds"] == args.semisup_rounds]
+        keep = [r for r in semi.get("rows", []) if _row_recipe(r) != recipe or r["rounds"] == args.semisup_rounds]
         return semi, keep
 
     semi, rows = current()
@@ -275,13 +291,13 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
         _save(path, {**semi, "rows": rows})
     draws = [args.semisup_draw] if args.semisup_draw is not None else range(args.semisup_draws)
     for draw in draws:
-        if any(r["split_seed"] == draw and _translate(r) == translate for r in rows):
+        if any(r["split_seed"] == draw and _row_recipe(r) == recipe for r in rows):
             continue
         row = run_semisup(args, draw)
         semi, rows = current()
-        rows = [r for r in rows if not (r["split_seed"] == draw and _translate(r) == translate)] + [row]
+        rows = [r for r in rows if not (r["split_seed"] == draw and _row_recipe(r) == recipe)] + [row]
         # the command that runs every draw (one --semisup-draw per process is how they ran at once)
-        commands = {**semi.get("commands", {}), str(translate): re.sub(r" --semisup-draw \d+", "", command)}
+        commands = {**semi.get("commands", {}), recipe: re.sub(r" --semisup-draw \d+", "", command)}
         _save(path, {**semi, "rows": rows, "commands": commands})
         print(f"draw {draw}: semi-supervised {100 * row['semi_supervised_accuracy']:.2f}% vs supervised-only "
               f"{100 * (row['supervised_only_accuracy'] or 0):.2f}%", flush=True)
@@ -289,19 +305,22 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
     save_semisup_curve(rows, semi.get("reference"))
     best = _best_semisup(rows)
     if best is not None:
-        update_headline(semisup_acc_mean=best[1], semisup_n_draws=best[2], semisup_translate=best[0])
+        rows_best = _recipes(rows)[best[0]]
+        update_headline(semisup_acc_mean=best[1], semisup_n_draws=best[2],
+                        semisup_translate=rows_best[0].get("translate", 0),
+                        semisup_d_translate=rows_best[0].get("d_translate", 0))
 
 
-def _recipes(rows: list[dict]) -> dict[int, list[dict]]:
-    """Rows by translation range (0 first)."""
-    out: dict[int, list[dict]] = {}
-    for r in sorted(rows, key=lambda r: (_translate(r), r["split_seed"])):
-        out.setdefault(_translate(r), []).append(r)
+def _recipes(rows: list[dict]) -> dict[str, list[dict]]:
+    """Rows by recipe key (the paper's first)."""
+    out: dict[str, list[dict]] = {}
+    for r in sorted(rows, key=lambda r: (_row_recipe(r) != "", _row_recipe(r), r["split_seed"])):
+        out.setdefault(_row_recipe(r), []).append(r)
     return out
 
 
-def _best_semisup(rows: list[dict]) -> tuple[int, float, int] | None:
-    """(translation range, mean accuracy, draws) of the recipe with the best mean over the most label draws."""
+def _best_semisup(rows: list[dict]) -> tuple[str, float, int] | None:
+    """(recipe key, mean accuracy, draws) of the recipe with the best mean over the most label draws."""
     stats = [(t, float(np.mean([r["semi_supervised_accuracy"] for r in v])), len(v)) for t, v in _recipes(rows).items()]
     return max(stats, key=lambda s: (s[2], s[1])) if stats else None
 
@@ -311,7 +330,7 @@ def semisup_report(semi: dict) -> list[str]:
     speed ratio."""
     rows, ref, speed = semi["rows"], semi.get("reference"), semi.get("speed")
     r0, recipes = rows[0], _recipes(rows)
-    lines = [*(f"Command ({_recipe_label(int(t))}): `{c}`" for t, c in sorted(semi.get("commands", {}).items())), "",
+    lines = [*(f"Command ({_recipe_label(t)}): `{c}`" for t, c in sorted(semi.get("commands", {}).items())), "",
              f"Data: {r0['data']}; {r0['n_labelled']} labelled (10 per class, label draw = `--split-seed`), "
              f"{r0['n_unlabelled']} unlabelled, {r0['n_test']} held-out test images. Paper recipe (the `SemiSupConfig` "
              "defaults): the paper's MNIST D (noise 0.3 → weight-normalised 1000-500-250-250-250 ReLU, noise 0.5 after "
@@ -321,7 +340,11 @@ def semisup_report(semi: dict) -> list[str]:
              f"**{r0['rounds']} updates** (= {r0['rounds'] * 100 / r0['n_unlabelled']:.0f} epochs of the 8k images; the "
              "paper: 300 epochs of 60k). Raw weights evaluated. `--translate N` (`advrl gan semisup`, off by default) "
              "shifts every real image drawn — unlabelled, labelled, and the supervised-only baseline's — by a random "
-             "integer offset in [-N, N] on each axis (background fill); the generator and its samples are unchanged.",
+             "integer offset in [-N, N] on each axis (background fill); the generator and its samples are unchanged. "
+             "`--d-translate N` (off by default) shifts every image D trains on — unlabelled, labelled *and generated* "
+             "— the same way inside D (DiffAugment, Zhao et al. 2020: augmenting only the real images lets D tell them "
+             "apart by the augmentation); the shift is differentiable, so G's feature matching sees shifted samples "
+             "too; evaluation sees unshifted images; the supervised-only baseline trains with the same shifts.",
              "", "| recipe | label draw | updates | held-out accuracy | supervised-only (same net, labels, updates, "
              "augmentation) | wall |", "|---|---|---|---|---|---|"]
     for t, sel in recipes.items():
@@ -358,14 +381,14 @@ def semisup_report(semi: dict) -> list[str]:
 
 
 def semisup_gap(semi: dict) -> str:
-    translate, mean, n = _best_semisup(semi["rows"])
-    rows = _recipes(semi["rows"])[translate]
+    recipe, mean, n = _best_semisup(semi["rows"])
+    rows = _recipes(semi["rows"])[recipe]
     rounds, unlabelled = rows[0]["rounds"], rows[0]["n_unlabelled"]
     verdict = "meets" if mean >= 0.985 else "is below"
     budget = (f"{rounds} updates = {rounds * 100 // unlabelled} epochs of the {unlabelled} unlabelled images in "
               f"batches of 100 (the paper's 300 epochs were of 60k: {60_000 / unlabelled:.1f}x the images and the updates)")
     draws = "" if n >= 3 else f"; {3 - n} of the 3 label draws not run (about an hour each here)"
-    return (f"- Semi-supervised ({_recipe_label(translate)}): {100 * mean:.2f}% (mean of {n} label draw(s), {budget}) "
+    return (f"- Semi-supervised ({_recipe_label(recipe)}): {100 * mean:.2f}% (mean of {n} label draw(s), {budget}) "
             f"{verdict} the 98.5% target{draws}.")
 
 
@@ -447,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--semisup-eval-every", type=int, default=500)
     p.add_argument("--semisup-translate", type=int, default=0,
                    help="random translations of up to N pixels of the real images (advrl gan semisup --translate)")
+    p.add_argument("--semisup-d-translate", type=int, default=0,
+                   help="random translations of up to N pixels of every image D trains on, generated ones included "
+                        "(advrl gan semisup --d-translate)")
     p.add_argument("--semisup-draw", type=int, help="run only this label draw (draws can run as parallel processes)")
     p.add_argument("--semisup-reference", help="JSON written by benchmarks/semisup_reference.py --json (plotted beside)")
     p.add_argument("--resume", action="store_true", help="semisup: continue an interrupted draw from its checkpoint")

@@ -44,12 +44,15 @@ def register(verbs: argparse._SubParsersAction) -> None:
     semi.add_argument("--hidden-noise", type=float, help="std of the Gaussian noise after D's hidden layers")
     semi.add_argument("--translate", type=int, help="random shifts of up to this many pixels of every real image "
                                                      "(labelled and unlabelled); 0: none")
+    semi.add_argument("--d-translate", type=int, help="random shifts of up to this many pixels of every image D "
+                                                       "trains on, generated ones included (DiffAugment); 0: none")
     semi.add_argument("--eval-every", type=int, help="rounds between held-out evaluations")
     semi.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                       help="skip the supervised-only baseline")
     semi.add_argument("--ema-decay", type=float, help="evaluate an EMA of D's weights (0: the raw weights)")
     semi.add_argument("--data-init", action="store_true", default=None,
                       help="data-dependent init of the weight-normalised layers")
+    semi.add_argument("--checkpoint-every", type=int, help="rounds between checkpoints (0: only at the end)")
     semi.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
     semi.add_argument("--overwrite", action="store_true", help="replace an existing run in OUT")
     semi.set_defaults(func=_semisup)

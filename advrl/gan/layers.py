@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from advrl.gan.data import random_shift
+
 
 class MinibatchDiscrimination(nn.Module):
     """Minibatch features: for each sample, how close it is to the others in the
@@ -39,3 +41,17 @@ class GaussianNoise(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.std * torch.randn_like(x) if self.training and self.std > 0 else x
+
+
+class RandomTranslate(nn.Module):
+    """In training mode only, every image of ``[B, C, H, W]`` translated by its own random integer
+    offset of up to ``max_shift`` pixels (uncovered pixels = ``fill``). A differentiable
+    augmentation (DiffAugment, Zhao et al. 2020): placed inside a discriminator it shifts real and
+    generated images alike, and the generator's gradient flows through it."""
+
+    def __init__(self, max_shift: int, fill: float = -1.0) -> None:
+        super().__init__()
+        self.max_shift, self.fill = max_shift, fill
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return random_shift(x, self.max_shift, self.fill) if self.training and self.max_shift > 0 else x

@@ -48,7 +48,7 @@ from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig,
 from advrl.gan.classifier import accuracy
 from advrl.gan.data import MNIST_FILES, _find, load_digits, load_mnist, shifted, split_indices
 from advrl.gan.generator import NetworkGenerator
-from advrl.gan.layers import GaussianNoise
+from advrl.gan.layers import GaussianNoise, RandomTranslate
 from advrl.gan.recipes import RESUME_MAY_CHANGE, Recipe, as_run, loop_for
 from advrl.gan.schedules import LinearDecay
 
@@ -140,12 +140,15 @@ class SemiSupClassifier(nn.Module):
     """The paper's MNIST discriminator body: noise → weight-normalised ReLU MLP (noise after
     each hidden layer) → K class logits. Inputs in [-1, 1] are mapped to [0, 1] first
     (the paper's pixel range, so its noise levels keep their meaning). ``train_hidden_scale``:
-    the hidden layers learn their weight-norm scale too (the reference fixes it)."""
+    the hidden layers learn their weight-norm scale too (the reference fixes it). ``translate``:
+    in training, every input image (real, labelled or generated) is first shifted at random by up
+    to that many pixels (:class:`RandomTranslate`, DiffAugment-style); evaluation sees it unshifted."""
 
     def __init__(self, in_dim: int = 784, hidden: tuple[int, ...] = (1000, 500, 250, 250, 250),
                  n_classes: int = 10, input_noise: float = 0.3, hidden_noise: float = 0.5,
-                 weight_norm: bool = True, train_hidden_scale: bool = False) -> None:
+                 weight_norm: bool = True, train_hidden_scale: bool = False, translate: int = 0) -> None:
         super().__init__()
+        self.translate = RandomTranslate(translate)
         layers: list[nn.Module] = [GaussianNoise(input_noise)]
         d = in_dim
         for i, h in enumerate(hidden):
@@ -159,6 +162,9 @@ class SemiSupClassifier(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Last hidden layer (what feature matching matches)."""
+        if self.translate.max_shift and self.training:
+            side = int(round(self.in_dim ** 0.5))
+            x = self.translate(x.reshape(-1, 1, side, side))
         return self.body((x.flatten(1) + 1) / 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -312,11 +318,14 @@ class SemiSupConfig:
     decay_fraction: float = 0.5  # linear lr decay to 0 over this last fraction of rounds
     translate: int = 0  # random translations of up to this many pixels of every real image drawn
     # (labelled and unlabelled; the baseline's too); 0: none, as the paper
+    d_translate: int = 0  # random translations of up to this many pixels of every image D trains on: real,
+    # labelled and generated alike, inside D so G's gradient passes through them (DiffAugment); the baseline's too
     ema_decay: float | None = 0.0  # EMA of D's weights for evaluation; 0: none (raw weights); None: 1 - 10/rounds
     eval_every: int = 500
     baseline: bool = True  # also train the supervised-only baseline
     out: str | None = "runs/semisup"  # sample grids, TensorBoard, results.json (None: nothing written)
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(rounds=6000, batch_size=100, log_every=50))
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(rounds=6000, batch_size=100, log_every=50,
+                                                                                checkpoint_every=1000))
 
 
 @dataclass
@@ -349,7 +358,7 @@ def ema_decay(cfg: SemiSupConfig, rounds: int | None = None) -> float:
 def make_classifier(cfg: SemiSupConfig, split: SemiSupSplit) -> SemiSupClassifier:
     """A fresh K-class classifier for ``split``'s images, shaped by ``cfg``."""
     return SemiSupClassifier(split.unlabelled[0].numel(), tuple(cfg.hidden), split.n_classes, cfg.input_noise,
-                             cfg.hidden_noise, cfg.weight_norm, cfg.train_hidden_scale)
+                             cfg.hidden_noise, cfg.weight_norm, cfg.train_hidden_scale, cfg.d_translate)
 
 
 def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialTrainer, SemiSupEval]:
@@ -359,13 +368,14 @@ def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialT
     loop = loop_for(recipe, cfg.loop)
     if split.unlabelled.ndim != 4 or split.unlabelled.shape[1] != 1:
         raise UserError(f"{split.source}: expected images [N, 1, H, W], got {list(split.unlabelled.shape)}")
+    for flag, value in (("--translate", cfg.translate), ("--d-translate", cfg.d_translate)):
+        if value < 0:
+            raise UserError(f"{flag} must be >= 0, got {value}")
     size = split.unlabelled.shape[-1]
     seed_everything(loop.seed)  # networks are initialised from the seed
     classifier = make_classifier(cfg, split)
     if cfg.weight_norm and cfg.data_init:  # on unlabelled images
         data_init(classifier, split.unlabelled[torch.randperm(len(split.unlabelled))[:500]])
-    if cfg.translate < 0:
-        raise UserError(f"--translate must be >= 0, got {cfg.translate}")
     disc = SemiSupervisedDiscriminator(classifier, split.labelled_x, split.labelled_y, loop.batch_size,
                                        cfg.sup_weight, cfg.translate)
     real = shifted(TensorData(split.unlabelled), cfg.translate)

@@ -48,7 +48,7 @@ class GanConfig:
     ema_decay: float = 0.0  # >0: samples and metrics from an EMA of G's weights (training uses the raw ones)
     sample_every: int = 500  # rounds between PNG sample grids
     out: str = "runs/gan"  # output directory (checkpoint, samples, TensorBoard, curves)
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(rounds=2000, batch_size=64))
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(rounds=2000, batch_size=64, checkpoint_every=500))
 
 
 def build_gan(cfg: GanConfig, data: ImageData | None = None) -> AdversarialTrainer:

@@ -24,18 +24,24 @@ def test_modes_headline_is_the_best_method_on_average_over_seeds():
     assert "ring8_modes" not in modes_headline(rows[:4]) and best_mode_method(rows[:4], "ring8") is None
 
 
-def _semi(draw, translate, acc):
+def _semi(draw, translate, acc, d_translate=None):
     row = {"split_seed": draw, "semi_supervised_accuracy": acc, "rounds": 100}
-    return {**row, "translate": translate} if translate is not None else row
+    row = {**row, "translate": translate} if translate is not None else row
+    return {**row, "d_translate": d_translate} if d_translate is not None else row
 
 
 def test_semisup_headline_is_the_best_recipe_over_the_most_label_draws():
-    from benchmarks.gan_frontiers import _best_semisup, _recipes
+    from benchmarks.gan_frontiers import _best_semisup, _recipe_label, _recipes
 
     rows = [_semi(0, None, 0.97), _semi(1, None, 0.96), _semi(2, 0, 0.98),  # old rows (no field) are translate 0
             _semi(0, 2, 0.99), _semi(1, 2, 0.985)]  # the better recipe, but one draw short
-    assert sorted(_recipes(rows)) == [0, 2] and len(_recipes(rows)[0]) == 3
-    assert _best_semisup(rows) == (0, pytest.approx(0.97), 3)
+    assert list(_recipes(rows)) == ["", "translate2"] and len(_recipes(rows)[""]) == 3
+    assert _best_semisup(rows) == ("", pytest.approx(0.97), 3)
     rows.append(_semi(2, 2, 0.98))
-    assert _best_semisup(rows) == (2, pytest.approx(0.985), 3)
+    assert _best_semisup(rows) == ("translate2", pytest.approx(0.985), 3)
+    rows += [_semi(d, 0, 0.99, d_translate=2) for d in range(3)]  # a third recipe, shifts inside D
+    assert list(_recipes(rows)) == ["", "dtranslate2", "translate2"]
+    assert _best_semisup(rows) == ("dtranslate2", pytest.approx(0.99), 3)
+    assert _recipe_label("") == "paper recipe" and "inside D" in _recipe_label("dtranslate2")
+    assert _recipe_label("translate2", short=True) == " ±2px"
     assert _best_semisup([]) is None

@@ -212,3 +212,27 @@ def test_translate_shifts_the_real_and_labelled_batches_not_the_stored_images():
     labelled = trainer.discriminator.labelled.sample(50)["x"]
     assert not all(any(torch.equal(img, ref) for ref in split.labelled_x) for img in labelled)
     assert main(["gan", "semisup", "--translate", "-1", "--rounds", "2", "--no-progress"]) == 2
+
+
+def test_d_translate_shifts_every_image_d_trains_on_and_passes_gradients_to_the_generator():
+    from advrl.gan.data import random_shift
+
+    def classifier(translate: int) -> SemiSupClassifier:
+        torch.manual_seed(0)
+        return SemiSupClassifier(in_dim=64, hidden=(32,), n_classes=3, input_noise=0.0, hidden_noise=0.0,
+                                 translate=translate)
+
+    clf, plain = classifier(2), classifier(0)  # the same weights, with and without the shift
+    x = torch.full((64, 1, 8, 8), -1.0)
+    x[:, 0, 3:5, 2:6] = 1.0  # a bar: its shifts are different inputs
+    fake = x.clone().requires_grad_(True)  # a "generated" batch
+    torch.manual_seed(1)
+    trained = clf.train().features(fake)
+    torch.manual_seed(1)
+    assert torch.allclose(trained, plain.train().features(random_shift(x, 2)))  # each image shifted as drawn
+    moved = (trained - plain.features(x)).abs().amax(1) > 1e-4
+    assert moved.float().mean() > 0.8  # 24 of 25 offsets move the bar
+    assert torch.equal(clf.eval().features(x), plain.eval().features(x))  # evaluation: no shift
+    trained.sum().backward()  # the generator's gradient flows back through the shift
+    assert fake.grad is not None and fake.grad.abs().sum() > 0
+    assert main(["gan", "semisup", "--d-translate", "-1", "--rounds", "2", "--no-progress"]) == 2
