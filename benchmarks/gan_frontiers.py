@@ -32,16 +32,19 @@ ANCHORS = {  # PacGAN (Lin et al. 2018) Table 1, modes covered (as quoted in iss
 }
 
 
-def _recipe(translate: int = 0, d_translate: int = 0) -> str:
-    """A semi-supervised recipe's key: '' (the paper's), 'translate2' (real images shifted), 'dtranslate2'
-    (every image D trains on shifted, inside D), or both joined by '_'."""
-    parts = ([f"translate{translate}"] if translate else []) + ([f"dtranslate{d_translate}"] if d_translate else [])
-    return "_".join(parts)
+RECIPE_FIELDS = {"translate": "translate", "d_translate": "dtranslate", "consistency_weight": "cons"}
+
+
+def _recipe(translate: float = 0, d_translate: float = 0, consistency_weight: float = 0) -> str:
+    """A semi-supervised recipe's key: '' (the paper's), or its departures joined by '_': 'translate2' (real
+    images shifted), 'dtranslate2' (every image D trains on shifted, inside D), 'cons10' (consistency term)."""
+    values = {"translate": translate, "d_translate": d_translate, "consistency_weight": consistency_weight}
+    return "_".join(f"{RECIPE_FIELDS[k]}{v:g}" for k, v in values.items() if v)
 
 
 def _row_recipe(row: dict) -> str:
-    """The recipe a semi-supervised row ran with (fields a row written before them lacks are 0)."""
-    return _recipe(row.get("translate", 0), row.get("d_translate", 0))
+    """The recipe a semi-supervised row (or run config) ran with (fields written before they existed are 0)."""
+    return _recipe(*(row.get(k, 0) for k in RECIPE_FIELDS))
 
 
 def _suffix(recipe: str) -> str:
@@ -58,11 +61,12 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
     from advrl.gan import SemiSupConfig, run_semisup as train_semisup, save_grid
     from advrl.gan.semisup import load_semisup_split, train_supervised
 
-    translate, d_translate = args.semisup_translate, args.semisup_d_translate
-    recipe = _recipe(translate, d_translate)
+    translate, d_translate, consistency = args.semisup_translate, args.semisup_d_translate, args.semisup_consistency
+    recipe = _recipe(translate, d_translate, consistency)
     out = Path(args.work) / f"semisup_draw{draw}{_suffix(recipe)}"
     cfg = SemiSupConfig(data=f"mnist:{args.mnist}", labels_per_class=10, n_train=8000, split_seed=draw,
                         eval_every=args.semisup_eval_every, out=str(out), translate=translate, d_translate=d_translate,
+                        consistency_weight=consistency,
                         loop=LoopConfig(rounds=args.semisup_rounds, batch_size=100, seed=draw, device="cpu",
                                         log_every=50, progress=True, checkpoint_every=1000))
     config = {"rounds": args.semisup_rounds, "hidden": list(cfg.hidden), "lr": cfg.lr}
@@ -76,13 +80,14 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
         # training wall time: TensorBoard's first event file is named events.out.tfevents.<start time>.<host>...
         started = min(int(p.name.split(".")[3]) for p in (out / "tb").glob("events.out.tfevents.*"))
         seconds = (out / "results.json").stat().st_mtime - started
-        return {**summary, "split_seed": draw, "translate": translate, "d_translate": d_translate, "seconds": seconds,
+        return {**summary, "split_seed": draw, "translate": translate, "d_translate": d_translate,
+                "consistency_weight": consistency, "seconds": seconds,
                 "history": done["history"], "command_config": config, "adopted": str(out)}
     t0 = time.time()
     # --resume continues the draw that was interrupted; draws not yet started begin afresh
     result = train_semisup(cfg, resume=args.resume and (out / "checkpoint.pt").exists())
     row = {**result.summary(), "split_seed": draw, "translate": translate, "d_translate": d_translate,
-           "seconds": time.time() - t0,
+           "consistency_weight": consistency, "seconds": time.time() - t0,
            "history": result.history, "command_config": config}
     if draw == 0:
         torch.manual_seed(0)
@@ -157,11 +162,13 @@ def _recipe_label(recipe: str, short: bool = False) -> str:
     """How a recipe key (:func:`_recipe`) reads in the tables ('': the paper's recipe)."""
     parts = []
     for part in filter(None, recipe.split("_")):
-        n = int(re.sub(r"\D", "", part))
-        if part.startswith("dtranslate"):
-            parts.append(f"D-side ±{n}px" if short else f"translations ±{n} px inside D (real and generated)")
+        n = float(re.sub(r"[a-z]", "", part))
+        if part.startswith("cons"):
+            parts.append(f"cons {n:g}" if short else f"consistency term (weight {n:g})")
+        elif part.startswith("dtranslate"):
+            parts.append(f"D-side ±{n:g}px" if short else f"translations ±{n:g} px inside D (real and generated)")
         else:
-            parts.append(f"±{n}px" if short else f"random translations ±{n} px of the real images")
+            parts.append(f"±{n:g}px" if short else f"random translations ±{n:g} px of the real images")
     if short:
         return "".join(f" {p}" for p in parts)
     return " + ".join(["paper recipe", *parts])
@@ -276,7 +283,7 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
     (another recipe) are kept. Draws may run as separate processes at once: each re-reads the file before
     it writes."""
     path = RESULTS / "gan_frontiers_semisup.json"
-    recipe = _recipe(args.semisup_translate, args.semisup_d_translate)
+    recipe = _recipe(args.semisup_translate, args.semisup_d_translate, args.semisup_consistency)
 
     def current() -> tuple[dict, list[dict]]:
         semi = {k: v for k, v in (_load(path) or {}).items() if k in ("rows", "reference", "speed", "notes", "commands")}
@@ -308,7 +315,8 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
         rows_best = _recipes(rows)[best[0]]
         update_headline(semisup_acc_mean=best[1], semisup_n_draws=best[2],
                         semisup_translate=rows_best[0].get("translate", 0),
-                        semisup_d_translate=rows_best[0].get("d_translate", 0))
+                        semisup_d_translate=rows_best[0].get("d_translate", 0),
+                        semisup_consistency=rows_best[0].get("consistency_weight", 0))
 
 
 def _recipes(rows: list[dict]) -> dict[str, list[dict]]:
@@ -473,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--semisup-d-translate", type=int, default=0,
                    help="random translations of up to N pixels of every image D trains on, generated ones included "
                         "(advrl gan semisup --d-translate)")
+    p.add_argument("--semisup-consistency", type=float, default=0.0,
+                   help="weight of D's consistency term between shifted views (advrl gan semisup --consistency)")
     p.add_argument("--semisup-draw", type=int, help="run only this label draw (draws can run as parallel processes)")
     p.add_argument("--semisup-reference", help="JSON written by benchmarks/semisup_reference.py --json (plotted beside)")
     p.add_argument("--resume", action="store_true", help="semisup: continue an interrupted draw from its checkpoint")

@@ -46,6 +46,10 @@ def register(verbs: argparse._SubParsersAction) -> None:
                                                      "(labelled and unlabelled); 0: none")
     semi.add_argument("--d-translate", type=int, help="random shifts of up to this many pixels of every image D "
                                                        "trains on, generated ones included (DiffAugment); 0: none")
+    semi.add_argument("--consistency", dest="consistency_weight", type=float,
+                      help="weight of a consistency term on D's class probabilities of two randomly shifted views "
+                           "of each unlabelled image (Π-model); 0: off")
+    semi.add_argument("--consistency-translate", type=int, help="pixels of the consistency views' random shifts")
     semi.add_argument("--eval-every", type=int, help="rounds between held-out evaluations")
     semi.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                       help="skip the supervised-only baseline")

@@ -46,7 +46,7 @@ from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig,
                         make_objective, prepare_run_dir, progress_iter, resolve_device, seed_everything,
                         write_summary)
 from advrl.gan.classifier import accuracy
-from advrl.gan.data import MNIST_FILES, _find, load_digits, load_mnist, shifted, split_indices
+from advrl.gan.data import MNIST_FILES, _find, load_digits, load_mnist, random_shift, shifted, split_indices
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.layers import GaussianNoise, RandomTranslate
 from advrl.gan.recipes import RESUME_MAY_CHANGE, Recipe, as_run, loop_for
@@ -212,15 +212,24 @@ class SemiSupGenerator(nn.Module):
 
 class SemiSupervisedDiscriminator(Discriminator):
     """K+1-class discriminator: ``head`` = logsumexp of the K class logits (fake logit 0);
-    ``auxiliary_loss`` = ``sup_weight`` × cross-entropy on a minibatch of the labelled set it holds."""
+    ``auxiliary_loss`` = ``sup_weight`` × cross-entropy on a minibatch of the labelled set it holds,
+    plus, with ``consistency_weight`` > 0, a consistency term on the unlabelled batch (the Π-model,
+    Laine & Aila 2017; on a GAN's discriminator as in CT-GAN, Wei et al. 2018): the squared distance
+    between the class probabilities of two views of each image, each randomly shifted by up to
+    ``consistency_translate`` pixels and passed through D's noise. ``consistency_scale`` (set by
+    :class:`ConsistencyRampUp`) scales the weight over the run."""
 
     def __init__(self, classifier: SemiSupClassifier, labelled_x: torch.Tensor, labelled_y: torch.Tensor,
-                 labelled_batch: int = 100, sup_weight: float = 2.0, translate: int = 0) -> None:
+                 labelled_batch: int = 100, sup_weight: float = 2.0, translate: int = 0,
+                 consistency_weight: float = 0.0, consistency_translate: int = 2) -> None:
         super().__init__()
         self.classifier = classifier
         self.labelled = shifted(TensorData({"x": labelled_x, "y": labelled_y}), translate)
         self.labelled_batch, self.sup_weight = labelled_batch, sup_weight
+        self.consistency_weight, self.consistency_translate = consistency_weight, consistency_translate
+        self.consistency_scale = 1.0
         self.last_supervised_accuracy = float("nan")
+        self.last_consistency = float("nan")
 
     def class_logits(self, x: torch.Tensor) -> torch.Tensor:
         """The K real-class logits ``[B, K]``."""
@@ -239,7 +248,35 @@ class SemiSupervisedDiscriminator(Discriminator):
         logits = self.classifier(batch["x"].to(device))
         y = batch["y"].to(device)
         self.last_supervised_accuracy = (logits.argmax(1) == y).float().mean().item()
-        return self.sup_weight * F.cross_entropy(logits, y)
+        loss = self.sup_weight * F.cross_entropy(logits, y)
+        if self.consistency_weight > 0:
+            p1, p2 = (torch.softmax(self.classifier(random_shift(real, self.consistency_translate)), 1)
+                      for _ in range(2))
+            consistency = (p1 - p2).square().sum(1).mean()
+            self.last_consistency = consistency.item()
+            loss = loss + self.consistency_weight * self.consistency_scale * consistency
+        return loss
+
+
+class ConsistencyRampUp(Callback):
+    """Ramps the discriminator's consistency weight up as ``exp(-5 (1 - t)²)`` over the first ``fraction``
+    of ``total`` rounds (t from 0 to 1; Laine & Aila 2017's schedule), so that the random early predictions
+    are not made consistent with each other. Reads the round, so a resumed run continues the ramp."""
+
+    def __init__(self, total: int, fraction: float = 0.25) -> None:
+        self.total, self.fraction = total, fraction
+
+    def scale(self, rounds_done: int) -> float:
+        """The weight's factor after ``rounds_done`` rounds."""
+        span = self.fraction * self.total
+        t = 1.0 if span <= 0 else min(1.0, rounds_done / span)
+        return float(np.exp(-5.0 * (1.0 - t) ** 2))
+
+    def on_train_start(self, trainer: AdversarialTrainer) -> None:
+        trainer.discriminator.consistency_scale = self.scale(trainer.round)
+
+    def on_round_end(self, trainer: AdversarialTrainer, metrics: dict[str, float]) -> None:
+        trainer.discriminator.consistency_scale = self.scale(trainer.round)
 
 
 # ------------------------------------------------------------------------------------ EMA + eval
@@ -320,6 +357,10 @@ class SemiSupConfig:
     # (labelled and unlabelled; the baseline's too); 0: none, as the paper
     d_translate: int = 0  # random translations of up to this many pixels of every image D trains on: real,
     # labelled and generated alike, inside D so G's gradient passes through them (DiffAugment); the baseline's too
+    consistency_weight: float = 0.0  # Π-model consistency of D's class probabilities between two shifted, noisy views
+    # of each unlabelled image (SemiSupervisedDiscriminator); 0: off, as the paper
+    consistency_translate: int = 2  # the views' random shifts (pixels)
+    consistency_rampup: float = 0.25  # the weight ramps up over this first fraction of rounds
     ema_decay: float | None = 0.0  # EMA of D's weights for evaluation; 0: none (raw weights); None: 1 - 10/rounds
     eval_every: int = 500
     baseline: bool = True  # also train the supervised-only baseline
@@ -368,7 +409,8 @@ def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialT
     loop = loop_for(recipe, cfg.loop)
     if split.unlabelled.ndim != 4 or split.unlabelled.shape[1] != 1:
         raise UserError(f"{split.source}: expected images [N, 1, H, W], got {list(split.unlabelled.shape)}")
-    for flag, value in (("--translate", cfg.translate), ("--d-translate", cfg.d_translate)):
+    for flag, value in (("--translate", cfg.translate), ("--d-translate", cfg.d_translate),
+                        ("--consistency", cfg.consistency_weight), ("--consistency-translate", cfg.consistency_translate)):
         if value < 0:
             raise UserError(f"{flag} must be >= 0, got {value}")
     size = split.unlabelled.shape[-1]
@@ -377,13 +419,15 @@ def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialT
     if cfg.weight_norm and cfg.data_init:  # on unlabelled images
         data_init(classifier, split.unlabelled[torch.randperm(len(split.unlabelled))[:500]])
     disc = SemiSupervisedDiscriminator(classifier, split.labelled_x, split.labelled_y, loop.batch_size,
-                                       cfg.sup_weight, cfg.translate)
+                                       cfg.sup_weight, cfg.translate, cfg.consistency_weight, cfg.consistency_translate)
     real = shifted(TensorData(split.unlabelled), cfg.translate)
     generator = NetworkGenerator(SemiSupGenerator(cfg.z_dim, size, tuple(cfg.g_hidden)), cfg.z_dim,
                                  loop.batch_size, lr=recipe.lr, betas=recipe.betas, device=loop.device,
                                  feature_matching=True, real_data=real)
     evaluator = SemiSupEval(split.test_x, split.test_y, cfg.eval_every, ema_decay(cfg))
     callbacks: list[Callback] = [evaluator]
+    if cfg.consistency_weight > 0:
+        callbacks.append(ConsistencyRampUp(loop.rounds, cfg.consistency_rampup))
     if cfg.decay_fraction > 0:
         callbacks.append(LinearDecay(loop.rounds, cfg.decay_fraction))
     if cfg.out and size % 4 == 0:
@@ -468,6 +512,6 @@ def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None, resume: b
     return result
 
 
-__all__ = ["EMA", "SemiSupClassifier", "SemiSupConfig", "SemiSupEval", "SemiSupGenerator", "SemiSupResult",
+__all__ = ["ConsistencyRampUp", "EMA", "SemiSupClassifier", "SemiSupConfig", "SemiSupEval", "SemiSupGenerator", "SemiSupResult",
            "SemiSupSplit", "SemiSupervisedDiscriminator", "build_semisup", "data_init", "ema_decay",
            "load_semisup_split", "make_classifier", "pick_labels", "run_semisup", "train_supervised"]

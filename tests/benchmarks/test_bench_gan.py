@@ -44,4 +44,7 @@ def test_semisup_headline_is_the_best_recipe_over_the_most_label_draws():
     assert _best_semisup(rows) == ("dtranslate2", pytest.approx(0.99), 3)
     assert _recipe_label("") == "paper recipe" and "inside D" in _recipe_label("dtranslate2")
     assert _recipe_label("translate2", short=True) == " ±2px"
+    assert _recipe_label("cons10") == "paper recipe + consistency term (weight 10)"
+    rows += [{**_semi(d, 0, 0.995), "consistency_weight": 10.0} for d in range(3)]
+    assert _best_semisup(rows) == ("cons10", pytest.approx(0.995), 3)
     assert _best_semisup([]) is None

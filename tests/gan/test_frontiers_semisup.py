@@ -236,3 +236,40 @@ def test_d_translate_shifts_every_image_d_trains_on_and_passes_gradients_to_the_
     trained.sum().backward()  # the generator's gradient flows back through the shift
     assert fake.grad is not None and fake.grad.abs().sum() > 0
     assert main(["gan", "semisup", "--d-translate", "-1", "--rounds", "2", "--no-progress"]) == 2
+
+
+def test_consistency_term_makes_predictions_of_shifted_views_agree_and_ramps_up():
+    from advrl.gan.data import random_shift
+    from advrl.gan.semisup import ConsistencyRampUp
+
+    torch.manual_seed(0)
+    clf = SemiSupClassifier(in_dim=64, hidden=(32,), n_classes=3, input_noise=0.0, hidden_noise=0.0)
+    lab_x, lab_y = torch.rand(6, 1, 8, 8) * 2 - 1, torch.arange(6) % 3
+    real = torch.rand(64, 1, 8, 8) * 2 - 1
+
+    def disagreement() -> float:
+        torch.manual_seed(5)
+        with torch.no_grad():
+            p1, p2 = (torch.softmax(clf(random_shift(real, 2)), 1) for _ in range(2))
+        return (p1 - p2).square().sum(1).mean().item()
+
+    off = SemiSupervisedDiscriminator(clf, lab_x, lab_y, labelled_batch=6, sup_weight=1.0)
+    torch.manual_seed(1)
+    expected = F.cross_entropy(clf(lab_x), lab_y)
+    torch.manual_seed(1)
+    assert torch.allclose(off.auxiliary_loss(real, real), expected)  # weight 0: the labelled cross-entropy alone
+    d = SemiSupervisedDiscriminator(clf, lab_x, lab_y, labelled_batch=6, sup_weight=0.0, consistency_weight=1.0,
+                                    consistency_translate=2)
+    before = disagreement()
+    opt = torch.optim.Adam(clf.parameters(), lr=1e-2)
+    for _ in range(60):
+        loss = d.auxiliary_loss(real, real)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert before > 1e-3 and disagreement() < 0.2 * before  # D's classes became invariant to the shifts
+    ramp = ConsistencyRampUp(total=1000, fraction=0.25)
+    scales = [ramp.scale(r) for r in (0, 50, 125, 250, 1000)]
+    assert scales[0] == pytest.approx(np.exp(-5)) and scales[-2:] == [1.0, 1.0]
+    assert scales == sorted(scales)
+    assert main(["gan", "semisup", "--consistency", "-1", "--rounds", "2", "--no-progress"]) == 2
