@@ -22,6 +22,11 @@ optional), raw weights evaluated (an EMA is optional), lr decaying linearly to 0
 second half. :func:`train_supervised` trains the same network on the labelled examples
 alone (the baseline).
 
+Departures from the paper, each off by default: ``translate`` (real images randomly shifted),
+``d_translate`` (every image D trains on shifted inside D, generated ones included: DiffAugment),
+``consistency_weight`` (a Π-model consistency term on D's class probabilities of two shifted views
+of each unlabelled image). benchmarks/results/gan_frontiers.md compares them.
+
 Data: ``mnist:DIR`` with the train IDX files → train 60k (unlabelled) / test 10k; with
 only the 10k test files (as in ``../shared/data/mnist``) → a fixed, seeded
 ``n_train``/rest split (8k/2k). ``digits`` → scikit-learn's 8x8 digits, seeded 80/20.
