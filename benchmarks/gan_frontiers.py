@@ -32,19 +32,23 @@ ANCHORS = {  # PacGAN (Lin et al. 2018) Table 1, modes covered (as quoted in iss
 }
 
 
-RECIPE_FIELDS = {"translate": "translate", "d_translate": "dtranslate", "consistency_weight": "cons"}
+RECIPE_FIELDS = {"translate": "translate", "d_translate": "dtranslate", "consistency_weight": "cons", "g_steps": "g"}
 
 
-def _recipe(translate: float = 0, d_translate: float = 0, consistency_weight: float = 0) -> str:
+def _recipe(translate: float = 0, d_translate: float = 0, consistency_weight: float = 0, g_steps: int = 1) -> str:
     """A semi-supervised recipe's key: '' (the paper's), or its departures joined by '_': 'translate2' (real
-    images shifted), 'dtranslate2' (every image D trains on shifted, inside D), 'cons10' (consistency term)."""
-    values = {"translate": translate, "d_translate": d_translate, "consistency_weight": consistency_weight}
+    images shifted), 'dtranslate2' (every image D trains on shifted, inside D), 'cons10' (consistency term),
+    'g2' (two generator steps per round)."""
+    values = {"translate": translate, "d_translate": d_translate, "consistency_weight": consistency_weight,
+              "g_steps": 0 if g_steps == 1 else g_steps}
     return "_".join(f"{RECIPE_FIELDS[k]}{v:g}" for k, v in values.items() if v)
 
 
 def _row_recipe(row: dict) -> str:
-    """The recipe a semi-supervised row (or run config) ran with (fields written before they existed are 0)."""
-    return _recipe(*(row.get(k, 0) for k in RECIPE_FIELDS))
+    """The recipe a semi-supervised row (or run config) ran with (fields written before they existed are the
+    paper's: 0, and one generator step)."""
+    g_steps = row.get("g_steps", row.get("loop", {}).get("g_steps", 1))
+    return _recipe(*(row.get(k, 0) for k in ("translate", "d_translate", "consistency_weight")), g_steps)
 
 
 def _suffix(recipe: str) -> str:
@@ -62,13 +66,14 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
     from advrl.gan.semisup import load_semisup_split, train_supervised
 
     translate, d_translate, consistency = args.semisup_translate, args.semisup_d_translate, args.semisup_consistency
-    recipe = _recipe(translate, d_translate, consistency)
+    g_steps = args.semisup_g_steps
+    recipe = _recipe(translate, d_translate, consistency, g_steps)
     out = Path(args.work) / f"semisup_draw{draw}{_suffix(recipe)}"
     cfg = SemiSupConfig(data=f"mnist:{args.mnist}", labels_per_class=10, n_train=8000, split_seed=draw,
                         eval_every=args.semisup_eval_every, out=str(out), translate=translate, d_translate=d_translate,
                         consistency_weight=consistency,
                         loop=LoopConfig(rounds=args.semisup_rounds, batch_size=100, seed=draw, device="cpu",
-                                        log_every=50, progress=True, checkpoint_every=1000))
+                                        g_steps=g_steps, log_every=50, progress=True, checkpoint_every=1000))
     config = {"rounds": args.semisup_rounds, "hidden": list(cfg.hidden), "lr": cfg.lr}
     done = _load(out / "results.json")
     if done and done["results"]["rounds"] == args.semisup_rounds and _row_recipe(done["config"]) == recipe \
@@ -81,13 +86,13 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
         started = min(int(p.name.split(".")[3]) for p in (out / "tb").glob("events.out.tfevents.*"))
         seconds = (out / "results.json").stat().st_mtime - started
         return {**summary, "split_seed": draw, "translate": translate, "d_translate": d_translate,
-                "consistency_weight": consistency, "seconds": seconds,
+                "consistency_weight": consistency, "g_steps": g_steps, "seconds": seconds,
                 "history": done["history"], "command_config": config, "adopted": str(out)}
     t0 = time.time()
     # --resume continues the draw that was interrupted; draws not yet started begin afresh
     result = train_semisup(cfg, resume=args.resume and (out / "checkpoint.pt").exists())
     row = {**result.summary(), "split_seed": draw, "translate": translate, "d_translate": d_translate,
-           "consistency_weight": consistency, "seconds": time.time() - t0,
+           "consistency_weight": consistency, "g_steps": g_steps, "seconds": time.time() - t0,
            "history": result.history, "command_config": config}
     if draw == 0:
         torch.manual_seed(0)
@@ -163,7 +168,9 @@ def _recipe_label(recipe: str, short: bool = False) -> str:
     parts = []
     for part in filter(None, recipe.split("_")):
         n = float(re.sub(r"[a-z]", "", part))
-        if part.startswith("cons"):
+        if part.startswith("g"):
+            parts.append(f"G×{n:g}" if short else f"{n:g} generator steps per round")
+        elif part.startswith("cons"):
             parts.append(f"cons {n:g}" if short else f"consistency term (weight {n:g})")
         elif part.startswith("dtranslate"):
             parts.append(f"D-side ±{n:g}px" if short else f"translations ±{n:g} px inside D (real and generated)")
@@ -283,7 +290,7 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
     (another recipe) are kept. Draws may run as separate processes at once: each re-reads the file before
     it writes."""
     path = RESULTS / "gan_frontiers_semisup.json"
-    recipe = _recipe(args.semisup_translate, args.semisup_d_translate, args.semisup_consistency)
+    recipe = _recipe(args.semisup_translate, args.semisup_d_translate, args.semisup_consistency, args.semisup_g_steps)
 
     def current() -> tuple[dict, list[dict]]:
         semi = {k: v for k, v in (_load(path) or {}).items() if k in ("rows", "reference", "speed", "notes", "commands")}
@@ -316,7 +323,8 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
         update_headline(semisup_acc_mean=best[1], semisup_n_draws=best[2],
                         semisup_translate=rows_best[0].get("translate", 0),
                         semisup_d_translate=rows_best[0].get("d_translate", 0),
-                        semisup_consistency=rows_best[0].get("consistency_weight", 0))
+                        semisup_consistency=rows_best[0].get("consistency_weight", 0),
+                        semisup_g_steps=rows_best[0].get("g_steps", 1))
 
 
 def _recipes(rows: list[dict]) -> dict[str, list[dict]]:
@@ -483,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(advrl gan semisup --d-translate)")
     p.add_argument("--semisup-consistency", type=float, default=0.0,
                    help="weight of D's consistency term between shifted views (advrl gan semisup --consistency)")
+    p.add_argument("--semisup-g-steps", type=int, default=1,
+                   help="generator steps per round (advrl gan semisup --g-steps)")
     p.add_argument("--semisup-draw", type=int, help="run only this label draw (draws can run as parallel processes)")
     p.add_argument("--semisup-reference", help="JSON written by benchmarks/semisup_reference.py --json (plotted beside)")
     p.add_argument("--resume", action="store_true", help="semisup: continue an interrupted draw from its checkpoint")

@@ -418,6 +418,8 @@ def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialT
                         ("--consistency", cfg.consistency_weight), ("--consistency-translate", cfg.consistency_translate)):
         if value < 0:
             raise UserError(f"{flag} must be >= 0, got {value}")
+    if loop.g_steps < 1:
+        raise UserError(f"--g-steps must be >= 1, got {loop.g_steps}")
     size = split.unlabelled.shape[-1]
     seed_everything(loop.seed)  # networks are initialised from the seed
     classifier = make_classifier(cfg, split)

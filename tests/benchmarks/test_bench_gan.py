@@ -47,4 +47,8 @@ def test_semisup_headline_is_the_best_recipe_over_the_most_label_draws():
     assert _recipe_label("cons10") == "paper recipe + consistency term (weight 10)"
     rows += [{**_semi(d, 0, 0.995), "consistency_weight": 10.0} for d in range(3)]
     assert _best_semisup(rows) == ("cons10", pytest.approx(0.995), 3)
+    rows += [{**_semi(d, 2, 0.997), "g_steps": 2} for d in range(3)]  # and two generator steps per round
+    assert _best_semisup(rows) == ("translate2_g2", pytest.approx(0.997), 3)
+    assert _recipe_label("translate2_g2") == ("paper recipe + random translations ±2 px of the real images + "
+                                              "2 generator steps per round")
     assert _best_semisup([]) is None

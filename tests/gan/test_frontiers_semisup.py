@@ -273,3 +273,18 @@ def test_consistency_term_makes_predictions_of_shifted_views_agree_and_ramps_up(
     assert scales[0] == pytest.approx(np.exp(-5)) and scales[-2:] == [1.0, 1.0]
     assert scales == sorted(scales)
     assert main(["gan", "semisup", "--consistency", "-1", "--rounds", "2", "--no-progress"]) == 2
+
+
+def test_g_steps_gives_the_generator_that_many_updates_per_round():
+    from advrl.gan.semisup import build_semisup
+
+    split = load_semisup_split("digits", 10)
+    for g_steps in (1, 2):
+        cfg = SemiSupConfig(data="digits", hidden=(16,), out=None, baseline=False,
+                            loop=LoopConfig(rounds=3, batch_size=20, device="cpu", progress=False, g_steps=g_steps))
+        trainer, _ = build_semisup(cfg, split)
+        trainer.train()
+        opt = trainer.generator.optimizer
+        assert opt.state[opt.param_groups[0]["params"][0]]["step"] == 3 * g_steps
+        assert trainer.d_optimizer.state[trainer.d_optimizer.param_groups[0]["params"][0]]["step"] == 3
+    assert main(["gan", "semisup", "--g-steps", "0", "--rounds", "2", "--no-progress"]) == 2
