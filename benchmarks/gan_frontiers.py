@@ -32,23 +32,34 @@ ANCHORS = {  # PacGAN (Lin et al. 2018) Table 1, modes covered (as quoted in iss
 }
 
 
-RECIPE_FIELDS = {"translate": "translate", "d_translate": "dtranslate", "consistency_weight": "cons", "g_steps": "g"}
+# a semi-supervised recipe's departures from the paper: SemiSupConfig field (g_steps: of its loop) -> (the paper's
+# value, the field's prefix in the recipe key)
+RECIPE_FIELDS = {"translate": (0, "translate"), "d_translate": (0, "dtranslate"), "consistency_weight": (0, "cons"),
+                 "g_steps": (1, "g")}
 
 
-def _recipe(translate: float = 0, d_translate: float = 0, consistency_weight: float = 0, g_steps: int = 1) -> str:
-    """A semi-supervised recipe's key: '' (the paper's), or its departures joined by '_': 'translate2' (real
-    images shifted), 'dtranslate2' (every image D trains on shifted, inside D), 'cons10' (consistency term),
-    'g2' (two generator steps per round)."""
-    values = {"translate": translate, "d_translate": d_translate, "consistency_weight": consistency_weight,
-              "g_steps": 0 if g_steps == 1 else g_steps}
-    return "_".join(f"{RECIPE_FIELDS[k]}{v:g}" for k, v in values.items() if v)
+def _recipe_settings(args: argparse.Namespace) -> dict:
+    """The recipe fields ``--semisup-*`` asks for."""
+    return {"translate": args.semisup_translate, "d_translate": args.semisup_d_translate,
+            "consistency_weight": args.semisup_consistency, "g_steps": args.semisup_g_steps}
+
+
+def _row_settings(row: dict) -> dict:
+    """The recipe fields a semi-supervised row (or a run's config, whose g_steps is in its loop) ran with;
+    a field written before it existed is the paper's."""
+    return {k: row.get(k, row.get("loop", {}).get(k, paper)) for k, (paper, _) in RECIPE_FIELDS.items()}
+
+
+def _recipe(settings: dict) -> str:
+    """A recipe's key: '' (the paper's), or its departures joined by '_': 'translate2' (real images shifted),
+    'dtranslate2' (every image D trains on shifted, inside D), 'cons10' (consistency term), 'g2' (two generator
+    steps per round)."""
+    return "_".join(f"{prefix}{settings[k]:g}" for k, (paper, prefix) in RECIPE_FIELDS.items() if settings[k] != paper)
 
 
 def _row_recipe(row: dict) -> str:
-    """The recipe a semi-supervised row (or run config) ran with (fields written before they existed are the
-    paper's: 0, and one generator step)."""
-    g_steps = row.get("g_steps", row.get("loop", {}).get("g_steps", 1))
-    return _recipe(*(row.get(k, 0) for k in ("translate", "d_translate", "consistency_weight")), g_steps)
+    """The key of the recipe a row (or run config) ran with."""
+    return _recipe(_row_settings(row))
 
 
 def _suffix(recipe: str) -> str:
@@ -57,7 +68,7 @@ def _suffix(recipe: str) -> str:
 
 
 def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
-    """The project's semi-supervised GAN (``SemiSupConfig`` defaults, ``--semisup-translate``) on label draw
+    """The project's semi-supervised GAN (``SemiSupConfig`` defaults and the ``--semisup-*`` recipe) on label draw
     ``draw`` of the 8k/2k split. A finished run already in the work directory (its ``results.json`` at this
     budget and recipe, e.g. made by ``advrl gan semisup`` with the same settings) is read, not retrained;
     its supervised-only baseline is trained here when it has none."""
@@ -65,15 +76,15 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
     from advrl.gan import SemiSupConfig, run_semisup as train_semisup, save_grid
     from advrl.gan.semisup import load_semisup_split, train_supervised
 
-    translate, d_translate, consistency = args.semisup_translate, args.semisup_d_translate, args.semisup_consistency
-    g_steps = args.semisup_g_steps
-    recipe = _recipe(translate, d_translate, consistency, g_steps)
+    settings = _recipe_settings(args)
+    recipe = _recipe(settings)
     out = Path(args.work) / f"semisup_draw{draw}{_suffix(recipe)}"
     cfg = SemiSupConfig(data=f"mnist:{args.mnist}", labels_per_class=10, n_train=8000, split_seed=draw,
-                        eval_every=args.semisup_eval_every, out=str(out), translate=translate, d_translate=d_translate,
-                        consistency_weight=consistency,
+                        eval_every=args.semisup_eval_every, out=str(out),
+                        **{k: v for k, v in settings.items() if k != "g_steps"},
                         loop=LoopConfig(rounds=args.semisup_rounds, batch_size=100, seed=draw, device="cpu",
-                                        g_steps=g_steps, log_every=50, progress=True, checkpoint_every=1000))
+                                        g_steps=settings["g_steps"], log_every=50, progress=True,
+                                        checkpoint_every=1000))
     config = {"rounds": args.semisup_rounds, "hidden": list(cfg.hidden), "lr": cfg.lr}
     done = _load(out / "results.json")
     if done and done["results"]["rounds"] == args.semisup_rounds and _row_recipe(done["config"]) == recipe \
@@ -85,14 +96,12 @@ def run_semisup(args: argparse.Namespace, draw: int = 0) -> dict:
         # training wall time: TensorBoard's first event file is named events.out.tfevents.<start time>.<host>...
         started = min(int(p.name.split(".")[3]) for p in (out / "tb").glob("events.out.tfevents.*"))
         seconds = (out / "results.json").stat().st_mtime - started
-        return {**summary, "split_seed": draw, "translate": translate, "d_translate": d_translate,
-                "consistency_weight": consistency, "g_steps": g_steps, "seconds": seconds,
+        return {**summary, "split_seed": draw, **settings, "seconds": seconds,
                 "history": done["history"], "command_config": config, "adopted": str(out)}
     t0 = time.time()
     # --resume continues the draw that was interrupted; draws not yet started begin afresh
     result = train_semisup(cfg, resume=args.resume and (out / "checkpoint.pt").exists())
-    row = {**result.summary(), "split_seed": draw, "translate": translate, "d_translate": d_translate,
-           "consistency_weight": consistency, "g_steps": g_steps, "seconds": time.time() - t0,
+    row = {**result.summary(), "split_seed": draw, **settings, "seconds": time.time() - t0,
            "history": result.history, "command_config": config}
     if draw == 0:
         torch.manual_seed(0)
@@ -290,7 +299,7 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
     (another recipe) are kept. Draws may run as separate processes at once: each re-reads the file before
     it writes."""
     path = RESULTS / "gan_frontiers_semisup.json"
-    recipe = _recipe(args.semisup_translate, args.semisup_d_translate, args.semisup_consistency, args.semisup_g_steps)
+    recipe = _recipe(_recipe_settings(args))
 
     def current() -> tuple[dict, list[dict]]:
         semi = {k: v for k, v in (_load(path) or {}).items() if k in ("rows", "reference", "speed", "notes", "commands")}
@@ -319,12 +328,9 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
     save_semisup_curve(rows, semi.get("reference"))
     best = _best_semisup(rows)
     if best is not None:
-        rows_best = _recipes(rows)[best[0]]
+        best_settings = _row_settings(_recipes(rows)[best[0]][0])
         update_headline(semisup_acc_mean=best[1], semisup_n_draws=best[2],
-                        semisup_translate=rows_best[0].get("translate", 0),
-                        semisup_d_translate=rows_best[0].get("d_translate", 0),
-                        semisup_consistency=rows_best[0].get("consistency_weight", 0),
-                        semisup_g_steps=rows_best[0].get("g_steps", 1))
+                        **{f"semisup_{k}": v for k, v in best_settings.items()})
 
 
 def _recipes(rows: list[dict]) -> dict[str, list[dict]]:
