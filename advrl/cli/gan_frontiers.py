@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from advrl.cli.gan import add_run_options, per_recipe
+from advrl.cli.gan import add_run_options, apply_threads, per_recipe
 from advrl.cli.help import config_from_args, config_help, describe_defaults
 
 
@@ -92,6 +92,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 def _semisup(args: argparse.Namespace) -> int:
     from advrl.gan.semisup import SemiSupConfig, run_semisup
 
+    apply_threads(args)
     cfg = config_from_args(SemiSupConfig(), args, hidden=_sizes(args.hidden) if args.hidden is not None else None)
     result = run_semisup(cfg, resume=args.resume, overwrite=args.overwrite)
     print(result.split.describe())
@@ -110,6 +111,7 @@ def _semisup(args: argparse.Namespace) -> int:
 def _modes(args: argparse.Namespace) -> int:
     from advrl.gan.modes import ModeGanConfig, train_mode_gan
 
+    apply_threads(args)
     run = train_mode_gan(config_from_args(ModeGanConfig(), args), overwrite=args.overwrite)
     cfg, m = run.config, run.metrics
     print(f"{cfg.method} on {cfg.mixture} (seed {cfg.loop.seed}, {cfg.loop.rounds} rounds, {cfg.loop.d_steps} D steps "

@@ -131,3 +131,15 @@ def test_cli_train_writes_samples_and_checkpoint(tmp_path, capsys):
                  "--out", str(out), "--no-progress", "--device", "cpu", "--resume"])
     assert code == 0
     assert "trained 30 rounds" in capsys.readouterr().out
+
+
+def test_cli_threads_sets_torch_threads_for_every_gan_verb(tmp_path, monkeypatch):
+    calls: list[int] = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    assert main(["gan", "train", "--data", "digits", "--rounds", "1", "--width", "8", "--z-dim", "8",
+                 "--out", str(tmp_path / "t"), "--no-progress", "--device", "cpu", "--threads", "1"]) == 0
+    assert calls == [1]
+    for verb in ("train", "semisup", "modes"):  # below 1: one clean error before any work
+        assert main(["gan", verb, "--threads", "0", "--rounds", "1", "--no-progress", "--out", str(tmp_path / verb)]) == 2
+        assert not (tmp_path / verb).exists()
+    assert calls == [1]
