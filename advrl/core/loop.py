@@ -64,6 +64,14 @@ class Callback:
 
     def on_train_end(self, trainer: "AdversarialTrainer") -> None: ...
 
+    def state_dict(self) -> dict[str, Any] | None:
+        """What a checkpoint keeps of this callback (its curve, an average of weights) so that a
+        resumed run reports the whole run; ``None``: nothing (plain values and tensors only)."""
+        return None
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (called by ``resume``, before training)."""
+
 
 def adam(params: Any, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
     """Adam, fused (one kernel for all parameters) where torch has it for the device: the
@@ -261,7 +269,19 @@ class AdversarialTrainer:
             "rng": rng_state(),
             "config": {k: v for k, v in asdict(self.config).items() if not isinstance(v, tuple)},
             "run_config": self.run_config,
+            "history": list(self.logger.history),  # a resumed run's curves start at round 0, not at the resume
+            "callbacks": {key: state for key, cb in self._callback_keys() if (state := cb.state_dict()) is not None},
         }
+
+    def _callback_keys(self) -> list[tuple[str, Callback]]:
+        """Each callback with its checkpoint key: its class name, numbered among callbacks of that class."""
+        seen: dict[str, int] = {}
+        keyed = []
+        for cb in self.callbacks:
+            name = type(cb).__name__
+            seen[name] = seen.get(name, 0) + 1
+            keyed.append((f"{name}:{seen[name] - 1}", cb))
+        return keyed
 
     def save(self, path: str | Path) -> Path:
         """Write a checkpoint atomically (rename over the old one)."""
@@ -288,6 +308,12 @@ class AdversarialTrainer:
         self.d_optimizer.load_state_dict(state["d_optimizer"])
         self.round = int(state["round"])
         set_rng_state(state["rng"])
+        # checkpoints written before these were kept resume with the curves of the new rounds only
+        self.logger.history = [dict(row) for row in state.get("history", [])]
+        saved = state.get("callbacks", {})
+        for key, cb in self._callback_keys():
+            if key in saved:
+                cb.load_state_dict(saved[key])
 
 
 __all__ = ["AdversarialTrainer", "Callback", "LoopConfig", "gradient_penalty"]

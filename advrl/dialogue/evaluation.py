@@ -11,6 +11,7 @@ held-out accuracy of the same evaluator recipe on human vs known negatives
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -147,6 +148,13 @@ class EvaluationCallback(Callback):
 
     def on_train_end(self, trainer: AdversarialTrainer) -> None:
         self._evaluate(trainer)
+
+    def state_dict(self) -> dict[str, Any]:
+        # plain values only (a checkpoint is read without unpickling): numbers, strings, lists, dicts
+        return {"history": [[r, json.loads(json.dumps(res, default=str))] for r, res in self.history]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.history = [(int(r), dict(res)) for r, res in state["history"]]
 
     def series(self, key: str) -> tuple[list[int], list[float]]:
         """Rounds and values of one evaluation number (e.g. ``adversuc``)."""

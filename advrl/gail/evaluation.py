@@ -40,6 +40,12 @@ class TrueRewardEval(Callback):
                                            "eval/env_steps": ppo.num_timesteps})
         return row
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"results": self.results}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.results = [dict(row) for row in state["results"]]
+
     def on_train_start(self, trainer: AdversarialTrainer) -> None:
         if not self.results or self.results[-1]["round"] != trainer.round:
             self.evaluate(trainer)

@@ -309,11 +309,22 @@ class SemiSupEval(Callback):
     def __init__(self, test_x: torch.Tensor, test_y: torch.Tensor, every: int = 500, decay: float = 0.0) -> None:
         self.test_x, self.test_y, self.every, self.decay = test_x, test_y, every, decay
         self.ema: EMA | None = None
+        self._ema_state: dict[str, Any] | None = None  # a checkpoint's average, loaded when the EMA is built
         self.history: list[dict[str, float]] = []
 
     def on_train_start(self, trainer: AdversarialTrainer) -> None:
         if self.ema is None and self.decay > 0:
             self.ema = EMA(trainer.discriminator.classifier, self.decay)
+            if self._ema_state is not None:  # a resumed run continues its average
+                self.ema.averaged.load_state_dict(self._ema_state)
+                self._ema_state = None
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"history": self.history, "ema": self.ema.averaged.state_dict() if self.ema is not None else None}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.history = [dict(row) for row in state["history"]]
+        self._ema_state = state.get("ema") if self.decay > 0 else None
 
     def classifier(self, trainer: AdversarialTrainer) -> nn.Module:
         """What is evaluated as the result: the EMA classifier if there is one, else the raw one."""
@@ -485,7 +496,7 @@ def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None, resume: b
     evaluate both on the held-out images; writes ``results.json`` and, last, ``summary.json``
     to ``cfg.out``, and checkpoints to ``out/checkpoint.pt`` (every ``loop.checkpoint_every``
     rounds, and at the end). An existing run in ``out`` is continued only with ``resume``
-    (same settings; the evaluations before it stay in TensorBoard only) or replaced with
+    (same settings; the checkpoint carries the evaluations and the EMA so far) or replaced with
     ``overwrite``."""
     if cfg.out:
         out = prepare_run_dir(cfg.out, resume=resume, overwrite=overwrite, check_only=True)

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from advrl.core import (AdversarialTrainer, Critic, Discriminator, LoopConfig, TensorData, gradient_penalty,
+from advrl.core import (AdversarialTrainer, Callback, Critic, Discriminator, LoopConfig, TensorData, gradient_penalty,
                         make_objective, seed_everything)
 
 
@@ -175,10 +175,40 @@ def test_checkpoint_resume_gives_same_next_losses(tmp_path):
     assert second.round == 3
     second.train(3)
     got = second.logger.history
-    assert [r["step"] for r in got] == [4.0, 5.0, 6.0]
-    for a, b in zip(expected, got):
+    assert [r["step"] for r in got] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]  # the checkpoint's rows, then the new ones
+    assert got[:3] == full.logger.history[:3]
+    for a, b in zip(expected, got[3:]):
         for key in ("d/loss", "g/loss"):
             assert a[key] == b[key], (key, a, b)
+
+
+class _CountingCallback(Callback):
+    """Counts rounds; its count travels in checkpoints."""
+
+    def __init__(self) -> None:
+        self.rounds = 0
+
+    def on_round_end(self, trainer, metrics):
+        self.rounds += 1
+
+    def state_dict(self):
+        return {"rounds": self.rounds}
+
+    def load_state_dict(self, state):
+        self.rounds = state["rounds"]
+
+
+def test_callback_state_travels_in_checkpoints(tmp_path):
+    first = _toy_trainer()
+    first.callbacks = [_CountingCallback(), _CountingCallback()]
+    first.train(3)
+    first.callbacks[1].rounds = 10  # two callbacks of one class are told apart
+    first.save(tmp_path / "ck.pt")
+    second = _toy_trainer()
+    second.callbacks = [_CountingCallback(), _CountingCallback(), Callback()]  # one without state: skipped
+    second.resume(tmp_path / "ck.pt")
+    second.train(2)
+    assert [cb.rounds for cb in second.callbacks[:2]] == [5, 12]
 
 
 def test_resume_rejects_foreign_file(tmp_path):

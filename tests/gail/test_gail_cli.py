@@ -1,6 +1,7 @@
 """`advrl gail train|reward` end to end on tiny budgets: artefacts, resume, the
 learned reward reused by a fresh PPO, and one-line errors for bad input."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,10 @@ def test_gail_train_writes_artefacts_and_resumes(tmp_path, capsys):
     assert main(args + ["--timesteps", "2048", "--resume"]) == 0
     second = load_checkpoint(out / "checkpoint.pt")
     assert second["round"] == 8 and second["generator"]["num_timesteps"] == 2048
+    # the summary's true-return curve spans the whole run, not only the rounds after the resume
+    curve = json.loads((out / "summary.json").read_text())["curve"]
+    assert [row["env_steps"] for row in curve][0] == 0 and curve[-1]["env_steps"] == 2048
+    assert any(row["env_steps"] == 1024 for row in curve)
     # the discriminator kept training from the checkpoint rather than restarting
     assert not torch.equal(first["discriminator"]["mlp.0.weight"], second["discriminator"]["mlp.0.weight"])
 
