@@ -137,7 +137,7 @@ def _options(verb: str) -> list[argparse.Action]:
 def test_every_cli_option_is_a_config_field_with_default_none(verb, config):
     fields = set(vars(config())) | set(vars(LoopConfig()))
     for action in _options(verb):
-        if action.dest in ("help", "resume", "overwrite"):  # run-directory actions, not settings
+        if action.dest in ("help", "resume", "overwrite", "threads"):  # run-directory actions, CPU threads: not settings
             continue
         assert action.dest in fields, action.option_strings
         assert action.default is None, action.option_strings
