@@ -124,6 +124,11 @@ def evaluate(generator: Seq2SeqGenerator, splits: Splits, config: EvalConfig = E
             **{f"reliability_{k}": v for k, v in reliability.items()}}
 
 
+def _plain(value: Any) -> Any:
+    """A NumPy/torch scalar as its Python number (anything else as text), for JSON."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 class EvaluationCallback(Callback):
     """Runs :func:`evaluate_generator` on the trainer's generator every ``every``
     rounds (and after the last), logs its numbers as ``eval/*`` and keeps them in
@@ -151,7 +156,7 @@ class EvaluationCallback(Callback):
 
     def state_dict(self) -> dict[str, Any]:
         # plain values only (a checkpoint is read without unpickling): numbers, strings, lists, dicts
-        return {"history": [[r, json.loads(json.dumps(res, default=str))] for r, res in self.history]}
+        return {"history": [[r, json.loads(json.dumps(res, default=_plain))] for r, res in self.history]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.history = [(int(r), dict(res)) for r, res in state["history"]]

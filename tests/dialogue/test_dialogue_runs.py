@@ -121,3 +121,18 @@ def test_fork_and_adversarial_phase_start_fresh(tmp_path, corpus):
     assert not all(torch.equal(a, b) for a, b in zip(gen.model.parameters(), twin.model.parameters()))
     with pytest.raises(UserError, match="context_len"):
         gen.fork(dataclasses.replace(gen.config, context_len=4))
+
+
+def test_evaluation_history_travels_in_a_checkpoint_as_plain_numbers(tmp_path):
+    import numpy as np
+
+    from advrl.core import load_checkpoint, save_checkpoint
+    from advrl.dialogue import EvaluationCallback
+
+    cb = EvaluationCallback(splits=None, every=5)  # type: ignore[arg-type]
+    cb.history = [(5, {"adversuc": np.float32(0.25), "distinct2": 0.5, "examples": ["hi -> hello"]})]
+    save_checkpoint({"callbacks": cb.state_dict()}, tmp_path / "ck.pt")  # read back without unpickling
+    resumed = EvaluationCallback(splits=None, every=5)  # type: ignore[arg-type]
+    resumed.load_state_dict(load_checkpoint(tmp_path / "ck.pt")["callbacks"])
+    assert resumed.history == [(5, {"adversuc": 0.25, "distinct2": 0.5, "examples": ["hi -> hello"]})]
+    assert resumed.series("adversuc") == ([5], [0.25])
