@@ -303,6 +303,9 @@ def _markdown(budget, meta, commands, summary, refs, values, detail, failed, png
               "`experts/MANIFEST.md`), so its normalisation's 1 is low and noisy.",
               "- A GAIL-SAC cell resumed from its checkpoint refills its replay buffer (not saved by the library).",
               ""]
+    findings = md_path.with_name(f"{md_path.stem}_findings.md")
+    if findings.is_file():  # hand-written diagnoses and screens, kept beside the generated report
+        parts += [f"## Findings (from `{findings.name}`)", "", findings.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(parts)
 
 

@@ -3,12 +3,13 @@ benchmarks and the experts (``advrl expert train``).
 
 The per-env rows are rl-baselines3-zoo's tuned PPO hyperparameters
 (``hyperparams/ppo.yml``); an env without a row gets :data:`DEFAULT` (SB3's PPO
-defaults with 8 envs). ``("lin", x)`` means x decayed linearly to ~0 over the
+defaults with 8 envs and rl-zoo's MuJoCo initial action noise). ``("lin", x)`` means x decayed linearly to ~0 over the
 whole run, which for GAIL spans many ``learn`` calls (:class:`LinearSchedule`).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,13 @@ ZOO: dict[str, Raw] = {
         policy_kwargs=dict(log_std_init=-3.29, ortho_init=False)),
     "MountainCar-v0": dict(n_envs=16, n_steps=16, gae_lambda=0.98, gamma=0.99, n_epochs=4, ent_coef=0.0),
 }
-DEFAULT: Raw = dict(n_envs=8, n_steps=256, batch_size=256, n_epochs=10, gamma=0.99)
+# SB3's PPO defaults with 8 envs, except that a Gaussian policy starts with std e^-2 ≈ 0.14 (rl-zoo's MuJoCo
+# rows; SB3's default is 1; ignored for discrete actions). With std 1, GAIL on HalfCheetah-v5 flipped the
+# cheetah onto its back within 40-250k steps in all 13 variants screened (discriminator penalty, reward,
+# entropy, learning rate) and ended below a random policy; with std 0.14 it runs upright
+# (benchmarks/results/gail_mujoco_findings.md).
+DEFAULT: Raw = dict(n_envs=8, n_steps=256, batch_size=256, n_epochs=10, gamma=0.99,
+                    policy_kwargs=dict(log_std_init=-2.0))
 
 # Where the GAIL generator departs from the zoo row, and why. MountainCarContinuous:
 # the zoo row relies on normalised observations and 8-step rollouts from one env,
@@ -139,7 +146,7 @@ def ppo_settings(env_id: str, purpose: str = "gail") -> PPOSettings:
 
     base = envs.base_env_id(env_id)
     rows = {**ZOO, **GAIL_ROWS} if purpose == "gail" else ZOO
-    raw = dict(rows.get(base, DEFAULT))
+    raw = copy.deepcopy(rows.get(base, DEFAULT))  # nested policy_kwargs: never shared with the table
     return PPOSettings(n_envs=int(raw.pop("n_envs")), kwargs=raw)
 
 

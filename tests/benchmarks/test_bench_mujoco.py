@@ -121,6 +121,16 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
         assert (tmp_path / f"gail_mujoco_{env}.png").stat().st_size > 1000
 
 
+def test_report_appends_the_hand_written_findings_beside_it(tmp_path):
+    results = tmp_path / "cells"
+    _fabricate(results)
+    assert "## Findings" not in build_mujoco_report(results, tmp_path / "gail_mujoco.md",
+                                                     tmp_path / "gail_mujoco.json").read_text()
+    (tmp_path / "gail_mujoco_findings.md").write_text("- D's learning rate 3e-5: HalfCheetah climbs\n")
+    text = build_mujoco_report(results, tmp_path / "gail_mujoco.md", tmp_path / "gail_mujoco.json").read_text()
+    assert "## Findings (from `gail_mujoco_findings.md`)" in text and "HalfCheetah climbs" in text
+
+
 def test_report_of_an_empty_grid_says_not_run(tmp_path):
     md = build_mujoco_report(tmp_path / "none", tmp_path / "r.md", tmp_path / "r.json", budget="reduced")
     out = json.loads((tmp_path / "r.json").read_text())
