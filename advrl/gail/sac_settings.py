@@ -9,6 +9,8 @@ an env without a row gets SB3's SAC defaults (:data:`DEFAULT`: lr 3e-4, buffer 1
 
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,8 +73,8 @@ def sac_settings(env_id: str, purpose: str = "gail") -> SACSettings:
     import envs
 
     name = envs.base_env_id(env_id).split("/")[-1].rsplit("-v", 1)[0]
-    row = ZOO.get(name, DEFAULT)
-    return SACSettings(kwargs={**GAIL_DEFAULTS, **row} if purpose == "gail" else dict(row))
+    row = copy.deepcopy(ZOO.get(name, DEFAULT))  # SB3's SAC writes use_sde into the policy_kwargs it is given
+    return SACSettings(kwargs={**copy.deepcopy(GAIL_DEFAULTS), **row} if purpose == "gail" else row)
 
 
 __all__ = ["DEFAULT", "GAIL_DEFAULTS", "SACSettings", "ZOO", "sac_settings"]

@@ -1,5 +1,6 @@
-"""The PPO settings table: rows are copies, an override of the initial action noise reaches the policy."""
+"""The PPO and SAC settings tables: rows are copies, an override of the initial action noise reaches the policy."""
 
+import copy
 import math
 
 from stable_baselines3.common.env_util import make_vec_env
@@ -19,3 +20,11 @@ def test_rows_are_copied_so_a_caller_cannot_change_the_table():
     settings.kwargs["policy_kwargs"]["log_std_init"] = 0.0
     assert GAIL_ROWS["MountainCarContinuous-v0"]["policy_kwargs"]["log_std_init"] == -1.0
     assert ppo_settings("MountainCarContinuous-v0").kwargs["policy_kwargs"]["log_std_init"] == -1.0
+
+
+def test_building_a_sac_model_leaves_the_sac_table_as_it_was():
+    from advrl.gail.sac_settings import ZOO, sac_settings
+
+    before = copy.deepcopy(ZOO["MountainCarContinuous"])
+    sac_settings("MountainCarContinuous-v0").make(make_vec_env("MountainCarContinuous-v0", n_envs=1, seed=0), 0, "cpu")
+    assert ZOO["MountainCarContinuous"] == before  # SB3 adds use_sde to the policy_kwargs it is handed
