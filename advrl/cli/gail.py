@@ -86,6 +86,10 @@ def add_train_args(train: argparse.ArgumentParser, flags: dict[str, tuple[str, t
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
     train.add_argument("--overwrite", action="store_true", help="replace an existing run in OUT")
     train.add_argument("--no-reward-norm", action="store_true", help="do not normalise the learned reward")
+    train.add_argument("--policy-obs-norm", choices=["auto", "on", "off"], default="auto",
+                       help="PPO's policy normalises its observations with running statistics (rl-zoo's "
+                            "normalize: true); auto: on for envs without a tuned PPO row (MuJoCo, your own), "
+                            "as the row says otherwise")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -128,6 +132,11 @@ def train_settings(args: argparse.Namespace, flags: dict[str, tuple[str, type, s
         if given.get("algo") == "sac" and name in given:
             raise UserError(f"{flag(name)} is PPO's: with --algo sac the discriminator's fakes span SAC's replay "
                             "buffer (as in DAC)")
+    obs_norm = getattr(args, "policy_obs_norm", "auto")
+    if obs_norm != "auto":
+        if given.get("algo") == "sac":
+            raise UserError("--policy-obs-norm is PPO's (--algo ppo)")
+        given["ppo"] = {"normalize_obs": obs_norm == "on"}
     return dict(env_id=args.env, demos=args.demos, out=args.out, resume=args.resume, overwrite=args.overwrite,
                 normalize_reward=not args.no_reward_norm, progress=not args.no_progress, **given)
 

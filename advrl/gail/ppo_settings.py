@@ -3,8 +3,10 @@ benchmarks and the experts (``advrl expert train``).
 
 The per-env rows are rl-baselines3-zoo's tuned PPO hyperparameters
 (``hyperparams/ppo.yml``); an env without a row gets :data:`DEFAULT` (SB3's PPO
-defaults with 8 envs). ``("lin", x)`` means x decayed linearly to ~0 over the
-whole run, which for GAIL spans many ``learn`` calls (:class:`LinearSchedule`).
+defaults with 8 envs, observations normalised inside the policy). ``normalize_obs`` is
+advrl's key, not SB3's: :meth:`PPOSettings.make` turns it into
+:class:`advrl.gail.obs_norm.ObsNormPPO`. ``("lin", x)`` means x decayed linearly to ~0
+over the whole run, which for GAIL spans many ``learn`` calls (:class:`LinearSchedule`).
 """
 
 from __future__ import annotations
@@ -33,11 +35,14 @@ ZOO: dict[str, Raw] = {
         policy_kwargs=dict(log_std_init=-3.29, ortho_init=False)),
     "MountainCar-v0": dict(n_envs=16, n_steps=16, gae_lambda=0.98, gamma=0.99, n_epochs=4, ent_coef=0.0),
 }
-# SB3's PPO defaults with 8 envs. Not rl-zoo's MuJoCo initial action noise (log_std_init -2, std 0.14): it
-# kept GAIL's HalfCheetah-v5 cheetah upright (772 at 1M where std 1 flips it onto its back: -608) but cost
-# Hopper-v5 (GAIL 356 against 3,345, PPO on the true reward 813 against 1,271), one seed each
-# (benchmarks/results/gail_mujoco_findings.md); it stays an override: GAILConfig(ppo={"policy_kwargs": ...}).
-DEFAULT: Raw = dict(n_envs=8, n_steps=256, batch_size=256, n_epochs=10, gamma=0.99)
+# SB3's PPO defaults with 8 envs, and rl-zoo's MuJoCo rows' ``normalize: true`` for the policy's observations
+# (inside the policy: advrl.gail.obs_norm; the discriminator normalises its own inputs). Without it GAIL flipped
+# HalfCheetah-v5's cheetah onto its back (-608 at 1M, seed 0) in every discriminator variant screened; with it
+# GAIL-PPO ran upright (1,599) beside PPO on the true reward's 1,480 (benchmarks/results/gail_mujoco_findings.md).
+# Not rl-zoo's initial action noise (log_std_init -2, std 0.14): it kept the cheetah upright too but cost Hopper-v5
+# (GAIL 356 against 3,345, PPO on the true reward 813 against 1,271); it stays an override:
+# GAILConfig(ppo={"policy_kwargs": {"log_std_init": -2}}).
+DEFAULT: Raw = dict(n_envs=8, n_steps=256, batch_size=256, n_epochs=10, gamma=0.99, normalize_obs=True)
 
 # Where the GAIL generator departs from the zoo row, and why. MountainCarContinuous:
 # the zoo row relies on normalised observations and 8-step rollouts from one env,
@@ -118,18 +123,27 @@ class PPOSettings(SB3Settings):
         return replace(self, kwargs={**self.kwargs, key: ("lin", float(value))})
 
     def make(self, venv: Any, total_timesteps: int, seed: int, device: str | torch.device = "auto"):
-        """SB3 ``PPO("MlpPolicy")`` on ``venv`` with these settings (silent logger)."""
+        """SB3 ``PPO("MlpPolicy")`` on ``venv`` with these settings (silent logger); with
+        ``normalize_obs`` (flat Box observations) an :class:`~advrl.gail.obs_norm.ObsNormPPO` whose
+        policy normalises raw observations itself."""
         from stable_baselines3 import PPO
         from stable_baselines3.common.logger import configure
 
+        from advrl.gail.obs_norm import NormalizedObsExtractor, ObsNormPPO, wants_obs_norm
+
         schedules: list[LinearSchedule] = []
-        kwargs: Raw = {}
-        for key, value in self.kwargs.items():
+        kwargs: Raw = copy.deepcopy(self.kwargs)
+        algo = PPO
+        if wants_obs_norm(kwargs, venv.observation_space):
+            algo = ObsNormPPO
+            kwargs["policy_kwargs"] = {**kwargs.get("policy_kwargs", {}),
+                                       "features_extractor_class": NormalizedObsExtractor}
+        for key, value in kwargs.items():
             if isinstance(value, (tuple, list)) and value and value[0] == "lin":
                 value = LinearSchedule(value[1], total_timesteps)
                 schedules.append(value)
             kwargs[key] = value
-        ppo = PPO("MlpPolicy", venv, seed=seed, device=device, verbose=0, **kwargs)
+        ppo = algo("MlpPolicy", venv, seed=seed, device=device, verbose=0, **kwargs)
         for schedule in schedules:
             schedule.model = ppo
         ppo.set_logger(configure(None, []))

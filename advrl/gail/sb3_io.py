@@ -43,8 +43,21 @@ def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
         if isinstance(value, dict) and ":serialized:" in value:
             custom[key] = replacements.get(key)
     if isinstance(data.get("policy_kwargs"), dict) and ":serialized:" in data["policy_kwargs"]:
-        custom["policy_kwargs"] = {}
+        custom["policy_kwargs"] = _rebuildable_classes(data["policy_kwargs"])
     return custom
+
+
+# advrl's own policy parts a pickled ``policy_kwargs`` may name: rebuilt from this package, never unpickled
+_ADVRL_EXTRACTORS = {"advrl.gail.obs_norm.NormalizedObsExtractor": "features_extractor_class"}
+
+
+def _rebuildable_classes(entry: dict[str, Any]) -> dict[str, Any]:
+    """The advrl classes a pickled ``policy_kwargs`` names (read from its opcodes), as keyword arguments:
+    a policy that normalises its own observations gets its extractor back."""
+    from advrl.gail.obs_norm import NormalizedObsExtractor
+
+    return {_ADVRL_EXTRACTORS[name]: NormalizedObsExtractor for name in pickled_globals(entry)
+            if name in _ADVRL_EXTRACTORS}
 
 
 def load_ppo(path: str | Path, env: gym.Env | Any, device: str = "auto"):
@@ -215,9 +228,11 @@ def _policy_kwargs(path: Path, algo: str, data: dict[str, Any], state: dict[str,
             module, _, cls = name.rpartition(".")
             if module == "torch.nn.modules.activation" and hasattr(torch.nn, cls):
                 kwargs["activation_fn"] = getattr(torch.nn, cls)
+            elif name in _ADVRL_EXTRACTORS:
+                kwargs.update(_rebuildable_classes(raw))
             elif not name.startswith(_HARMLESS_GLOBALS):
                 raise UserError(f"{path}: its policy_kwargs use {name}, which this loader does not rebuild "
-                                "(only MLP policies with torch.nn activations)")
+                                "(only MLP policies with torch.nn activations, advrl's observation normaliser)")
     elif isinstance(raw, dict):
         kwargs.update(raw)
     if "net_arch" not in kwargs:

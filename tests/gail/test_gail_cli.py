@@ -81,3 +81,25 @@ def test_bad_buffer_recent_is_one_error_line(tmp_path, capsys, extra, needle):
                  "--no-progress", *extra])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and needle in err[0], err
+
+
+def test_policy_obs_norm_on_gives_a_policy_that_normalises_its_observations_and_resumes_with_them(tmp_path, capsys):
+    from advrl.gail.obs_norm import NormalizedObsExtractor
+    from advrl.gail.sb3_io import load_policy
+    import gymnasium as gym
+
+    out = tmp_path / "run"
+    args = ["gail", "train", "--env", "CartPole-v1", "--demos", str(DEMOS), "--out", str(out), "--no-progress",
+            "--eval-episodes", "1", "--device", "cpu", "--policy-obs-norm", "on"]
+    assert main(args + ["--timesteps", "1024"]) == 0
+    first = load_checkpoint(out / "checkpoint.pt")["generator"]["policy"]
+    assert float(first["features_extractor.norm.count"]) == 1024  # every rollout joined the statistics
+    assert main(args + ["--timesteps", "2048", "--resume"]) == 0
+    second = load_checkpoint(out / "checkpoint.pt")["generator"]["policy"]
+    assert float(second["features_extractor.norm.count"]) == 2048  # resumed from them, not restarted
+    policy, _ = load_policy(out / "policy.zip", gym.make("CartPole-v1"))
+    assert isinstance(policy.features_extractor, NormalizedObsExtractor)
+    torch.testing.assert_close(policy.features_extractor.norm.mean, second["features_extractor.norm.mean"])
+    capsys.readouterr()
+    assert main(args + ["--timesteps", "1024", "--algo", "sac", "--overwrite"]) == 2
+    assert "--policy-obs-norm" in capsys.readouterr().err
