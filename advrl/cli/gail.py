@@ -132,7 +132,7 @@ def train_settings(args: argparse.Namespace, flags: dict[str, tuple[str, type, s
         if given.get("algo") == "sac" and name in given:
             raise UserError(f"{flag(name)} is PPO's: with --algo sac the discriminator's fakes span SAC's replay "
                             "buffer (as in DAC)")
-    obs_norm = getattr(args, "policy_obs_norm", "auto")
+    obs_norm = args.policy_obs_norm
     if obs_norm != "auto":
         if given.get("algo") == "sac":
             raise UserError("--policy-obs-norm is PPO's (--algo ppo)")

@@ -38,10 +38,6 @@ class NormalizedObsExtractor(BaseFeaturesExtractor):
         """Add a batch of raw observations (any leading shape) to the statistics."""
         self.norm.update(torch.as_tensor(np.asarray(observations), dtype=torch.float32, device=self.norm.mean.device))
 
-    @property
-    def count(self) -> float:
-        return float(self.norm.count)
-
 
 def update_obs_norm(policy: torch.nn.Module, observations: np.ndarray) -> int:
     """Update every :class:`NormalizedObsExtractor` of ``policy`` (one, or the actor's and the

@@ -43,7 +43,7 @@ def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
         if isinstance(value, dict) and ":serialized:" in value:
             custom[key] = replacements.get(key)
     if isinstance(data.get("policy_kwargs"), dict) and ":serialized:" in data["policy_kwargs"]:
-        custom["policy_kwargs"] = _rebuildable_classes(data["policy_kwargs"])
+        custom["policy_kwargs"] = _rebuildable_classes(pickled_globals(data["policy_kwargs"]))
     return custom
 
 
@@ -51,13 +51,12 @@ def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
 _ADVRL_EXTRACTORS = {"advrl.gail.obs_norm.NormalizedObsExtractor": "features_extractor_class"}
 
 
-def _rebuildable_classes(entry: dict[str, Any]) -> dict[str, Any]:
-    """The advrl classes a pickled ``policy_kwargs`` names (read from its opcodes), as keyword arguments:
-    a policy that normalises its own observations gets its extractor back."""
+def _rebuildable_classes(names: list[str]) -> dict[str, Any]:
+    """The advrl classes among ``names`` (the globals a pickled ``policy_kwargs`` names, read from its opcodes),
+    as keyword arguments: a policy that normalises its own observations gets its extractor back."""
     from advrl.gail.obs_norm import NormalizedObsExtractor
 
-    return {_ADVRL_EXTRACTORS[name]: NormalizedObsExtractor for name in pickled_globals(entry)
-            if name in _ADVRL_EXTRACTORS}
+    return {_ADVRL_EXTRACTORS[name]: NormalizedObsExtractor for name in names if name in _ADVRL_EXTRACTORS}
 
 
 def load_ppo(path: str | Path, env: gym.Env | Any, device: str = "auto"):
@@ -229,7 +228,7 @@ def _policy_kwargs(path: Path, algo: str, data: dict[str, Any], state: dict[str,
             if module == "torch.nn.modules.activation" and hasattr(torch.nn, cls):
                 kwargs["activation_fn"] = getattr(torch.nn, cls)
             elif name in _ADVRL_EXTRACTORS:
-                kwargs.update(_rebuildable_classes(raw))
+                kwargs.update(_rebuildable_classes([name]))
             elif not name.startswith(_HARMLESS_GLOBALS):
                 raise UserError(f"{path}: its policy_kwargs use {name}, which this loader does not rebuild "
                                 "(only MLP policies with torch.nn activations, advrl's observation normaliser)")
