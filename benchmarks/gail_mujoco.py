@@ -264,8 +264,9 @@ def _markdown(budget, meta, commands, summary, refs, values, detail, failed, png
         "episodes on a fresh env). Expert-normalised: (R − R_random) / (R_demo − R_random), R_random from the "
         "`random` cells, R_demo the 25-episode demo file's mean return. \"Env steps to 90%/50%\": the first "
         "evaluation point after step 0 at that normalised return (seeds that got there). PPO on the true reward "
-        "runs with exactly the GAIL generator's settings (`advrl.gail.ppo_settings.generator_settings`: SB3's PPO "
-        "with 8 envs × 256 steps, the policy normalising its own observations as rl-zoo's MuJoCo rows do), SAC with "
+        "runs with exactly the GAIL generator's settings (`advrl.gail.ppo_settings.generator_settings`: rl-zoo's tuned "
+        "HalfCheetah and Swimmer rows; for Hopper, where GAIL departs from its row, SB3's PPO with 8 envs × 256 "
+        "steps; the policy normalising its own observations as the zoo's `normalize: true` does), SAC with "
         "rl-zoo's row (`advrl.gail.sac_settings`, purpose `rl`). Wall-clock is the whole cell (evaluations "
         "included, every attempt of a resumed cell); env steps/s is training only.", "",
         "## Commands", "", "What made this report:", "", "```", *commands, "```", "",

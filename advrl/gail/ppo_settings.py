@@ -35,23 +35,44 @@ ZOO: dict[str, Raw] = {
         policy_kwargs=dict(log_std_init=-3.29, ortho_init=False)),
     "MountainCar-v0": dict(n_envs=16, n_steps=16, gae_lambda=0.98, gamma=0.99, n_epochs=4, ent_coef=0.0),
 }
-# SB3's PPO defaults with 8 envs, and rl-zoo's MuJoCo rows' ``normalize: true`` for the policy's observations
-# (inside the policy: advrl.gail.obs_norm; the discriminator normalises its own inputs). Without it GAIL flipped
-# HalfCheetah-v5's cheetah onto its back (-608 at 1M, seed 0) in every discriminator variant screened; with it
-# GAIL-PPO ran upright (1,599) beside PPO on the true reward's 1,480 (benchmarks/results/gail_mujoco_findings.md).
-# Not rl-zoo's initial action noise (log_std_init -2, std 0.14): it kept the cheetah upright too but cost Hopper-v5
-# (GAIL 356 against 3,345, PPO on the true reward 813 against 1,271); it stays an override:
-# GAILConfig(ppo={"policy_kwargs": {"log_std_init": -2}}).
+# rl-zoo's MuJoCo rows (written for the -v3 envs; -v4/-v5 have the same spaces and rewards' terms), all 1e6
+# and ``normalize: true``. The activation is named by a string here (:data:`ACTIVATIONS`), so that settings stay
+# plain JSON in run summaries.
+_ZOO_MUJOCO_NET = dict(log_std_init=-2, ortho_init=False, activation_fn="relu", net_arch=dict(pi=[256, 256],
+                                                                                          vf=[256, 256]))
+_ZOO_MUJOCO: dict[str, Raw] = {
+    "HalfCheetah": dict(n_envs=1, n_steps=512, batch_size=64, gamma=0.98, learning_rate=2.0633e-05,
+                        ent_coef=0.000401762, clip_range=0.1, n_epochs=20, gae_lambda=0.92, max_grad_norm=0.8,
+                        vf_coef=0.58096, normalize_obs=True, policy_kwargs=_ZOO_MUJOCO_NET),
+    "Hopper": dict(n_envs=1, n_steps=512, batch_size=32, gamma=0.999, learning_rate=9.80828e-05,
+                   ent_coef=0.00229519, clip_range=0.2, n_epochs=5, gae_lambda=0.99, max_grad_norm=0.7,
+                   vf_coef=0.835671, normalize_obs=True, policy_kwargs=_ZOO_MUJOCO_NET),
+    "Swimmer": dict(n_envs=1, gamma=0.9999, normalize_obs=True),  # SB3's defaults otherwise
+}
+ZOO.update({f"{name}-v{v}": row for name, row in _ZOO_MUJOCO.items() for v in (4, 5)})
+ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "elu": "ELU", "gelu": "GELU", "leaky_relu": "LeakyReLU"}
+# An env without a row (a user's own env): SB3's PPO defaults with 8 envs, and rl-zoo's MuJoCo rows'
+# ``normalize: true`` for the policy's observations (inside the policy: advrl.gail.obs_norm; the discriminator
+# normalises its own inputs). Without it GAIL flipped HalfCheetah-v5's cheetah onto its back (-608 at 1M, seed 0)
+# in every discriminator variant screened; with it GAIL-PPO ran upright (1,599). SB3's initial action noise
+# (std 1), not the zoo rows' 0.14: a small std suits the cheetah but stands a hopper still
+# (benchmarks/results/gail_mujoco_findings.md).
 DEFAULT: Raw = dict(n_envs=8, n_steps=256, batch_size=256, n_epochs=10, gamma=0.99, normalize_obs=True)
 
 # Where the GAIL generator departs from the zoo row, and why. MountainCarContinuous:
 # the zoo row relies on normalised observations and 8-step rollouts from one env,
 # which a learned reward that changes every round cannot feed; 4 envs × 256 steps
 # with gSDE and a moderate initial std explore the hill instead.
+# Hopper: the zoo row's initial std 0.14 (log_std_init -2) stands the hopper still on a learned reward
+# (seed 0: GAIL-PPO 150-500 from 560k on, PPO on the true reward flat at ~1,000, i.e. standing, from 250k);
+# with DEFAULT's std 1 GAIL-PPO ended at 1,023 / 896 / 1,535 (seeds 0-2). Swimmer: the zoo row (one env, γ 0.9999)
+# held the demo's return from 150k to 800k and then sagged (seed 0: 243 at 1M, 0.73 expert-normalised); DEFAULT
+# ended at 349 / 349 / 342 (1.03). Both GAIL generators keep DEFAULT; the experts keep the zoo rows.
 GAIL_ROWS: dict[str, Raw] = {
     "MountainCarContinuous-v0": dict(n_envs=4, n_steps=256, batch_size=256, gamma=0.99, learning_rate=3e-4,
                                      ent_coef=0.0, n_epochs=10, gae_lambda=0.9, use_sde=True,
                                      policy_kwargs=dict(log_std_init=-1.0, ortho_init=False)),
+    **{f"{name}-v{v}": DEFAULT for name in ("Hopper", "Swimmer") for v in (4, 5)},
 }
 
 # What every GAIL generator adds to its env's row (before the user's overrides). An entropy bonus:
@@ -138,6 +159,9 @@ class PPOSettings(SB3Settings):
             algo = ObsNormPPO
             kwargs["policy_kwargs"] = {**kwargs.get("policy_kwargs", {}),
                                        "features_extractor_class": NormalizedObsExtractor}
+        activation = kwargs.get("policy_kwargs", {}).get("activation_fn")
+        if isinstance(activation, str):
+            kwargs["policy_kwargs"] = {**kwargs["policy_kwargs"], "activation_fn": _activation(activation)}
         for key, value in kwargs.items():
             if isinstance(value, (tuple, list)) and value and value[0] == "lin":
                 value = LinearSchedule(value[1], total_timesteps)
@@ -148,6 +172,14 @@ class PPOSettings(SB3Settings):
             schedule.model = ppo
         ppo.set_logger(configure(None, []))
         return ppo
+
+
+def _activation(name: str) -> type[torch.nn.Module]:
+    """The ``torch.nn`` activation class a settings row names (``"relu"``, ...)."""
+    if name.lower() not in ACTIVATIONS:
+        raise ValueError(f"policy_kwargs.activation_fn: unknown activation {name!r}; expected one of "
+                         f"{', '.join(ACTIVATIONS)} (or a torch.nn class)")
+    return getattr(torch.nn, ACTIVATIONS[name.lower()])
 
 
 def ppo_settings(env_id: str, purpose: str = "gail") -> PPOSettings:
@@ -171,4 +203,4 @@ def generator_settings(env_id: str, overrides: Raw | None = None, n_envs: int | 
     return settings.with_linear_decay("learning_rate") if lr_decay else settings
 
 
-__all__ = ["DEFAULT", "EXPERT_RUNS", "GAIL_DEFAULTS", "GAIL_ROWS", "LinearSchedule", "PPOSettings", "SB3Settings", "ZOO", "generator_settings", "ppo_settings"]
+__all__ = ["ACTIVATIONS", "DEFAULT", "EXPERT_RUNS", "GAIL_DEFAULTS", "GAIL_ROWS", "LinearSchedule", "PPOSettings", "SB3Settings", "ZOO", "generator_settings", "ppo_settings"]

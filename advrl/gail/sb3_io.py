@@ -43,7 +43,11 @@ def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
         if isinstance(value, dict) and ":serialized:" in value:
             custom[key] = replacements.get(key)
     if isinstance(data.get("policy_kwargs"), dict) and ":serialized:" in data["policy_kwargs"]:
-        custom["policy_kwargs"] = _rebuildable_classes(pickled_globals(data["policy_kwargs"]))
+        # rebuilt as load_policy does: activation and advrl's extractor from the opcodes, layers from the weights
+        _, state = read_sb3_zip(path)
+        kwargs = _policy_kwargs(path, "ppo", data, state)
+        kwargs.pop("use_sde", None)  # PPO passes its own use_sde to the policy
+        custom["policy_kwargs"] = kwargs
     return custom
 
 
