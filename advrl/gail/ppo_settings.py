@@ -176,8 +176,10 @@ class PPOSettings(SB3Settings):
 
 def _activation(name: str) -> type[torch.nn.Module]:
     """The ``torch.nn`` activation class a settings row names (``"relu"``, ...)."""
+    from advrl.core.errors import UserError
+
     if name.lower() not in ACTIVATIONS:
-        raise ValueError(f"policy_kwargs.activation_fn: unknown activation {name!r}; expected one of "
+        raise UserError(f"policy_kwargs.activation_fn: unknown activation {name!r}; expected one of "
                          f"{', '.join(ACTIVATIONS)} (or a torch.nn class)")
     return getattr(torch.nn, ACTIVATIONS[name.lower()])
 

@@ -110,5 +110,7 @@ def test_a_row_names_its_activation_by_string_and_a_bad_name_is_one_clear_error(
     ppo = small_ppo(scaled_pendulum(), policy_kwargs=ZOO_NET)
     assert type(ppo.policy.mlp_extractor.policy_net[1]) is torch.nn.ReLU
     assert float(ppo.policy.log_std.detach().mean()) == -2
-    with pytest.raises(ValueError, match="activation_fn: unknown activation 'swish'"):
+    from advrl.core.errors import UserError
+
+    with pytest.raises(UserError, match="activation_fn: unknown activation 'swish'"):
         small_ppo(scaled_pendulum(), policy_kwargs={"activation_fn": "swish"})
