@@ -25,11 +25,7 @@ from advrl.core.errors import UserError, first_line
 def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
     from stable_baselines3.common.policies import ActorCriticPolicy
 
-    try:
-        with zipfile.ZipFile(path) as archive:
-            data = json.loads(archive.read("data").decode("utf-8"))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not a stable-baselines3 policy zip ({type(exc).__name__}: {exc})") from exc
+    data, state = read_sb3_zip(path)
     replacements: dict[str, Any] = {
         "policy_class": ActorCriticPolicy,
         "observation_space": env.observation_space,
@@ -44,7 +40,6 @@ def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
             custom[key] = replacements.get(key)
     if isinstance(data.get("policy_kwargs"), dict) and ":serialized:" in data["policy_kwargs"]:
         # rebuilt as load_policy does: activation and advrl's extractor from the opcodes, layers from the weights
-        _, state = read_sb3_zip(path)
         kwargs = _policy_kwargs(path, "ppo", data, state)
         kwargs.pop("use_sde", None)  # PPO passes its own use_sde to the policy
         custom["policy_kwargs"] = kwargs
@@ -53,14 +48,6 @@ def _safe_custom_objects(path: Path, env: gym.Env | Any) -> dict[str, Any]:
 
 # advrl's own policy parts a pickled ``policy_kwargs`` may name: rebuilt from this package, never unpickled
 _ADVRL_EXTRACTORS = {"advrl.gail.obs_norm.NormalizedObsExtractor": "features_extractor_class"}
-
-
-def _rebuildable_classes(names: list[str]) -> dict[str, Any]:
-    """The advrl classes among ``names`` (the globals a pickled ``policy_kwargs`` names, read from its opcodes),
-    as keyword arguments: a policy that normalises its own observations gets its extractor back."""
-    from advrl.gail.obs_norm import NormalizedObsExtractor
-
-    return {_ADVRL_EXTRACTORS[name]: NormalizedObsExtractor for name in names if name in _ADVRL_EXTRACTORS}
 
 
 def load_ppo(path: str | Path, env: gym.Env | Any, device: str = "auto"):
@@ -231,8 +218,10 @@ def _policy_kwargs(path: Path, algo: str, data: dict[str, Any], state: dict[str,
             module, _, cls = name.rpartition(".")
             if module == "torch.nn.modules.activation" and hasattr(torch.nn, cls):
                 kwargs["activation_fn"] = getattr(torch.nn, cls)
-            elif name in _ADVRL_EXTRACTORS:
-                kwargs.update(_rebuildable_classes([name]))
+            elif name in _ADVRL_EXTRACTORS:  # a policy that normalises its own observations: its extractor back
+                from advrl.gail.obs_norm import NormalizedObsExtractor
+
+                kwargs[_ADVRL_EXTRACTORS[name]] = NormalizedObsExtractor
             elif not name.startswith(_HARMLESS_GLOBALS):
                 raise UserError(f"{path}: its policy_kwargs use {name}, which this loader does not rebuild "
                                 "(only MLP policies with torch.nn activations, advrl's observation normaliser)")
