@@ -265,8 +265,9 @@ def _markdown(budget, meta, commands, summary, refs, values, detail, failed, png
         "`random` cells, R_demo the 25-episode demo file's mean return. \"Env steps to 90%/50%\": the first "
         "evaluation point after step 0 at that normalised return (seeds that got there). PPO on the true reward "
         "runs with exactly the GAIL generator's settings (`advrl.gail.ppo_settings.generator_settings`: rl-zoo's tuned "
-        "HalfCheetah and Swimmer rows; for Hopper, where GAIL departs from its row, SB3's PPO with 8 envs × 256 "
-        "steps; the policy normalising its own observations as the zoo's `normalize: true` does), SAC with "
+        "HalfCheetah row; for Hopper and Swimmer, where GAIL departs from the zoo's rows, SB3's PPO with 8 envs × "
+        "256 steps; the policy normalising its own observations as the zoo's `normalize: true` does) and the "
+        "generator's reward scaling (`VecNormalize(norm_obs=False)` on the true reward), SAC with "
         "rl-zoo's row (`advrl.gail.sac_settings`, purpose `rl`). Wall-clock is the whole cell (evaluations "
         "included, every attempt of a resumed cell); env steps/s is training only.", "",
         "## Commands", "", "What made this report:", "", "```", *commands, "```", "",

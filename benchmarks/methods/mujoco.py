@@ -5,7 +5,7 @@ Per env (HalfCheetah-v5, Hopper-v5, Swimmer-v5) and seed:
 * ``random``: uniformly random actions (the normalisation's 0), plus the demo file's mean return (its 1);
 * ``bc``: behavioural cloning on the 25-episode demo file (no env steps);
 * ``ppo``: SB3 PPO on the true reward with *exactly* the GAIL generator's settings
-  (``advrl.gail.ppo_settings.generator_settings``), the on-policy budget;
+  (``advrl.gail.ppo_settings.generator_settings``) and its reward scaling, the on-policy budget;
 * ``gail``: advrl's GAIL-PPO (its defaults) from the demo file, the on-policy budget;
 * ``sac``: SB3 SAC on the true reward (``advrl.gail.sac_settings(purpose="rl")``: rl-zoo's rows), the
   off-policy budget;
@@ -185,18 +185,22 @@ def _learn(model, cell: Cell, budget: Budget, settings: dict[str, Any]) -> dict[
 
 
 def run_ppo(cell: Cell, b: MujocoBudget) -> dict[str, Any]:
-    """PPO on the true reward with the GAIL generator's settings (learning-rate decay included)."""
+    """PPO on the true reward with the GAIL generator's settings (learning-rate decay included), the reward
+    scaled as the generator scales its learned one (``VecNormalize(norm_obs=False)``, the generator's γ; also
+    what rl-zoo's ``normalize: true`` does): only the reward's source differs from GAIL-PPO."""
     import torch
     from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.vec_env import VecNormalize
 
     from advrl.gail.ppo_settings import generator_settings
 
     budget = b.on_policy
     settings = generator_settings(cell.env)
     torch.manual_seed(cell.seed)
-    model = settings.make(make_vec_env(cell.env, n_envs=settings.n_envs, seed=cell.seed),
-                          budget.steps(cell.env), cell.seed, _device(cell))
-    return _learn(model, cell, budget, {"n_envs": settings.n_envs, **settings.kwargs})
+    venv = VecNormalize(make_vec_env(cell.env, n_envs=settings.n_envs, seed=cell.seed), norm_obs=False,
+                        norm_reward=True, gamma=settings.gamma)
+    model = settings.make(venv, budget.steps(cell.env), cell.seed, _device(cell))
+    return _learn(model, cell, budget, {"n_envs": settings.n_envs, **settings.kwargs, "reward_scaling": True})
 
 
 def run_sac(cell: Cell, b: MujocoBudget) -> dict[str, Any]:
