@@ -272,7 +272,7 @@ def _markdown(budget, meta, commands, summary, refs, values, detail, failed, png
         "included, every attempt of a resumed cell); env steps/s is training only.", "",
         "## Commands", "", "What made this report:", "", "```", *commands, "```", "",
         "To run (or resume) the grid in the background, one core per cell (a killed grid re-run skips finished "
-        "cells; GAIL/AIRL cells continue from their last checkpoint):", "",
+        "cells; GAIL, AIRL, PPO and SAC cells continue from their last checkpoint):", "",
         "```", f"nohup env OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python -m benchmarks.run --grid mujoco --budget "
         f"{budget} > runs/mujoco_{budget}.log 2>&1 &", f"python -m benchmarks.gail_mujoco --budget {budget}", "```", "",
         "## Headline (`headline` in the JSON)", "",

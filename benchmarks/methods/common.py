@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import gymnasium as gym
 import numpy as np
+
+if TYPE_CHECKING:
+    from benchmarks.methods.sb3_checkpoint import CellCheckpoint
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,8 +119,8 @@ class CurveRecorder:
         recorder = self
 
         class _Eval(BaseCallback):
-            def _on_training_start(self) -> None:
-                self.next_eval = self.num_timesteps + every
+            def _on_training_start(self) -> None:  # the next multiple of ``every`` (a resumed run too)
+                self.next_eval = (self.num_timesteps // every + 1) * every
 
             def _evaluate(self) -> None:
                 t = time.time()
@@ -152,16 +155,30 @@ def train_ppo_with_curve(env_id: str, train_venv, seed: int, budget: Budget) -> 
     return model, curve, fps
 
 
-def learn_with_curve(model, env_id: str, seed: int, budget: Budget, total: int) -> tuple[dict, float]:
-    """``model.learn(total)`` (any SB3 algorithm), evaluating on the true reward of ``env_id`` before
-    training and every ``budget.eval_every`` env steps. Returns (curve, env steps per second of training,
-    evaluation time excluded)."""
-    import time
+def learn_with_curve(model, env_id: str, seed: int, budget: Budget, total: int,
+                     checkpoint: CellCheckpoint | None = None) -> tuple[dict, float]:
+    """``model.learn`` up to ``total`` env steps (any SB3 algorithm), evaluating on the true reward of
+    ``env_id`` before training and every ``budget.eval_every`` env steps. With ``checkpoint``, the model,
+    curve and time so far are saved at the first rollout start after each evaluation, and a run that
+    finds the checkpoint continues from it. Returns (curve, env steps per second of training over every
+    attempt, evaluation time excluded)."""
+    from stable_baselines3.common.callbacks import CallbackList
+
+    from benchmarks.methods.sb3_checkpoint import Stopwatch
 
     ev = eval_venv(env_id, seed + 10_000)
     rec = CurveRecorder()
-    rec.add(0, evaluate(model, ev, budget.eval_episodes)[0])
-    start = time.time()
-    model.learn(total_timesteps=total, callback=rec.callback(ev, budget.eval_every, budget.eval_episodes))
-    elapsed = time.time() - start - rec.eval_seconds
-    return rec.as_dict(), model.num_timesteps / max(elapsed, 1e-9)
+    resumed = checkpoint is not None and checkpoint.exists()
+    if resumed:
+        saved = checkpoint.restore(model)
+        rec.steps, rec.returns = list(saved["steps"]), list(saved["returns"])
+    else:
+        rec.add(0, evaluate(model, ev, budget.eval_episodes)[0])
+    watch = Stopwatch(saved["train_s"] if resumed else 0.0)
+    callbacks = [rec.callback(ev, budget.eval_every, budget.eval_episodes)]
+    if checkpoint is not None:
+        callbacks.append(checkpoint.callback(lambda: {"steps": list(rec.steps), "returns": list(rec.returns),
+                                                      "train_s": watch.train_s(rec.eval_seconds)}))
+    model.learn(total_timesteps=total - model.num_timesteps, callback=CallbackList(callbacks),
+                reset_num_timesteps=not resumed)
+    return rec.as_dict(), model.num_timesteps / max(watch.train_s(rec.eval_seconds), 1e-9)

@@ -18,7 +18,8 @@ Per env (HalfCheetah-v5, Hopper-v5, Swimmer-v5) and seed:
 Every learning cell records its true-return curve (deterministic evaluation against env steps), the
 final true return over ``final_episodes`` episodes, training env steps/s (evaluation excluded) and the
 torch device it ran on. The adversarial cells checkpoint every few rounds and resume from it when the
-grid re-runs a cell that was killed (:mod:`benchmarks.methods.mujoco_adversarial`).
+grid re-runs a cell that was killed (:mod:`benchmarks.methods.mujoco_adversarial`); the ``ppo`` and ``sac``
+cells checkpoint at every evaluation, replay buffer included (:mod:`benchmarks.methods.sb3_checkpoint`).
 """
 
 from __future__ import annotations
@@ -177,11 +178,20 @@ def run_bc(cell: Cell, b: MujocoBudget) -> dict[str, Any]:
             "demo_transitions": int(len(demos.obs))}
 
 
-def _learn(model, cell: Cell, budget: Budget, settings: dict[str, Any]) -> dict[str, Any]:
-    total = budget.steps(cell.env)
-    curve, fps = learn_with_curve(model, cell.env, cell.seed, budget, total)
-    return {**_final(model, cell, budget.final_episodes), "curve": curve, "train_steps_per_s": fps,
-            "timesteps": int(model.num_timesteps), "device": str(model.device), "settings": settings}
+def _learn(model, cell: Cell, budget: Budget, settings: dict[str, Any], resumable: bool = False) -> dict[str, Any]:
+    """Train ``model`` for the cell's budget and evaluate it. ``resumable``: checkpoint at every evaluation
+    (:mod:`benchmarks.methods.sb3_checkpoint`) and continue from the checkpoint a killed attempt left; the
+    checkpoint is removed once the cell's result is in hand."""
+    from benchmarks.methods.sb3_checkpoint import CellCheckpoint
+
+    ckpt = CellCheckpoint(artifact_dir(cell) / "sb3_cell.pt", budget.eval_every) if resumable else None
+    curve, fps = learn_with_curve(model, cell.env, cell.seed, budget, budget.steps(cell.env), ckpt)
+    out = {**_final(model, cell, budget.final_episodes), "curve": curve, "train_steps_per_s": fps,
+           "timesteps": int(model.num_timesteps), "device": str(model.device), "settings": settings}
+    if ckpt is not None:
+        out["resumed_at_step"] = ckpt.resumed_at
+        ckpt.path.unlink(missing_ok=True)
+    return out
 
 
 def run_ppo(cell: Cell, b: MujocoBudget) -> dict[str, Any]:
@@ -200,7 +210,8 @@ def run_ppo(cell: Cell, b: MujocoBudget) -> dict[str, Any]:
     venv = VecNormalize(make_vec_env(cell.env, n_envs=settings.n_envs, seed=cell.seed), norm_obs=False,
                         norm_reward=True, gamma=settings.gamma)
     model = settings.make(venv, budget.steps(cell.env), cell.seed, _device(cell))
-    return _learn(model, cell, budget, {"n_envs": settings.n_envs, **settings.kwargs, "reward_scaling": True})
+    return _learn(model, cell, budget, {"n_envs": settings.n_envs, **settings.kwargs, "reward_scaling": True},
+                  resumable=True)
 
 
 def run_sac(cell: Cell, b: MujocoBudget) -> dict[str, Any]:
@@ -211,7 +222,7 @@ def run_sac(cell: Cell, b: MujocoBudget) -> dict[str, Any]:
 
     settings = sac_settings(cell.env, purpose="rl").with_overrides(b.sac)
     model = settings.make(make_vec_env(cell.env, n_envs=settings.n_envs, seed=cell.seed), cell.seed, _device(cell))
-    return _learn(model, cell, b.off_policy, {"n_envs": settings.n_envs, **settings.kwargs})
+    return _learn(model, cell, b.off_policy, {"n_envs": settings.n_envs, **settings.kwargs}, resumable=True)
 
 
 def run_transfer(cell: Cell, b: MujocoBudget, deps: dict[str, dict]) -> dict[str, Any]:
