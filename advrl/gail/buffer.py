@@ -61,6 +61,21 @@ class TransitionBuffer:
             self._flat = {k: np.concatenate([c[k] for c in chunks]) for k in FIELDS}
         return self._flat
 
+    def state_dict(self) -> dict[str, object]:
+        """The kept rows, one tensor per field and kept rollout (oldest first), for a checkpoint
+        (tensors and plain values only: loadable with ``weights_only=True``)."""
+        rounds = [{k: torch.from_numpy(np.concatenate([c[k] for c in chunks])) for k in FIELDS} if chunks else {}
+                  for chunks in self._chunks]
+        return {"rounds": rounds, "total_added": self.total_added}
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        """Put :meth:`state_dict`'s rows back (the last ``self.rounds`` of them)."""
+        self._chunks.clear()
+        for saved in state["rounds"]:
+            self._chunks.append([{k: v.numpy().copy() for k, v in saved.items()}] if saved else [])
+        self._flat = None
+        self.total_added = int(state["total_added"])
+
     def sample(self, n: int) -> dict[str, torch.Tensor]:
         """``n`` rows in proportion to their weights; with ``recent_fraction`` > 0 that
         share of them from the newest rollout only (the current policy stays in view

@@ -98,6 +98,7 @@ class PPOGenerator:
         }
         if self.scaler is not None:
             state["reward_norm"] = self.scaler.state_dict()
+        state["fakes"] = self.buffer.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -107,3 +108,5 @@ class PPOGenerator:
         self.ppo._n_updates = int(state.get("n_updates", 0))
         if self.scaler is not None and "reward_norm" in state:
             self.scaler.load_state_dict(state["reward_norm"])
+        if "fakes" in state:  # checkpoints before session 17 hold none: D's fakes refill from new rollouts
+            self.buffer.load_state_dict(state["fakes"])

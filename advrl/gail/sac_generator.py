@@ -37,6 +37,28 @@ from advrl.gail.sac_settings import SACSettings
 from advrl.gail.wrapper import CriticReward, RewardVecEnvWrapper, absorbing_state_reward
 
 ROUND_STEPS = 1000  # env steps per round (one sac.learn), then the discriminator's k steps
+REPLAY_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
+
+
+def replay_buffer_state(buf: ReplayBuffer) -> dict[str, Any]:
+    """The filled rows of an SB3 replay buffer as tensors, with its write position (for a checkpoint that
+    is read with ``weights_only=True``; SB3's own ``save_replay_buffer`` pickles)."""
+    upper = buf.buffer_size if buf.full else buf.pos
+    arrays = {n: torch.from_numpy(np.ascontiguousarray(getattr(buf, n)[:upper]))
+              for n in REPLAY_ARRAYS if getattr(buf, n, None) is not None}
+    return {"pos": int(buf.pos), "full": bool(buf.full), "buffer_size": int(buf.buffer_size), **arrays}
+
+
+def load_replay_buffer_state(buf: ReplayBuffer, state: dict[str, Any]) -> None:
+    """Put :func:`replay_buffer_state`'s rows back into a buffer of the same size and spaces."""
+    if int(state["buffer_size"]) != buf.buffer_size:
+        raise ValueError(f"the checkpoint's replay buffer holds {state['buffer_size']} rows, this one "
+                         f"{buf.buffer_size}")
+    for name in REPLAY_ARRAYS:
+        if name in state:
+            rows = state[name].numpy()
+            getattr(buf, name)[: len(rows)] = rows
+    buf.pos, buf.full = int(state["pos"]), bool(state["full"])
 
 
 class RelabellingReplayBuffer(ReplayBuffer):
@@ -91,9 +113,8 @@ class SACGenerator:
     SAC gradient steps on relabelled rewards. ``generate(n)`` samples D's fakes.
 
     Checkpoints (``state_dict``) hold the actor, critics, target critics, their
-    optimisers and the entropy coefficient, not the replay buffer: a resumed run
-    refills the replay buffer and D's fakes from new env steps, so it continues the
-    weights but is not step-for-step the uninterrupted run.
+    optimisers, the entropy coefficient, the replay buffer's rows and D's fakes: a
+    resumed run continues all of them (its episodes restart: the env is reset).
     """
 
     def __init__(self, sac: Any, reward_env: RewardVecEnvWrapper, reward_fn: CriticReward,
@@ -158,6 +179,8 @@ class SACGenerator:
             "critic_optimizer": sac.critic.optimizer.state_dict(),
             "num_timesteps": int(sac.num_timesteps),
             "n_updates": int(getattr(sac, "_n_updates", 0)),
+            "replay_buffer": replay_buffer_state(sac.replay_buffer),
+            "fakes": self.buffer.state_dict(),
         }
         if sac.ent_coef_optimizer is not None:
             state["log_ent_coef"] = sac.log_ent_coef.detach().clone()
@@ -171,10 +194,13 @@ class SACGenerator:
         sac.critic.optimizer.load_state_dict(state["critic_optimizer"])
         sac.num_timesteps = int(state["num_timesteps"])
         sac._n_updates = int(state.get("n_updates", 0))
+        if "replay_buffer" in state:  # checkpoints before session 17 hold none: both buffers refill
+            load_replay_buffer_state(sac.replay_buffer, state["replay_buffer"])
+            self.buffer.load_state_dict(state["fakes"])
         if sac.ent_coef_optimizer is not None:
             with torch.no_grad():
                 sac.log_ent_coef.copy_(state["log_ent_coef"])
             sac.ent_coef_optimizer.load_state_dict(state["ent_coef_optimizer"])
 
 
-__all__ = ["ROUND_STEPS", "RelabellingReplayBuffer", "SACGenerator"]
+__all__ = ["ROUND_STEPS", "RelabellingReplayBuffer", "SACGenerator", "load_replay_buffer_state", "replay_buffer_state"]

@@ -2,8 +2,9 @@
 gets them (library defaults, the demo file), in a run directory that checkpoints every
 ``checkpoint_every`` rounds. A cell killed mid-run (worker lost, machine rebooted) is retried by the next
 grid run, which resumes it from ``checkpoint.pt``: the true-return curve and the time spent so far come
-back from ``progress.json`` (the checkpoint holds neither). GAIL-SAC's checkpoint holds no replay buffer
-(the library's choice), so a resumed GAIL-SAC refills it and is not step-for-step the uninterrupted run.
+back from ``progress.json`` (the checkpoint holds neither). The checkpoint holds D's fakes and GAIL-SAC's
+replay buffer; a resumed cell's episodes restart (the env is reset), so it is not step-for-step the
+uninterrupted run.
 """
 
 from __future__ import annotations

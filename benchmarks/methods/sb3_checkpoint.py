@@ -19,9 +19,9 @@ import numpy as np
 import torch
 
 from advrl.core import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from advrl.gail.sac_generator import load_replay_buffer_state, replay_buffer_state
 
 FORMAT = "advrl-sb3-cell-v1"
-BUFFER_ARRAYS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
 
 
 def _vec_normalize(model: Any):
@@ -53,8 +53,7 @@ def model_state(model: Any) -> dict[str, Any]:
     }
     buf = getattr(model, "replay_buffer", None)
     if buf is not None:
-        state["replay_buffer"] = {"pos": int(buf.pos), "full": bool(buf.full), **{
-            n: torch.from_numpy(getattr(buf, n)) for n in BUFFER_ARRAYS if getattr(buf, n, None) is not None}}
+        state["replay_buffer"] = replay_buffer_state(buf)
     vn = _vec_normalize(model)
     if vn is not None:
         state["vec_normalize"] = {"obs_rms": _rms(vn.obs_rms) if vn.norm_obs else None, "ret_rms": _rms(vn.ret_rms)}
@@ -74,11 +73,7 @@ def load_model_state(model: Any, state: dict[str, Any]) -> None:
     model._n_updates = state["n_updates"]
     model._episode_num = state["episode_num"]
     if "replay_buffer" in state:
-        buf, saved = model.replay_buffer, state["replay_buffer"]
-        for n in BUFFER_ARRAYS:
-            if n in saved:
-                getattr(buf, n)[...] = saved[n].numpy()
-        buf.pos, buf.full = saved["pos"], saved["full"]
+        load_replay_buffer_state(model.replay_buffer, state["replay_buffer"])
     if "vec_normalize" in state:
         vn, saved = _vec_normalize(model), state["vec_normalize"]
         if saved["obs_rms"] is not None:

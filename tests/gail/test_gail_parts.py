@@ -190,3 +190,23 @@ def test_buffer_recent_share_waits_for_a_second_rollout():
     assert (buffer.sample(64)["obs"][:, 0] == 1.0).all()
     with pytest.raises(ValueError, match="recent_fraction"):
         TransitionBuffer(rounds=4, recent_fraction=1.5)
+
+
+def test_buffer_state_round_trips_and_keeps_dropping_the_oldest_rollout(tmp_path):
+    from advrl.core import load_checkpoint, save_checkpoint
+
+    buffer = TransitionBuffer(rounds=3, recent_fraction=0.5)
+    for value in (1.0, 2.0, 3.0, 4.0):  # the first rollout has dropped out
+        _round_of(buffer, value, 10)
+    buffer.start_round()  # an empty newest rollout (a checkpoint between rounds)
+    restored = TransitionBuffer(rounds=3, recent_fraction=0.5)
+    path = save_checkpoint({"fakes": buffer.state_dict()}, tmp_path / "b.pt")
+    restored.load_state_dict(load_checkpoint(path)["fakes"])  # weights_only: tensors and plain values
+    assert len(restored) == len(buffer) == 20 and restored.total_added == 40
+    torch.manual_seed(1)
+    a = buffer.sample(64)
+    torch.manual_seed(1)
+    b = restored.sample(64)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    _round_of(restored, 5.0, 10)  # rollout 3.0 drops out next, as it would have
+    assert sorted(set(restored.arrays()["obs"][:, 0].tolist())) == [4.0, 5.0]

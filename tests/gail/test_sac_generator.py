@@ -120,6 +120,12 @@ def test_gail_sac_cli_saves_a_standard_sac_zip_and_resumes(tmp_path, capsys):
     assert second["round"] == 2 and second["generator"]["num_timesteps"] == 2000
     key = "actor.mu.weight"
     assert not torch.equal(first["generator"]["policy"][key], second["generator"]["policy"][key])
+    # the resumed run continued the first one's replay buffer and D's fakes instead of refilling them
+    rb1, rb2 = first["generator"]["replay_buffer"], second["generator"]["replay_buffer"]
+    assert (rb1["pos"], rb2["pos"]) == (1000, 2000) and len(rb2["observations"]) == 2000
+    assert torch.equal(rb2["observations"][:1000], rb1["observations"])
+    f1, f2 = first["generator"]["fakes"], second["generator"]["fakes"]
+    assert len(f2["rounds"]) == 2 and torch.equal(f2["rounds"][0]["obs"], f1["rounds"][-1]["obs"])
     policy, algo = load_policy(out / "policy.zip", gym.make("Pendulum-v1"))  # read as any SB3 SAC zip
     assert algo == "sac" and torch.equal(policy.state_dict()[key], second["generator"]["policy"][key])
 
