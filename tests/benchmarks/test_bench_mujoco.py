@@ -95,6 +95,9 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert out["headline_detail"]["swimmer_ppo_vs_rl"]["denominator_mean"] == -5.0
     # no cells: the name is absent, never invented
     assert "hopper_ppo_vs_rl" not in h and "halfcheetah_sac_vs_rl" not in h
+    # context: the demonstrator against PPO on the true reward (HalfCheetah 9,700 / 2,500); Hopper has no PPO
+    # cell and Swimmer no random cell (no demo mean): absent
+    assert h.pop("halfcheetah_demo_vs_rl") == pytest.approx(3.88)
     assert set(h) <= set(HEADLINE)
     assert out["references"][HC] == {"random": -300.0, "demo_mean": 9_700.0}
     assert out["cells_expected"] == 60 and out["cells_done"] == 14
@@ -110,6 +113,8 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
 
     text = md.read_text()
     assert "| `halfcheetah_ppo_vs_rl` | 0.800 |" in text and "| `hopper_ppo_vs_rl` | not run | — |" in text
+    assert "| `halfcheetah_demo_vs_rl` | 3.880 | demo mean 9700.0 ÷ ppo 2500.0 (2 seeds) |" in text
+    assert "| `hopper_demo_vs_rl`" not in text
     assert "| GAIL-PPO | 2/3 | 2000.0 ± 1414.2 | 0.23 ± 0.14 |" in text
     assert "| PPO, true reward | 0/3 | not run | not run |" in text  # Hopper PPO
     assert "| AIRL (PPO) | 0/3 | not run |" in text  # HalfCheetah AIRL
