@@ -188,8 +188,8 @@ def _learn(model, cell: Cell, budget: Budget, settings: dict[str, Any], resumabl
     curve, fps = learn_with_curve(model, cell.env, cell.seed, budget, budget.steps(cell.env), ckpt)
     out = {**_final(model, cell, budget.final_episodes), "curve": curve, "train_steps_per_s": fps,
            "timesteps": int(model.num_timesteps), "device": str(model.device), "settings": settings}
-    if ckpt is not None:
-        out["resumed_at_step"] = ckpt.resumed_at
+    if ckpt is not None:  # wall-clock over every attempt (the grid's own wall_clock_s is the last attempt's)
+        out.update(resumed_at_step=ckpt.resumed_at, wall_s_total=ckpt.wall_s())
         ckpt.path.unlink(missing_ok=True)
     return out
 

@@ -88,13 +88,18 @@ class CellCheckpoint:
     def __init__(self, path: Path, every: int) -> None:
         self.path, self.every = Path(path), int(every)
         self.resumed_at: int | None = None  # env steps of the checkpoint :meth:`restore` loaded
+        self.started, self.prior_wall_s = time.time(), 0.0  # this attempt's start; earlier attempts' seconds
 
     def exists(self) -> bool:
         return self.path.is_file()
 
+    def wall_s(self) -> float:
+        """Seconds since this attempt started, plus those of the attempts before the restored checkpoint."""
+        return self.prior_wall_s + time.time() - self.started
+
     def save(self, model: Any, progress: dict[str, Any]) -> None:
-        save_checkpoint({"format": FORMAT, "model": model_state(model), "rng": rng_state(), "progress": progress},
-                        self.path)
+        save_checkpoint({"format": FORMAT, "model": model_state(model), "rng": rng_state(),
+                         "progress": {**progress, "wall_s": self.wall_s()}}, self.path)
 
     def restore(self, model: Any) -> dict[str, Any]:
         """Load the checkpoint into ``model`` and the global RNGs; returns the saved progress."""
@@ -106,6 +111,7 @@ class CellCheckpoint:
         load_model_state(model, state["model"])
         set_rng_state(state["rng"])
         self.resumed_at = int(state["model"]["num_timesteps"])
+        self.prior_wall_s = float(state["progress"].get("wall_s", 0.0))  # 0: written before wall time was kept
         return state["progress"]
 
     def callback(self, progress: Any):

@@ -58,6 +58,7 @@ def test_a_killed_sac_cell_continues_from_its_checkpoint(tmp_path):
     fresh = _params(resumed)
     curve, fps = learn_with_curve(resumed, ENV, 0, BUDGET, 600, ckpt)
     assert ckpt.resumed_at == 400 and resumed.num_timesteps == 600 and fps > 0
+    assert ckpt.prior_wall_s > 0 and ckpt.wall_s() > ckpt.prior_wall_s  # the killed attempt's time carries over
     assert curve["steps"] == [0, 200, 400, 600]  # the killed attempt's points, then the resumed one's
     assert resumed.replay_buffer.pos == 600 and not resumed.replay_buffer.full
     # the first 400 transitions are the killed run's, not new ones
@@ -84,7 +85,9 @@ def test_model_state_round_trips_sac_and_ppo_with_vec_normalize(tmp_path):
     a.learn(256)
     ckpt = CellCheckpoint(tmp_path / "ppo.pt", 100)
     ckpt.save(a, {"steps": [0], "returns": [0.0], "train_s": 1.0})
-    assert ckpt.restore(b) == {"steps": [0], "returns": [0.0], "train_s": 1.0}
+    progress = ckpt.restore(b)
+    assert progress == {"steps": [0], "returns": [0.0], "train_s": 1.0, "wall_s": ckpt.prior_wall_s}
+    assert ckpt.prior_wall_s >= 0.0
     assert b.get_env().ret_rms.var == pytest.approx(a.get_env().ret_rms.var) and b.get_env().ret_rms.var != 1.0
     assert b.num_timesteps == a.num_timesteps == 256
 
