@@ -111,10 +111,9 @@ def headline(summary: dict[str, dict[str, dict[str, Any]]], refs: dict[str, tupl
         ppo = summary.get(env, {}).get("ppo", {}).get("final")
         if refs and env in refs and ppo and np.mean(ppo) > 0:
             values[name] = refs[env][1] / float(np.mean(ppo))
-            detail[name] = {"env": env, "numerator": "demo mean", "denominator": "ppo", "numerator_mean": refs[env][1],
-                            "denominator_mean": float(np.mean(ppo)), "numerator_seeds": 1,
-                            "denominator_seeds": len(ppo), "definition": "the demo file's mean return ÷ mean final "
-                            "true return of PPO on the true reward (the demonstrator against RL; context)"}
+            detail[name] = {"env": env, "demo_mean": refs[env][1], "ppo_mean": float(np.mean(ppo)),
+                            "ppo_seeds": len(ppo), "definition": "the demo file's mean return ÷ mean final true "
+                            "return of PPO on the true reward (the demonstrator against RL; context)"}
     for name, (env, num, den) in HEADLINE.items():
         a = summary.get(env, {}).get(num, {})
         if den is None:
@@ -300,11 +299,13 @@ def _markdown(budget, meta, commands, summary, refs, values, detail, failed, png
     for name in [*HEADLINE, *DEMO_VS_RL]:
         if name in values:
             d = detail[name]
-            src = (f"{d['numerator']} {d['numerator_mean']:.1f} ({_seeds(d['numerator_seeds'])}) ÷ "
-                   f"{d['denominator']} {d['denominator_mean']:.1f} ({_seeds(d['denominator_seeds'])})"
-                   if "numerator" in d else f"{d['method']}, {_seeds(d['seeds'])}")
             if name in DEMO_VS_RL:
-                src = f"demo mean {d['numerator_mean']:.1f} ÷ ppo {d['denominator_mean']:.1f} ({_seeds(d['denominator_seeds'])})"
+                src = f"demo mean {d['demo_mean']:.1f} ÷ ppo {d['ppo_mean']:.1f} ({_seeds(d['ppo_seeds'])})"
+            elif "numerator" in d:
+                src = (f"{d['numerator']} {d['numerator_mean']:.1f} ({_seeds(d['numerator_seeds'])}) ÷ "
+                       f"{d['denominator']} {d['denominator_mean']:.1f} ({_seeds(d['denominator_seeds'])})")
+            else:
+                src = f"{d['method']}, {_seeds(d['seeds'])}"
             parts.append(f"| `{name}` | {fmt(values[name])} | {src} |")
         elif name in HEADLINE:
             parts.append(f"| `{name}` | not run | — |")
