@@ -10,6 +10,7 @@ Stages over run directories under ``benchmarks/cache`` (each resumes, or skips w
     nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog report         # perplexity, evaluators
     nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog compare        # AdverSuc of every system
     nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog all            # all of them in order
+    nice -n 5 .venv/bin/python -m benchmarks.dialogue_dailydialog all --jobs 2   # after MLE, 2 stages at once
 
 ``report`` and ``compare`` write ``benchmarks/results/dialogue.md`` + ``dialogue.json``
 (``headline``) + ``dialogue_mle_curve.png``. Per-word perplexity: summed token NLL of each
@@ -419,9 +420,13 @@ random-context replies ≥ 0.75; the headline's MLE figure is the {HEADLINE_DECO
 
 
 def everything(args: argparse.Namespace) -> int:
-    """All stages in order, each resuming or skipping what is done (``ADV_SEEDS``)."""
+    """All stages in order, each resuming or skipping what is done (``ADV_SEEDS``); with
+    ``--jobs N`` > 1 the stages after MLE run as N one-thread processes at once
+    (:func:`everything_parallel`)."""
     if not (Path(args.run) / "mle" / "config.json").is_file() and mle(args):
         return 1
+    if args.jobs > 1:
+        return everything_parallel(args)
     for seed in ADV_SEEDS:
         args.seed = seed
         if adversarial(args):
@@ -432,6 +437,44 @@ def everything(args: argparse.Namespace) -> int:
     if heuristic(args):
         return 1
     return report(args) or compare_stage(args)
+
+
+def _stage_argv(args: argparse.Namespace, stage: str, *more: str) -> list[str]:
+    """This script's command line for one stage, on one thread, with this run's paths."""
+    return [sys.executable, "-m", "benchmarks.dialogue_dailydialog", stage, "--run", str(args.run), "--cache",
+            str(args.cache), "--corpus", args.corpus, "--results", str(args.results), "--threads", "1", *more]
+
+
+def everything_parallel(args: argparse.Namespace) -> int:
+    """After MLE: the adversarial seeds, the value-baseline run, the heuristic run and the
+    report stage as ``--jobs`` one-thread processes at once; then each system's AdverSuc
+    (``compare --systems NAME``, cached per system) the same way; then the final ``compare``
+    here, which finds every figure cached and writes the report. Logs: ``<cache>/logs``."""
+    from benchmarks.stage_pool import run_pool
+
+    logs = Path(args.cache) / "logs"
+    report_flags = ["--eval-epochs", str(args.eval_epochs), "--eval-dev-pairs", str(args.eval_dev_pairs)]
+    if args.note:
+        report_flags += ["--note", args.note]
+    training = {f"adv --seed {s}": _stage_argv(args, "adv", "--seed", str(s), *args.extra) for s in ADV_SEEDS}
+    training["adv --seed 0 --baseline value"] = _stage_argv(args, "adv", "--seed", "0", "--baseline", "value",
+                                                            *args.extra)
+    training["heuristic --seed 0"] = _stage_argv(args, "heuristic", "--seed", "0", "--steps", str(args.steps))
+    training["report"] = _stage_argv(args, "report", *report_flags)
+    failed = run_pool(training, args.jobs, logs, cwd=ROOT)
+    if failed:
+        print(f"failed: {', '.join(failed)} (logs in {logs}); run `all --jobs {args.jobs}` again to continue")
+        return 1
+    cmp_flags = ["--decodes", args.decodes, "--dev-pairs", str(args.dev_pairs), "--test-pairs", str(args.test_pairs),
+                 "--eval-epochs", str(args.eval_epochs)]
+    measuring = {f"compare {name}": _stage_argv(args, "compare", *cmp_flags, "--systems", name)
+                 for name in systems(args)}
+    failed = run_pool(measuring, args.jobs, logs, cwd=ROOT)
+    if failed:
+        print(f"failed: {', '.join(failed)} (logs in {logs}); run `all --jobs {args.jobs}` again to continue")
+        return 1
+    args.systems = ""
+    return compare_stage(args)
 
 
 STAGES = {"mle": mle, "adv": adversarial, "heuristic": heuristic, "report": report, "compare": compare_stage,
@@ -449,6 +492,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", choices=["mean", "value"], default="mean",
                     help="adv: REINFORCE's baseline (value: the learned per-context value head, dd_advvalue_s<seed>)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=1, help="all: after MLE, run this many stages at once (one thread "
+                                                         "each; logs under <cache>/logs)")
     ap.add_argument("--steps", type=int, default=ADV_ROUNDS, help="heuristic: REINFORCE steps")
     ap.add_argument("--eval-epochs", type=int, default=0, help="evaluator fine-tuning epochs after the probe")
     ap.add_argument("--eval-dev-pairs", type=int, default=4000, help="report: dev pairs the evaluators train on")
