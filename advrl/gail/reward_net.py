@@ -42,9 +42,11 @@ class RunningNorm(nn.Module):
         self.mean.add_(delta, alpha=n / total)
         self.count.fill_(total)
 
-    def forward(self, x: torch.Tensor, update: bool = False) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, update: bool = False, keep: torch.Tensor | None = None) -> torch.Tensor:
+        """Normalise ``x``; with ``update`` in training mode, first fold it into the statistics (only the rows
+        where ``keep`` is true, when given)."""
         if update and self.training:
-            self.update(x)
+            self.update(x if keep is None else x[keep])
         return ((x - self.mean) / torch.sqrt(self.var + self.eps)).clamp(-self.clip, self.clip)
 
 
@@ -170,13 +172,16 @@ def features(config: RewardNetConfig, batch: dict[str, Any], ops: Any) -> Any:
     """The reward net's input, written once for torch and NumPy (``ops``): normalised
     obs, one-hot (Discrete) or normalised (Box) actions, optionally normalised next obs
     and the done flag; with ``absorbing`` the virtual absorbing state is one point
-    (all features 0, flag 1; Kostrikov et al. 2019)."""
+    (all features 0, flag 1; Kostrikov et al. 2019). The running statistics are updated
+    from the real rows only: the absorbing rows' placeholder zeros are not observations
+    (on Hopper's demos they are ~64% of the expert's sampling weight)."""
     c = config
-    parts = [ops.norm("obs", batch["obs"], update=True)]
+    absorbing = batch.get("absorbing") if c.absorbing else None
+    parts = [ops.norm("obs", batch["obs"], update=True, absorbing=absorbing)]
     if c.act_kind == "discrete":
         parts.append(ops.one_hot(batch["acts"], c.act_dim))
     else:
-        parts.append(ops.norm("acts", batch["acts"], update=True))
+        parts.append(ops.norm("acts", batch["acts"], update=True, absorbing=absorbing))
     if c.use_next_obs:
         parts.append(ops.norm("obs", batch["next_obs"], update=False))
     if c.use_done:
@@ -194,9 +199,12 @@ class _TorchOps:
     def __init__(self, net: RewardNet) -> None:
         self.norms = {"obs": net.obs_norm, "acts": net.act_norm}
 
-    def norm(self, key: str, x: torch.Tensor, update: bool) -> torch.Tensor:
+    def norm(self, key: str, x: torch.Tensor, update: bool, absorbing: torch.Tensor | None = None) -> torch.Tensor:
         x = x.reshape(x.shape[0], -1).float()
-        return self.norms[key](x, update) if self.norms[key] is not None else x
+        if self.norms[key] is None:
+            return x
+        keep = None if absorbing is None else absorbing.reshape(-1) < 0.5
+        return self.norms[key](x, update, keep)
 
     def one_hot(self, acts: torch.Tensor, n: int) -> torch.Tensor:
         return F.one_hot(acts.reshape(-1).long(), n).float()
@@ -218,7 +226,8 @@ class _NumpyOps:
         # (mean, 1/std, clip) per key: a multiply and in-place bounds per call
         self.stats = {k: None if v is None else (v[0], (1.0 / v[1]).astype(np.float32), v[2]) for k, v in stats.items()}
 
-    def norm(self, key: str, x: np.ndarray, update: bool) -> np.ndarray:
+    def norm(self, key: str, x: np.ndarray, update: bool, absorbing: np.ndarray | None = None) -> np.ndarray:
+        """Frozen statistics: ``update`` and ``absorbing`` (which rows would update them) do not apply."""
         x = np.asarray(x, np.float32).reshape(len(x), -1)
         if self.stats[key] is None:
             return x
