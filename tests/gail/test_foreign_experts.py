@@ -18,10 +18,13 @@ from advrl.gail.sb3_io import ObsNormalizer, load_policy, obs_norm_path
 
 ROOT = Path(__file__).resolve().parents[2] / "experts"
 ZOO = ("experts", "rl-zoo")
-# HalfCheetah-v5, reset seed 0, the rl-zoo SAC expert's deterministic actions: true return over the
-# first 300 steps (measured with mujoco 4.0.0 / gymnasium 1.4.0; under mujoco 3.17 the full-episode
-# returns of seeds 0-2 differ by up to 0.9 %, their mean by 0.15 %: hence the 1 % tolerance)
-HALFCHEETAH_300_STEPS = 2458.77
+# HalfCheetah-v5, the rl-zoo SAC expert's deterministic actions: mean true return of 3 full episodes as the
+# data's provider measured it (../shared/data/README.md: 9,431). A single rollout is chaotic: its first 300
+# steps from reset seed 0 gave 2,458.8 on an AVX2 CPU and 2,492.6 on an AVX-512 one (1.4 % apart, the same
+# under mujoco 4.0.0 and 4.0.1), while the 3-episode means (seeds 0-2) move by well under 1 % (mujoco 3.17
+# against 4.0: 0.15 %; AVX-512: 9,488.6, +0.6 %). A wrong load (weights, squashing, action scale) is off by far
+# more than the 2 % allowed.
+HALFCHEETAH_3_EPISODES = 9431.0
 
 
 def _zoo_zip(shared_data, env: str) -> Path:
@@ -72,12 +75,15 @@ def test_rl_zoo_sac_expert_loads_without_unpickling_and_reproduces_its_return(sh
     expert = ExpertPolicy(path, env)
     assert expert.algo == "sac" and expert.normalizer is None
     assert expert.model.net_arch == {"pi": [256, 256], "qf": [256, 256]}  # rl-zoo's SAC default, from the JSON
-    obs, _ = env.reset(seed=0)
-    total = 0.0
-    for _ in range(300):
-        obs, reward, *_ = env.step(expert.act(obs))
-        total += float(reward)
-    assert total == pytest.approx(HALFCHEETAH_300_STEPS, rel=0.01)
+    returns = []
+    for seed in range(3):
+        obs, _ = env.reset(seed=seed)
+        total, done = 0.0, False
+        while not done:
+            obs, reward, terminated, truncated, _ = env.step(expert.act(obs))
+            total, done = total + float(reward), terminated or truncated
+        returns.append(total)
+    assert np.mean(returns) == pytest.approx(HALFCHEETAH_3_EPISODES, rel=0.02)
 
 
 def test_cli_rollout_of_rl_zoo_hopper_writes_native_demos(shared_data, no_unpickling, tmp_path, capsys):
