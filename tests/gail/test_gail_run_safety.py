@@ -66,7 +66,10 @@ def test_sigint_saves_checkpoint_and_policy(tmp_path):
     cmd = [sys.executable, "-m", "advrl.cli"] + BASE + ["--out", str(out), "--timesteps", "1000000",
                                                        "--eval-every", "0"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # SIGINT's default action in the child even when the suite itself runs in the background (`pytest &` from a
+    # script starts with SIGINT ignored, which the child would inherit and the CLI then rightly keeps ignoring)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not (out / "tb").exists() and time.time() < deadline:  # training has started
         time.sleep(0.5)
