@@ -27,29 +27,6 @@ def test_running_norm_matches_numpy_over_several_batches():
     assert torch.equal(before, norm.mean)
 
 
-def test_absorbing_rows_do_not_move_the_discriminators_input_statistics():
-    """The virtual absorbing state's rows carry placeholder zeros: D's running mean/variance
-    come from the real rows alone (on Hopper's demos the absorbing rows are ~64% of the
-    expert's sampling weight, and would squeeze every feature towards 0)."""
-    env = gym.make("Pendulum-v1")
-    net = RewardNet(RewardNetConfig.for_spaces(env.observation_space, env.action_space, absorbing=True))
-    rng = np.random.default_rng(0)
-    obs, acts = rng.normal(3.0, 2.0, size=(40, 3)), rng.normal(0.5, 0.3, size=(40, 1))
-    absorbing = np.zeros(40)
-    absorbing[:30] = 1  # three rows in four are absorbing, their obs/acts zeros
-    obs[:30], acts[:30] = 0, 0
-    net.train()
-    net.embed(make_batch(obs, acts, None, None, absorbing=absorbing))
-    np.testing.assert_allclose(net.obs_norm.mean.numpy(), obs[30:].mean(0), rtol=1e-5)
-    np.testing.assert_allclose(net.obs_norm.var.numpy(), obs[30:].var(0), rtol=1e-4)
-    np.testing.assert_allclose(net.act_norm.mean.numpy(), acts[30:].mean(0), rtol=1e-5)
-    # without absorbing rows every row counts, as before
-    plain = RewardNet(RewardNetConfig.for_spaces(env.observation_space, env.action_space))
-    plain.train()
-    plain.embed(make_batch(obs, acts, None, None))
-    np.testing.assert_allclose(plain.obs_norm.mean.numpy(), obs.mean(0), rtol=1e-5)
-
-
 def test_discrete_actions_are_one_hot_and_gradient_penalty_runs():
     env = gym.make("CartPole-v1")
     net = RewardNet(RewardNetConfig.for_spaces(env.observation_space, env.action_space))
