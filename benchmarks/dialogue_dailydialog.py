@@ -441,8 +441,10 @@ def everything(args: argparse.Namespace) -> int:
 
 def _stage_argv(args: argparse.Namespace, stage: str, *more: str) -> list[str]:
     """This script's command line for one stage, on one thread, with this run's paths."""
+    smoke = [*(["--limit", str(args.limit)] if args.limit else []),
+             *(["--skip-evaluators"] if args.skip_evaluators and stage == "report" else [])]
     return [sys.executable, "-m", "benchmarks.dialogue_dailydialog", stage, "--run", str(args.run), "--cache",
-            str(args.cache), "--corpus", args.corpus, "--results", str(args.results), "--threads", "1", *more]
+            str(args.cache), "--corpus", args.corpus, "--results", str(args.results), "--threads", "1", *smoke, *more]
 
 
 def everything_parallel(args: argparse.Namespace) -> int:
