@@ -463,17 +463,20 @@ def everything_parallel(args: argparse.Namespace) -> int:
                                                             *args.extra)
     training["heuristic --seed 0"] = _stage_argv(args, "heuristic", "--seed", "0", "--steps", str(args.steps))
     training["report"] = _stage_argv(args, "report", *report_flags)
-    failed = run_pool(training, args.jobs, logs, cwd=ROOT)
-    if failed:
-        print(f"failed: {', '.join(failed)} (logs in {logs}); run `all --jobs {args.jobs}` again to continue")
+
+    def pool(commands: dict[str, list[str]]) -> bool:
+        failed = run_pool(commands, args.jobs, logs, cwd=ROOT)
+        if failed:
+            print(f"failed: {', '.join(failed)} (logs in {logs}); run `all --jobs {args.jobs}` again to continue")
+        return not failed
+
+    if not pool(training):
         return 1
     cmp_flags = ["--decodes", args.decodes, "--dev-pairs", str(args.dev_pairs), "--test-pairs", str(args.test_pairs),
                  "--eval-epochs", str(args.eval_epochs)]
     measuring = {f"compare {name}": _stage_argv(args, "compare", *cmp_flags, "--systems", name)
                  for name in systems(args)}
-    failed = run_pool(measuring, args.jobs, logs, cwd=ROOT)
-    if failed:
-        print(f"failed: {', '.join(failed)} (logs in {logs}); run `all --jobs {args.jobs}` again to continue")
+    if not pool(measuring):
         return 1
     args.systems = ""
     return compare_stage(args)

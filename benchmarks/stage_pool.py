@@ -27,13 +27,10 @@ def run_pool(commands: dict[str, list[str]], jobs: int, log_dir: Path, cwd: Path
         print(f"[{'done' if rc == 0 else f'FAILED rc={rc}'}] {name} ({time.time() - t:.0f} s)", flush=True)
         return rc
 
-    failed: list[str] = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(one, name, argv): name for name, argv in commands.items()}
-        for fut in as_completed(futures):
-            if fut.result() != 0:
-                failed.append(futures[fut])
-    return [name for name in commands if name in failed]
+        codes = {futures[fut]: fut.result() for fut in as_completed(futures)}
+    return [name for name in commands if codes[name] != 0]
 
 
 def _file_name(name: str) -> str:
