@@ -2,11 +2,13 @@
 ``train_mnist_feature_matching.py``): the yardstick for ``advrl.gan.semisup``. No advrl code but the data split.
 
 D: noise 0.3 → weight-normalised ReLU 1000-500-250-250-250, noise 0.5 after each → 10 logits (fake logit 0);
-hidden layers' weight-norm scale g fixed at 1, only the output layer's trained (as improved-gan's DenseLayer).
+hidden layers' weight-norm scale g fixed, only the output layer's trained (as improved-gan's DenseLayer).
 G: z ~ U(0,1)^100 → 500-500 (batch norm without scale, softplus) → weight-normalised 784 sigmoid.
 Loss: cross-entropy on 100 labelled + ½ unsupervised K+1 loss on 100 unlabelled and 100 fakes; G: feature
 matching on the last hidden layer. Adam 3e-3, β1 0.5; lr decays linearly to 0 over the second half.
-No EMA, no data-dependent init. Pixels in [0, 1].
+No EMA, no data-dependent init (so g stays 1). Pixels in [0, 1]. Where improved-gan's script differs: it
+sets g and the biases once by a data-dependent init pass on 500 images with D's noise on, keeps the lr at 0.003
+throughout, and evaluates a Polyak average of D's weights (0.9999 per update).
 
     nice -n 10 .venv/bin/python benchmarks/semisup_reference.py --steps 2000 --threads 1 --json out.json
 """

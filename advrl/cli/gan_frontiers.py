@@ -57,6 +57,8 @@ def register(verbs: argparse._SubParsersAction) -> None:
     semi.add_argument("--data-init", action="store_true", default=None,
                       help="data-dependent init of the weight-normalised layers")
     semi.add_argument("--g-steps", type=int, help="generator steps per round (1: the paper's)")
+    semi.add_argument("--decay-fraction", type=float, help="lr decays linearly to 0 over this last fraction of "
+                                                          "the rounds (0: constant lr, as improved-gan's MNIST script)")
     semi.add_argument("--checkpoint-every", type=int, help="rounds between checkpoints (0: only at the end)")
     semi.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
     semi.add_argument("--overwrite", action="store_true", help="replace an existing run in OUT")

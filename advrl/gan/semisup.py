@@ -18,7 +18,8 @@ layers' weight-norm scale ``g`` is fixed (unit-norm weight rows; only the output
 learns its scale): a learned ``g`` lets D grow its activations past the 0.5 noise.
 The defaults are the recipe measured against a plain-PyTorch re-run of the reference
 (``benchmarks/semisup_reference.py``): no data-dependent initialisation (:func:`data_init`,
-optional), raw weights evaluated (an EMA is optional), lr decaying linearly to 0 over the
+optional; improved-gan runs one, on 500 images with D's noise on, which sets the fixed hidden
+scales to ~1.3-2.6 instead of 1), raw weights evaluated (an EMA is optional), lr decaying linearly to 0 over the
 second half. :func:`train_supervised` trains the same network on the labelled examples
 alone (the baseline).
 
@@ -177,16 +178,19 @@ class SemiSupClassifier(nn.Module):
 
 
 @torch.no_grad()
-def data_init(classifier: SemiSupClassifier, x: torch.Tensor) -> None:
+def data_init(classifier: SemiSupClassifier, x: torch.Tensor, noise: bool = True) -> None:
     """Data-dependent initialisation of the weight-normalised layers (Salimans & Kingma 2016,
     as in the improved-gan code): on a batch ``x``, set each layer's scale ``g`` and bias so its
-    pre-activations have zero mean and unit variance. Without it the 0.5 hidden noise swamps
-    the small activations of a default-initialised network."""
+    pre-activations have zero mean and unit variance. With ``noise`` (improved-gan's init pass
+    runs with ``deterministic=False``) the batch goes through D's Gaussian noise layers, so the
+    statistics include the noise and the scales come out smaller than on clean inputs."""
     from torch.nn.utils import parametrize
 
     h = (x.flatten(1) + 1) / 2
     for m in list(classifier.body) + list(classifier.out):
         if isinstance(m, GaussianNoise):
+            if noise and m.std > 0:
+                h = h + m.std * torch.randn_like(h)
             continue
         if isinstance(m, nn.Linear) and parametrize.is_parametrized(m, "weight"):
             v = m.parametrizations.weight.original1
@@ -431,6 +435,8 @@ def build_semisup(cfg: SemiSupConfig, split: SemiSupSplit) -> tuple[AdversarialT
             raise UserError(f"{flag} must be >= 0, got {value}")
     if loop.g_steps < 1:
         raise UserError(f"--g-steps must be >= 1, got {loop.g_steps}")
+    if not 0 <= cfg.decay_fraction <= 1:
+        raise UserError(f"--decay-fraction must be in [0, 1], got {cfg.decay_fraction}")
     size = split.unlabelled.shape[-1]
     seed_everything(loop.seed)  # networks are initialised from the seed
     classifier = make_classifier(cfg, split)

@@ -76,13 +76,30 @@ def test_data_dependent_init_standardises_pre_activations():
     torch.manual_seed(0)
     clf = SemiSupClassifier(in_dim=64, hidden=(32, 16), n_classes=3).eval()
     x = torch.rand(200, 1, 8, 8) * 2 - 1
-    data_init(clf, x)
+    data_init(clf, x, noise=False)
     first = clf.body[1]  # noise, linear, relu, ...
     pre = first((x.flatten(1) + 1) / 2)
     assert torch.allclose(pre.mean(0), torch.zeros(32), atol=1e-4)
     assert torch.allclose(pre.std(0), torch.ones(32), atol=1e-3)
     logits = clf(x)  # the output layer too
     assert torch.allclose(logits.std(0), torch.ones(3), atol=1e-3)
+
+
+def test_data_dependent_init_with_noise_matches_the_noisy_statistics():
+    """improved-gan's init pass runs D's noise layers: the first layer's scales standardise the
+    noisy inputs, so they are smaller than on clean inputs, and noisy pre-activations are unit-variance."""
+    torch.manual_seed(0)
+    x = torch.rand(2000, 1, 8, 8) * 2 - 1
+    clean, noisy = (SemiSupClassifier(in_dim=64, hidden=(32, 16), n_classes=3) for _ in range(2))
+    noisy.load_state_dict(clean.state_dict())
+    data_init(clean, x, noise=False)
+    data_init(noisy, x)
+    g = lambda c: c.body[1].parametrizations.weight.original0.flatten()  # noqa: E731
+    assert (g(noisy) < g(clean)).all()
+    first = noisy.body[1]
+    pre = first((x.flatten(1) + 1) / 2 + 0.3 * torch.randn(2000, 64))
+    assert torch.allclose(pre.std(0), torch.ones(32), atol=0.1)
+    assert (first((x.flatten(1) + 1) / 2).std(0) < 0.9).all()  # clean inputs: below unit variance
 
 
 def test_pick_labels_per_class_and_seeded():
