@@ -35,13 +35,14 @@ ANCHORS = {  # PacGAN (Lin et al. 2018) Table 1, modes covered (as quoted in iss
 # a semi-supervised recipe's departures from the paper: SemiSupConfig field (g_steps: of its loop) -> (the paper's
 # value, the field's prefix in the recipe key)
 RECIPE_FIELDS = {"translate": (0, "translate"), "d_translate": (0, "dtranslate"), "consistency_weight": (0, "cons"),
-                 "g_steps": (1, "g")}
+                 "g_steps": (1, "g"), "data_init": (False, "dinit")}
 
 
 def _recipe_settings(args: argparse.Namespace) -> dict:
     """The recipe fields ``--semisup-*`` asks for."""
     return {"translate": args.semisup_translate, "d_translate": args.semisup_d_translate,
-            "consistency_weight": args.semisup_consistency, "g_steps": args.semisup_g_steps}
+            "consistency_weight": args.semisup_consistency, "g_steps": args.semisup_g_steps,
+            "data_init": args.semisup_data_init}
 
 
 def _row_settings(row: dict) -> dict:
@@ -53,7 +54,7 @@ def _row_settings(row: dict) -> dict:
 def _recipe(settings: dict) -> str:
     """A recipe's key: '' (the paper's), or its departures joined by '_': 'translate2' (real images shifted),
     'dtranslate2' (every image D trains on shifted, inside D), 'cons10' (consistency term), 'g2' (two generator
-    steps per round)."""
+    steps per round), 'dinit1' (improved-gan's data-dependent init)."""
     return "_".join(f"{prefix}{settings[k]:g}" for k, (paper, prefix) in RECIPE_FIELDS.items() if settings[k] != paper)
 
 
@@ -177,7 +178,9 @@ def _recipe_label(recipe: str, short: bool = False) -> str:
     parts = []
     for part in filter(None, recipe.split("_")):
         n = float(re.sub(r"[a-z]", "", part))
-        if part.startswith("g"):
+        if part.startswith("dinit"):
+            parts.append(" data init" if short else "improved-gan's data-dependent init (D's noise on)")
+        elif part.startswith("g"):
             parts.append(f"G×{n:g}" if short else f"{n:g} generator steps per round")
         elif part.startswith("cons"):
             parts.append(f"cons {n:g}" if short else f"consistency term (weight {n:g})")
@@ -501,6 +504,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="weight of D's consistency term between shifted views (advrl gan semisup --consistency)")
     p.add_argument("--semisup-g-steps", type=int, default=1,
                    help="generator steps per round (advrl gan semisup --g-steps)")
+    p.add_argument("--semisup-data-init", action="store_true",
+                   help="improved-gan's data-dependent init of D's weight-normalised layers (advrl gan semisup "
+                        "--data-init)")
     p.add_argument("--semisup-draw", type=int, help="run only this label draw (draws can run as parallel processes)")
     p.add_argument("--semisup-reference", help="JSON written by benchmarks/semisup_reference.py --json (plotted beside)")
     p.add_argument("--resume", action="store_true", help="semisup: continue an interrupted draw from its checkpoint")

@@ -51,4 +51,7 @@ def test_semisup_headline_is_the_best_recipe_over_the_most_label_draws():
     assert _best_semisup(rows) == ("translate2_g2", pytest.approx(0.997), 3)
     assert _recipe_label("translate2_g2") == ("paper recipe + random translations ±2 px of the real images + "
                                               "2 generator steps per round")
+    rows += [{**_semi(d, 2, 0.998), "g_steps": 2, "data_init": True} for d in range(3)]  # improved-gan's init
+    assert _best_semisup(rows) == ("translate2_g2_dinit1", pytest.approx(0.998), 3)
+    assert _recipe_label("translate2_g2_dinit1").endswith("+ improved-gan's data-dependent init (D's noise on)")
     assert _best_semisup([]) is None
