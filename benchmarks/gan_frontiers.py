@@ -179,7 +179,7 @@ def _recipe_label(recipe: str, short: bool = False) -> str:
     for part in filter(None, recipe.split("_")):
         n = float(re.sub(r"[a-z]", "", part))
         if part.startswith("dinit"):
-            parts.append(" data init" if short else "improved-gan's data-dependent init (D's noise on)")
+            parts.append("data init" if short else "improved-gan's data-dependent init (D's noise on)")
         elif part.startswith("g"):
             parts.append(f"G×{n:g}" if short else f"{n:g} generator steps per round")
         elif part.startswith("cons"):
