@@ -33,6 +33,10 @@ TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
     "--gp-target": ("gp_target", float, "gradient-norm target of the penalty (0: zero-centred; 1: WGAN-GP's)"),
     "--entropy-weight": ("entropy_weight", float, "D entropy bonus weight (0: off)"),
     "--demo-episodes": ("max_demo_episodes", int, "use only the first N demo episodes"),
+    "--bc-steps": ("bc_steps", int, "behaviour-cloning warm start: Adam steps on the demos before round 1 "
+                                    "(PPO generator; 0: off)"),
+    "--bc-anneal": ("bc_anneal", float, "with --bc-steps: a BC term after each PPO update, its weight decaying to 0 "
+                                        "over this fraction of the run (0: warm start only)"),
     "--eval-every": ("eval_every_steps", int, "env steps between true-reward evaluations"),
     "--eval-episodes": ("eval_episodes", int, "episodes per true-reward evaluation"),
     "--final-eval-episodes": ("final_eval_episodes", int, "episodes of the last evaluation (the final return)"),
@@ -144,6 +148,10 @@ def train_settings(args: argparse.Namespace, flags: dict[str, tuple[str, type, s
 def report(run) -> int:
     """Print a finished run's true return before and after, and where it was saved."""
     cfg = run.config
+    if run.bc is not None:
+        bc = run.bc
+        print(f"behaviour-cloning warm start: {bc.steps} steps, loss {bc.first_loss:.3g} -> {bc.last_loss:.3g}, "
+              f"{100 * bc.agreement:.0f}% of the demos' actions reproduced")
     first, last = run.evaluations[0], run.evaluations[-1]
     print(f"true return (deterministic): before {first['true_return']:.1f} ± {first['true_return_std']:.1f} "
           f"({cfg.eval_episodes} episodes) -> after {last['true_return']:.1f} ± {last['true_return_std']:.1f} "

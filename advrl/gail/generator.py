@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 import torch
 
+from advrl.gail.bc import BCResult, BehaviourCloner
 from advrl.gail.buffer import TransitionBuffer
 from advrl.gail.ppo_settings import PPOSettings
 from advrl.gail.rollout_rewards import RewardScaler, attach_learned_reward
@@ -50,6 +53,24 @@ class PPOGenerator:
         self.buffer = buffer
         self.scaler = scaler
         self.steps_per_round = ppo.n_steps * ppo.n_envs
+        self.bc: BehaviourCloner | None = None  # an annealed behaviour-cloning term (set_bc_regulariser)
+        self.bc_until = 0  # env steps at which its weight reaches 0
+        self.bc_warm_start: BCResult | None = None  # what the warm start did (kept by checkpoints)
+
+    def set_bc_regulariser(self, cloner: BehaviourCloner, until_steps: int) -> None:
+        """After each PPO update, as many :class:`BehaviourCloner` steps as PPO took, at the
+        cloner's learning rate times a weight that decays linearly from 1 to 0 at ``until_steps``
+        env steps (Jena et al. 2020: the warm start is otherwise undone while D is still blind)."""
+        self.bc, self.bc_until = cloner, max(int(until_steps), 1)
+
+    def _bc_step(self) -> dict[str, float]:
+        weight = max(0.0, 1.0 - self.ppo.num_timesteps / self.bc_until) if self.bc is not None else 0.0
+        if weight <= 0:
+            return {}
+        ppo = self.ppo
+        steps = ppo.n_epochs * math.ceil(self.steps_per_round / ppo.batch_size)
+        losses = self.bc.step(steps, lr=self.bc.lr * weight)
+        return {"bc/loss": float(np.mean(losses)), "bc/weight": weight}
 
     @classmethod
     def build(cls, env_id: str, settings: PPOSettings, *, total_timesteps: int, seed: int,
@@ -86,7 +107,7 @@ class PPOGenerator:
         self.reward_fn.set_critic(critic)
         self.buffer.start_round()
         self.ppo.learn(self.steps_per_round, reset_num_timesteps=False, progress_bar=False)
-        return round_metrics(self.ppo, self.reward_env, "ppo")
+        return {**round_metrics(self.ppo, self.reward_env, "ppo"), **self._bc_step()}
 
     # -------------------------------------------------------------- state
     def state_dict(self) -> dict[str, Any]:
@@ -99,6 +120,10 @@ class PPOGenerator:
         if self.scaler is not None:
             state["reward_norm"] = self.scaler.state_dict()
         state["fakes"] = self.buffer.state_dict()
+        if self.bc is not None:
+            state["bc"] = self.bc.state_dict()
+        if self.bc_warm_start is not None:
+            state["bc_warm_start"] = asdict(self.bc_warm_start)
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -110,3 +135,7 @@ class PPOGenerator:
             self.scaler.load_state_dict(state["reward_norm"])
         if "fakes" in state:  # checkpoints before session 17 hold none: D's fakes refill from new rollouts
             self.buffer.load_state_dict(state["fakes"])
+        if self.bc is not None and "bc" in state:
+            self.bc.load_state_dict(state["bc"])
+        if "bc_warm_start" in state:
+            self.bc_warm_start = BCResult(**state["bc_warm_start"])

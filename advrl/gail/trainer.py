@@ -28,6 +28,7 @@ import numpy as np
 
 from advrl.core import (AdversarialTrainer, Callback, LoopConfig, TrainingInterrupted, UserError, atomic_path,
                         make_objective, prepare_run_dir, resolve_device, seed_everything, write_summary)
+from advrl.gail.bc import BCResult, BehaviourCloner, bc_pretrain
 from advrl.gail.d_schedule import DiscriminatorDecay
 from advrl.gail.evaluation import TrueRewardEval, normalised
 from advrl.gail.expert_data import to_real_data
@@ -78,6 +79,10 @@ class GAILConfig:
     buffer_recent: float = 0.0  # share of each fake batch drawn from the newest rollout only (the rest: the whole buffer)
     normalize_reward: bool = True  # scale the learned reward as VecNormalize(norm_obs=False) would
     max_demo_episodes: int | None = None  # use only the first N expert episodes
+    bc_steps: int = 0  # behaviour-cloning warm start of the PPO policy: Adam steps on the demos before round 1
+    #                    (advrl.gail.bc; 0: off, the policy starts random)
+    bc_anneal: float = 0.0  # with bc_steps: a BC term after each PPO update whose weight decays to 0 over this
+    #                         fraction of the run (0: warm start only)
     seed: int = 0
     device: str = "auto"
     out: str | None = None  # run directory (policy, reward net, checkpoint, TensorBoard, summary)
@@ -120,6 +125,11 @@ class GAILRun:
     def model(self):
         """The SB3 model of the generator (PPO, or SAC with ``algo="sac"``)."""
         return self.generator.model
+
+    @property
+    def bc(self) -> BCResult | None:
+        """What the behaviour-cloning warm start did (``cfg.bc_steps > 0``), else ``None``."""
+        return getattr(self.generator, "bc_warm_start", None)
 
     @property
     def evaluations(self) -> list[dict[str, float]]:
@@ -172,6 +182,7 @@ class GAILRun:
                 "demo_episodes": self.config.max_demo_episodes, "demo_return": self.demo_return,
                 "settings": asdict(self.config), "env_steps": int(self.model.num_timesteps),
                 "rounds": self.trainer.round, "curve": self.evaluations, "random_return": random_return,
+                "bc_warm_start": None if self.bc is None else asdict(self.bc),
                 "final_true_return": final,
                 "final_normalised_return": None if final is None else normalised(final, random_return,
                                                                                    self.demo_return)}
@@ -279,6 +290,7 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     if kind is None:
         raise UserError(f"unknown --algo {config.algo!r}; expected one of {', '.join(GENERATORS)}")
     cfg = config if config.d_epochs is not None else replace(config, d_epochs=kind.d_epochs)
+    _check_bc(cfg)
     horizon = make_horizon(cfg.horizon)
     envs.check_env_id(cfg.env_id)
     demos = _demos(cfg, demos)
@@ -306,11 +318,38 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
                                  resume_may_change=RESUME_MAY_CHANGE)
     if cfg.out:  # every setting is valid by now: only then is an old run replaced
         prepare_run_dir(cfg.out, resume=cfg.resume, overwrite=cfg.overwrite)
+    if cfg.bc_steps:
+        _behaviour_cloning(cfg, generator, demos, warm_start=not cfg.resume)
     if cfg.resume:
         trainer.resume(Path(cfg.out) / "checkpoint.pt")
     returns = demos.episode_returns
     return run_type(cfg, horizon, trainer, generator, net, evaluator, train_id, transitions, max_steps,
                     None if returns is None else float(np.mean(returns)))
+
+
+def _check_bc(cfg: GAILConfig) -> None:
+    if cfg.bc_steps < 0:
+        raise UserError(f"--bc-steps must be >= 0, got {cfg.bc_steps}")
+    if not 0.0 <= cfg.bc_anneal <= 1.0:
+        raise UserError(f"--bc-anneal is a fraction of the run: expected 0 to 1, got {cfg.bc_anneal}")
+    if cfg.bc_anneal > 0 and not cfg.bc_steps:
+        raise UserError("--bc-anneal keeps a behaviour-cloning term after the warm start: give --bc-steps too")
+    if cfg.bc_steps and cfg.algo != "ppo":
+        raise UserError(f"--bc-steps warm-starts the PPO generator only, not --algo {cfg.algo}")
+
+
+def _behaviour_cloning(cfg: GAILConfig, generator: PPOGenerator | SACGenerator, demos: Any, warm_start: bool) -> None:
+    """Behaviour-clone the PPO generator's policy on the demos (``cfg.bc_steps`` steps; a resumed
+    run has done so and reads its policy from the checkpoint) and, with ``cfg.bc_anneal``, keep an
+    annealed BC term after each PPO update (:meth:`PPOGenerator.set_bc_regulariser`)."""
+    policy = generator.model.policy
+    if warm_start:
+        cloner, generator.bc_warm_start = bc_pretrain(policy, demos.obs, demos.acts, steps=cfg.bc_steps,
+                                                      seed=cfg.seed)
+    else:
+        cloner = BehaviourCloner(policy, demos.obs, demos.acts, seed=cfg.seed)
+    if cfg.bc_anneal > 0:
+        generator.set_bc_regulariser(cloner, int(cfg.bc_anneal * cfg.total_timesteps))
 
 
 def train_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] | None = None) -> GAILRun:
