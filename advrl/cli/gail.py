@@ -34,9 +34,10 @@ TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
     "--entropy-weight": ("entropy_weight", float, "D entropy bonus weight (0: off)"),
     "--demo-episodes": ("max_demo_episodes", int, "use only the first N demo episodes"),
     "--bc-steps": ("bc_steps", int, "behaviour-cloning warm start: Adam steps on the demos before round 1 "
-                                    "(PPO generator; 0: off)"),
+                                    "(PPO generator; 0: off, with its BC term)"),
     "--bc-anneal": ("bc_anneal", float, "with --bc-steps: a BC term after each PPO update, its weight decaying to 0 "
                                         "over this fraction of the run (0: warm start only)"),
+    "--bc-passes": ("bc_passes", float, "BC steps per round of that term, in PPO minibatches per epoch"),
     "--eval-every": ("eval_every_steps", int, "env steps between true-reward evaluations"),
     "--eval-episodes": ("eval_episodes", int, "episodes per true-reward evaluation"),
     "--final-eval-episodes": ("final_eval_episodes", int, "episodes of the last evaluation (the final return)"),
@@ -51,7 +52,8 @@ def _train_defaults() -> dict[str, str]:
     from advrl.gail.trainer import GENERATORS, GAILConfig
 
     d_epochs = ", ".join(f"{kind.d_epochs:g} with --algo {name}" for name, kind in GENERATORS.items())
-    return {**field_defaults(GAILConfig), "max_demo_episodes": "all", "d_epochs": d_epochs}
+    bc_steps = ", ".join(f"{kind.bc_steps} with --algo {name}" for name, kind in GENERATORS.items())
+    return {**field_defaults(GAILConfig), "max_demo_episodes": "all", "d_epochs": d_epochs, "bc_steps": bc_steps}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -58,6 +58,7 @@ class AIRLConfig(GAILConfig):
     # without GAIL's entropy bonus (CartPole 25k, seeds 1-4: 132/72/197/121 without, 61/101/273/66 with it)
     buffer_rounds: int = 4
     ppo: dict[str, Any] = field(default_factory=lambda: {"ent_coef": 0.0})
+    bc_steps: int | None = 0  # no behaviour-cloning warm start (GAIL's came later; AIRL's numbers are without it)
 
 
 class AIRLRewardNet(Discriminator):

@@ -55,20 +55,22 @@ class PPOGenerator:
         self.steps_per_round = ppo.n_steps * ppo.n_envs
         self.bc: BehaviourCloner | None = None  # an annealed behaviour-cloning term (set_bc_regulariser)
         self.bc_until = 0  # env steps at which its weight reaches 0
+        self.bc_passes = 1.0  # BC steps per round, in PPO minibatches per epoch
         self.bc_warm_start: BCResult | None = None  # what the warm start did (kept by checkpoints)
 
-    def set_bc_regulariser(self, cloner: BehaviourCloner, until_steps: int) -> None:
-        """After each PPO update, as many :class:`BehaviourCloner` steps as PPO took, at the
-        cloner's learning rate times a weight that decays linearly from 1 to 0 at ``until_steps``
-        env steps (Jena et al. 2020: the warm start is otherwise undone while D is still blind)."""
-        self.bc, self.bc_until = cloner, max(int(until_steps), 1)
+    def set_bc_regulariser(self, cloner: BehaviourCloner, until_steps: int, passes: float = 1.0) -> None:
+        """After each PPO update, ``passes`` × PPO's minibatches per epoch :class:`BehaviourCloner` steps
+        (``ppo.n_epochs`` passes: as many as PPO took), at the cloner's learning rate times a weight that decays linearly
+        from 1 to 0 at ``until_steps`` env steps (Jena et al. 2020: the warm start is otherwise undone
+        while D is still blind)."""
+        self.bc, self.bc_until, self.bc_passes = cloner, max(int(until_steps), 1), passes
 
     def _bc_step(self) -> dict[str, float]:
         weight = max(0.0, 1.0 - self.ppo.num_timesteps / self.bc_until) if self.bc is not None else 0.0
         if weight <= 0:
             return {}
         ppo = self.ppo
-        steps = ppo.n_epochs * math.ceil(self.steps_per_round / ppo.batch_size)
+        steps = max(1, round(self.bc_passes * math.ceil(self.steps_per_round / ppo.batch_size)))
         losses = self.bc.step(steps, lr=self.bc.lr * weight)
         return {"bc/loss": float(np.mean(losses)), "bc/weight": weight}
 

@@ -20,11 +20,13 @@ def run_gail_cell(cell: Cell, budget: Budget, files: tuple[Path, Path], out: Pat
     from benchmarks.methods.reward_analysis import analyse, rollout_transitions
 
     policy_path, demos_path = files
-    # advrl's GAIL as a user gets it: its defaults (horizon handling included), the shipped demos
+    # advrl's GAIL as a user gets it: its defaults (horizon handling included), the shipped demos; without the
+    # behaviour-cloning warm start that became a default in session 20, so that the grid's seeds stay one method
+    # (its earlier cells ran without it)
     config = GAILConfig(
         env_id=cell.env, demos=str(demos_path), total_timesteps=budget.steps(cell.env), seed=cell.seed,
         device="cpu", out=str(out), eval_every_steps=budget.eval_every,
-        eval_episodes=budget.eval_episodes, progress=False, tensorboard=False, checkpoint_every=0,
+        eval_episodes=budget.eval_episodes, progress=False, tensorboard=False, checkpoint_every=0, bc_steps=0,
     )
     run = build_gail(config)
     start = time.time()

@@ -79,6 +79,8 @@ def run_adversarial(cell: Cell, b: Any, demos: Path, out: Path, device: Any) -> 
         (out / PROGRESS).unlink(missing_ok=True)  # not a run marker: would block --overwrite's safety check
     config_type, build = (AIRLConfig, build_airl) if cell.method == "airl" else (GAILConfig, build_gail)
     extra = {"algo": "sac", "sac": dict(b.sac)} if cell.method == "gail_sac" else {}
+    if cell.method == "gail":  # GAIL-PPO without the warm start that became a default in session 20: the
+        extra["bc_steps"] = 0  # grid's seeds stay one method (its earlier cells ran without it)
     config = config_type(
         env_id=cell.env, demos=str(demos), total_timesteps=budget.steps(cell.env), seed=cell.seed,
         device=str(device), out=str(out), resume=resume, overwrite=not resume, checkpoint_every=b.checkpoint_every,

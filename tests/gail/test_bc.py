@@ -14,7 +14,7 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.monitor import Monitor
 
 from advrl.cli import main
-from advrl.core import UserError
+from advrl.core import UserError, load_checkpoint, save_checkpoint
 from advrl.demos import load_demos
 from advrl.gail.bc import BehaviourCloner, bc_pretrain
 from advrl.gail.ppo_settings import generator_settings
@@ -83,13 +83,32 @@ def test_annealed_term_decays_to_zero_and_resumes(tmp_path, capsys):
 @pytest.mark.parametrize("flags, words", [
     (["--bc-steps", "-1"], "--bc-steps must be >= 0"),
     (["--bc-steps", "10", "--bc-anneal", "2"], "--bc-anneal is a fraction"),
-    (["--bc-anneal", "0.5"], "give --bc-steps too"),
+    (["--bc-steps", "10", "--bc-passes", "0"], "--bc-passes must be > 0"),
+    (["--algo", "sac", "--bc-steps", "10"], "warm-starts the PPO generator only"),
 ])
 def test_bad_bc_settings_are_one_line(tmp_path, capsys, flags, words):
     assert main(BASE + ["--out", str(tmp_path / "r")] + flags) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and words in err[0], err
     assert not (tmp_path / "r").exists()
+
+
+def test_ppo_runs_warm_start_by_default_and_old_checkpoints_resume_without(tmp_path, capsys):
+    demos = str(EXPERTS / "CartPole-v1.npz")
+    fast = dict(progress=False, tensorboard=False, eval_every_steps=0, eval_episodes=1, final_eval_episodes=1,
+                device="cpu")
+    run = build_gail(GAILConfig("CartPole-v1", demos=demos, total_timesteps=512, **fast))
+    assert run.config.bc_steps == 1000 and run.bc is not None and run.generator.bc is not None
+    # a run whose checkpoint predates the warm start (no bc_* settings saved) resumes as it trained: without BC
+    out = tmp_path / "old"
+    assert main(BASE + ["--out", str(out), "--timesteps", "512", "--bc-steps", "0"]) == 0
+    state = load_checkpoint(out / "checkpoint.pt")
+    state["run_config"] = {k: v for k, v in state["run_config"].items() if not k.startswith("bc_")}
+    save_checkpoint(state, out / "checkpoint.pt")
+    resumed = build_gail(GAILConfig("CartPole-v1", demos=demos, total_timesteps=1024, out=str(out), resume=True,
+                                    **fast))
+    assert resumed.config.bc_steps == 0 and resumed.generator.bc is None
+    assert all("bc/weight" not in row for row in resumed.train().history)
 
 
 def test_cloner_rejects_mismatched_pairs():

@@ -91,12 +91,15 @@ def test_policy_obs_norm_on_gives_a_policy_that_normalises_its_observations_and_
     out = tmp_path / "run"
     args = ["gail", "train", "--env", "CartPole-v1", "--demos", str(DEMOS), "--out", str(out), "--no-progress",
             "--eval-episodes", "1", "--device", "cpu", "--policy-obs-norm", "on"]
+    from advrl.demos import load_demos
+
+    demo_steps = load_demos(DEMOS, env="CartPole-v1").n_steps  # the warm start's statistics come first
     assert main(args + ["--timesteps", "1024"]) == 0
     first = load_checkpoint(out / "checkpoint.pt")["generator"]["policy"]
-    assert float(first["features_extractor.norm.count"]) == 1024  # every rollout joined the statistics
+    assert float(first["features_extractor.norm.count"]) == demo_steps + 1024  # every rollout joined them
     assert main(args + ["--timesteps", "2048", "--resume"]) == 0
     second = load_checkpoint(out / "checkpoint.pt")["generator"]["policy"]
-    assert float(second["features_extractor.norm.count"]) == 2048  # resumed from them, not restarted
+    assert float(second["features_extractor.norm.count"]) == demo_steps + 2048  # resumed from them, not restarted
     policy, _ = load_policy(out / "policy.zip", gym.make("CartPole-v1"))
     assert isinstance(policy.features_extractor, NormalizedObsExtractor)
     torch.testing.assert_close(policy.features_extractor.norm.mean, second["features_extractor.norm.mean"])
