@@ -155,7 +155,8 @@ def report(run) -> int:
         print(f"behaviour-cloning warm start: {bc.steps} steps, loss {bc.first_loss:.3g} -> {bc.last_loss:.3g}, "
               f"{100 * bc.agreement:.0f}% of the demos' actions reproduced")
     first, last = run.evaluations[0], run.evaluations[-1]
-    print(f"true return (deterministic): before {first['true_return']:.1f} ± {first['true_return_std']:.1f} "
+    start = "after the warm start" if run.bc is not None else "before"
+    print(f"true return (deterministic): {start} {first['true_return']:.1f} ± {first['true_return_std']:.1f} "
           f"({cfg.eval_episodes} episodes) -> after {last['true_return']:.1f} ± {last['true_return_std']:.1f} "
           f"({int(last.get('episodes', cfg.eval_episodes))} episodes, {int(last['env_steps'])} env steps)")
     print(f"saved {cfg.out}/policy.zip, {cfg.out}/reward_net.pt, {cfg.out}/summary.json (TensorBoard: {cfg.out}/tb)")

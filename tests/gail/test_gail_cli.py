@@ -20,7 +20,7 @@ def test_gail_train_writes_artefacts_and_resumes(tmp_path, capsys):
             "--eval-episodes", "1", "--device", "cpu"]
     assert main(args + ["--timesteps", "1024"]) == 0
     text = capsys.readouterr().out
-    assert "true return" in text and "before" in text and "after" in text
+    assert "true return" in text and "after the warm start" in text and "-> after" in text
     for name in ("policy.zip", "reward_net.pt", "config.json", "checkpoint.pt", "summary.json"):
         assert (out / name).is_file(), name
     assert any((out / "tb").iterdir())
