@@ -27,7 +27,13 @@ def _summarise(rows: list[dict], expert: float, random: float) -> dict[str, Any]
         final = [float(normalise(run["curve"][-1][1], random, expert)) for run in runs]
         to95 = [steps_to_threshold(*zip(*[(s, v) for s, v in run["curve"] if s > 0]), random, expert)
                 if len(run["curve"]) > 1 else None for run in runs]
-        return {"final": final, "to95": to95, "tput": [run["steps"] / run["cpu_s"] for run in runs]}
+        # the first evaluation (round 0: after GAIL's behaviour-cloning warm start, where there is one) and the
+        # lowest evaluation from the first one at 95% on (a collapse or a dip after learning shows here)
+        start = [float(normalise(run["curve"][0][1], random, expert)) for run in runs]
+        low = [None if t is None else float(min(normalise(v, random, expert) for s, v in run["curve"] if s >= t))
+               for run, t in zip(runs, to95)]
+        return {"final": final, "to95": to95, "start": start, "low_after95": low,
+                "tput": [run["steps"] / run["cpu_s"] for run in runs]}
 
     gail, ppo = side("gail"), side("ppo")
     ratio = [g / p for g, p in zip(gail["tput"], ppo["tput"])] if ppo else []
@@ -136,21 +142,31 @@ def write_report(tasks: dict, cells: Path, out: Path, references: Callable, comm
     summaries = {name: _summarise(r, *refs[name]) for name, r in rows.items()}
     lines = ["# GAIL on classic control — the library's defaults, no per-env GAIL flags", "",
              f"Command: `{command}` (one JSON per cell in `benchmarks/results/gail_classic_cells/`, resumable; "
-             "`--report-only` rebuilds this file from them). Run on the shared 2-core machine, 2 cells at a time. GAIL defaults: D updates = one pass over each rollout, zero-centred gradient penalty 10, "
+             "`--report-only` rebuilds this file from them). Run on the shared 2-core machine, 2 cells at a time. "
+             "GAIL defaults: a behaviour-cloning warm start of the policy (1,000 Adam steps on the demos, "
+             "`advrl.gail.bc`) and a BC term after each PPO update whose weight decays linearly to 0 over the run (one "
+             "pass of PPO's minibatches per round); D updates = one pass over each rollout, zero-centred gradient "
+             "penalty 10, "
              "the last 16 rollouts as fakes, `--horizon absorbing`; PPO: `advrl.gail.ppo_settings.generator_settings` "
              "(rl-zoo rows with GAIL's entropy bonus `ent_coef` 0.01, learning rate decayed linearly), identical for "
              "the PPO baseline on the true reward. The data-efficiency rows (`N ep`) run with `--tasks` naming them. "
-             "True returns, deterministic policy, 10 episodes every 10k env steps and 50 for the final figure; "
+             "True returns, deterministic policy, 10 episodes every 10k env steps and 50 for the final figure "
+             "(\"at round 0\": the first evaluation, after the warm start, before any GAIL round; \"steps to 95%\": "
+             "the first evaluation after round 0 at 95%; \"lowest after 95%\": the lowest evaluation from then on, "
+             "per seed); "
              "normalised: demo file mean = 1, random policy = 0. Throughput column: GAIL env steps per CPU-second ÷ "
              "PPO's, same process one after the other, evaluation excluded (the headline's `throughput_ratio_min` "
              "is the interleaved measurement of `gail_throughput.md` where it exists).",
-             "", "| task | demos | budget | seeds | GAIL final (mean ± sd) | GAIL min | GAIL steps to 95% | "
-             "PPO final | PPO steps to 95% | throughput GAIL/PPO |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "", "| task | demos | budget | seeds | GAIL at round 0 | GAIL final (mean ± sd) | GAIL min | "
+             "GAIL steps to 95% | GAIL lowest after 95% | PPO final | PPO steps to 95% | throughput GAIL/PPO |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     pngs = []
     for name, s in summaries.items():
         t, g, p = tasks[name], s["gail"], s["ppo"]
+        low = ", ".join("—" if v is None else f"{v:.2f}" for v in g["low_after95"])
         lines.append(f"| {name} | `{t.demos}`{f' ({t.episodes} ep)' if t.episodes else ''} | {t.budget // 1000}k | "
-                     f"{len(s['seeds'])} | {fmt_mean_std(g['final'])} | {min(g['final']):.2f} | {_steps(g['to95'])} | "
+                     f"{len(s['seeds'])} | {np.mean(g['start']):.2f} | {fmt_mean_std(g['final'])} | "
+                     f"{min(g['final']):.2f} | {_steps(g['to95'])} | {low} | "
                      f"{fmt_mean_std(p['final']) if p else '—'} | {_steps(p['to95']) if p else '—'} | "
                      f"{_ratio(s)} |")
         if not t.episodes:
