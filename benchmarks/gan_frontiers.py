@@ -160,15 +160,24 @@ def semisup_speed(mnist: str, rounds: int = 150, repeats: int = 3) -> dict:
             "threads": torch.get_num_threads()}
 
 
-def save_semisup_curve(rows: list[dict], reference: dict | None) -> None:
-    """The project's learning curve(s) beside the plain-PyTorch reference re-run (benchmarks/semisup_reference.py)."""
+REFERENCES = {"reference": "plain-PyTorch reference re-run",
+              "reference_faithful": "plain-PyTorch reference re-run, --faithful (data init, constant lr)"}
+
+
+def save_semisup_curve(rows: list[dict], semi: dict) -> None:
+    """The project's learning curve(s) beside the plain-PyTorch reference re-runs (benchmarks/semisup_reference.py;
+    the ``--faithful`` one also with its Polyak-averaged D)."""
     from advrl.gan import save_curves
 
     series = {f"advrl{_recipe_label(_row_recipe(r), short=True)}, label draw {r['split_seed']}":
               ([h["round"] for h in r["history"]], [100 * h["eval/test_acc"] for h in r["history"]]) for r in rows}
-    if reference:
-        curve = reference["curve"]
-        series["plain-PyTorch reference, draw 0"] = ([c["step"] for c in curve], [100 * c["test_acc"] for c in curve])
+    for key, label in REFERENCES.items():
+        curve = (semi.get(key) or {}).get("curve")
+        if curve:
+            series[f"{label}, draw 0"] = ([c["step"] for c in curve], [100 * c["test_acc"] for c in curve])
+            if "test_acc_polyak" in curve[0]:
+                series[f"{label}, Polyak-averaged D"] = ([c["step"] for c in curve],
+                                                         [100 * c["test_acc_polyak"] for c in curve])
     save_curves(series, RESULTS / "gan_frontiers_semisup_accuracy.png",
                 "MNIST 8k/2k, 10 labels per class: held-out accuracy % vs updates")
 
@@ -305,15 +314,18 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
     recipe = _recipe(_recipe_settings(args))
 
     def current() -> tuple[dict, list[dict]]:
-        semi = {k: v for k, v in (_load(path) or {}).items() if k in ("rows", "reference", "speed", "notes", "commands")}
+        semi = {k: v for k, v in (_load(path) or {}).items() if k in ("rows", *REFERENCES, "speed", "notes", "commands")}
         keep = [r for r in semi.get("rows", []) if _row_recipe(r) != recipe or r["rounds"] == args.semisup_rounds]
         return semi, keep
 
     semi, rows = current()
     if args.semisup_reference:
         ref = json.loads(Path(args.semisup_reference).read_text())
-        semi["reference"] = {"curve": ref["curve"], "command": "nice -n 10 .venv/bin/python benchmarks/semisup_reference.py "
-                             + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in ref["args"].items() if v is not None)}
+        flags = [f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}") for k, v in ref["args"].items()
+                 if v is not None and v is not False]
+        key = "reference_faithful" if ref["args"].get("faithful") else "reference"
+        semi[key] = {"curve": ref["curve"],
+                     "command": "nice -n 10 .venv/bin/python benchmarks/semisup_reference.py " + " ".join(flags)}
         _save(path, {**semi, "rows": rows})
     draws = [args.semisup_draw] if args.semisup_draw is not None else range(args.semisup_draws)
     for draw in draws:
@@ -328,7 +340,7 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
         print(f"draw {draw}: semi-supervised {100 * row['semi_supervised_accuracy']:.2f}% vs supervised-only "
               f"{100 * (row['supervised_only_accuracy'] or 0):.2f}%", flush=True)
     semi, rows = current()
-    save_semisup_curve(rows, semi.get("reference"))
+    save_semisup_curve(rows, semi)
     best = _best_semisup(rows)
     if best is not None:
         best_settings = _row_settings(_recipes(rows)[best[0]][0])
@@ -353,7 +365,8 @@ def _best_semisup(rows: list[dict]) -> tuple[str, float, int] | None:
 def semisup_report(semi: dict) -> list[str]:
     """The semi-supervised section: the project's runs (per recipe and label draw), the reference re-run, the
     speed ratio."""
-    rows, ref, speed = semi["rows"], semi.get("reference"), semi.get("speed")
+    rows, speed = semi["rows"], semi.get("speed")
+    refs = {label: semi[key] for key, label in REFERENCES.items() if semi.get(key)}
     r0, recipes = rows[0], _recipes(rows)
     lines = [*(f"Command ({_recipe_label(t)}): `{c}`" for t, c in sorted(semi.get("commands", {}).items())), "",
              f"Data: {r0['data']}; {r0['n_labelled']} labelled (10 per class, label draw = `--split-seed`), "
@@ -379,9 +392,10 @@ def semisup_report(semi: dict) -> list[str]:
             lines.append(f"| {_recipe_label(t)} | {r['split_seed']} | {r['rounds']} | "
                          f"**{100 * r['semi_supervised_accuracy']:.2f}%** | "
                          f"{100 * (r['supervised_only_accuracy'] or 0):.2f}% | {r['seconds'] / 60:.1f} min |")
-    if ref:
+    for label, ref in refs.items():
         last = ref["curve"][-1]
-        lines.append(f"| plain-PyTorch reference re-run | 0 | {last['step']} | {100 * last['test_acc']:.2f}% | | "
+        polyak = f" (Polyak-averaged D: {100 * last['test_acc_polyak']:.2f}%)" if "test_acc_polyak" in last else ""
+        lines.append(f"| {label} | 0 | {last['step']} | {100 * last['test_acc']:.2f}%{polyak} | | "
                      f"{last['step'] / last['updates_per_s'] / 60:.1f} min |")
     lines.append("")
     for t, sel in recipes.items():
@@ -392,9 +406,12 @@ def semisup_report(semi: dict) -> list[str]:
         for r in sel:
             lines.append(f"Curve, {_recipe_label(t)}, draw {r['split_seed']}: " + ", ".join(
                 f"{int(h['round'])}: {100 * h['eval/test_acc']:.1f}" for h in r["history"]))
-    if ref:
-        lines += ["", f"Reference re-run (`{ref['command']}`): " + ", ".join(
+    for label, ref in refs.items():
+        lines += ["", f"{label[0].upper()}{label[1:]} (`{ref['command']}`): " + ", ".join(
             f"{c['step']}: {100 * c['test_acc']:.1f}" for c in ref["curve"])]
+        if "test_acc_polyak" in ref["curve"][0]:
+            lines[-1] += "; its Polyak-averaged D: " + ", ".join(
+                f"{c['step']}: {100 * c['test_acc_polyak']:.1f}" for c in ref["curve"])
     if speed:
         lines += ["", f"Speed (`{speed['command']}`, one process, alternated, median of "
                   f"{len(speed['runs']['plain'])}, {speed['threads']} thread(s), no evaluation): the project's trainer "

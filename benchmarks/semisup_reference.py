@@ -102,7 +102,8 @@ def main():
     disc, gen = networks()
     if args.faithful:
         data_init(disc, unl[torch.randperm(len(unl))[:500]])
-    avg = [torch.zeros_like(q) for q in disc.parameters()]  # improved-gan's disc_param_avg (from zero)
+    d_params = [q for q in disc.parameters() if q.requires_grad]  # improved-gan's trainable disc_params
+    avg = [torch.zeros_like(q) for q in d_params]  # its disc_param_avg: started at zero
     d_opt = torch.optim.Adam([q for q in disc.parameters() if q.requires_grad], lr=3e-3, betas=(0.5, 0.999))
     g_opt = torch.optim.Adam([q for q in gen.parameters() if q.requires_grad], lr=3e-3, betas=(0.5, 0.999))
     n_batches, curve, train_time = len(unl) // 100, [], 0.0
@@ -127,7 +128,7 @@ def main():
         d_opt.step()
         if args.faithful:
             with torch.no_grad():
-                for a, q in zip(avg, disc.parameters()):
+                for a, q in zip(avg, d_params):
                     a.add_(q - a, alpha=1e-4)
         with torch.no_grad():
             m_real = disc[:-2](x_unl2).mean(0)
@@ -142,11 +143,11 @@ def main():
                 acc = (disc(test_x).argmax(1) == test_y).float().mean().item()
                 point = {"step": step + 1, "test_acc": acc, "updates_per_s": (step + 1) / train_time}
                 if args.faithful:
-                    raw = [q.detach().clone() for q in disc.parameters()]
-                    for q, a in zip(disc.parameters(), avg):
+                    raw = [q.detach().clone() for q in d_params]
+                    for q, a in zip(d_params, avg):
                         q.copy_(a)
                     point["test_acc_polyak"] = (disc(test_x).argmax(1) == test_y).float().mean().item()
-                    for q, r in zip(disc.parameters(), raw):
+                    for q, r in zip(d_params, raw):
                         q.copy_(r)
             disc.train()
             curve.append(point)
