@@ -165,21 +165,41 @@ REFERENCES = {"reference": "plain-PyTorch reference re-run",
 
 
 def save_semisup_curve(rows: list[dict], semi: dict) -> None:
-    """The project's learning curve(s) beside the plain-PyTorch reference re-runs (benchmarks/semisup_reference.py;
-    the ``--faithful`` one also with its Polyak-averaged D)."""
-    from advrl.gan import save_curves
+    """The project's learning curves (one colour per recipe, one line style per label draw) beside the
+    plain-PyTorch reference re-runs (benchmarks/semisup_reference.py; the ``--faithful`` one also with its
+    Polyak-averaged D), legend outside the axes."""
+    import matplotlib
 
-    series = {f"advrl{_recipe_label(_row_recipe(r), short=True)}, label draw {r['split_seed']}":
-              ([h["round"] for h in r["history"]], [100 * h["eval/test_acc"] for h in r["history"]]) for r in rows}
-    for key, label in REFERENCES.items():
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from advrl.core import atomic_path
+
+    fig, ax = plt.subplots(figsize=(11, 5))
+    styles = ["-", "--", ":"]
+    for i, (recipe, sel) in enumerate(_recipes(rows).items()):
+        for r in sel:
+            ax.plot([h["round"] for h in r["history"]], [100 * h["eval/test_acc"] for h in r["history"]],
+                    color=f"C{i}", ls=styles[r["split_seed"] % 3], lw=1.2,
+                    label=f"advrl{_recipe_label(recipe, short=True) or ' paper recipe'}, draw {r['split_seed']}")
+    for (key, label), color in zip(REFERENCES.items(), ("black", "dimgray")):
         curve = (semi.get(key) or {}).get("curve")
         if curve:
-            series[f"{label}, draw 0"] = ([c["step"] for c in curve], [100 * c["test_acc"] for c in curve])
+            steps = [c["step"] for c in curve]
+            ax.plot(steps, [100 * c["test_acc"] for c in curve], color=color, lw=2, label=f"{label}, draw 0")
             if "test_acc_polyak" in curve[0]:
-                series[f"{label}, Polyak-averaged D"] = ([c["step"] for c in curve],
-                                                         [100 * c["test_acc_polyak"] for c in curve])
-    save_curves(series, RESULTS / "gan_frontiers_semisup_accuracy.png",
-                "MNIST 8k/2k, 10 labels per class: held-out accuracy % vs updates")
+                ax.plot(steps, [100 * c["test_acc_polyak"] for c in curve], color=color, lw=2, ls="-.",
+                        label=f"{label}, Polyak-averaged D")
+    ax.axhline(98.5, color="red", lw=0.8, ls=":", label="target 98.5%")
+    ax.set_ylim(70, 100)
+    ax.set_xlabel("updates")
+    ax.set_ylabel("held-out accuracy %")
+    ax.set_title("MNIST 8k/2k, 10 labels per class")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7)
+    fig.tight_layout()
+    with atomic_path(RESULTS / "gan_frontiers_semisup_accuracy.png") as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
 
 
 def _recipe_label(recipe: str, short: bool = False) -> str:
