@@ -334,7 +334,8 @@ def run_semisup_part(args: argparse.Namespace, command: str) -> None:
     recipe = _recipe(_recipe_settings(args))
 
     def current() -> tuple[dict, list[dict]]:
-        semi = {k: v for k, v in (_load(path) or {}).items() if k in ("rows", *REFERENCES, "speed", "notes", "commands")}
+        kept = ("rows", *REFERENCES, "speed", "notes", "commands")
+        semi = {k: v for k, v in (_load(path) or {}).items() if k in kept}
         keep = [r for r in semi.get("rows", []) if _row_recipe(r) != recipe or r["rounds"] == args.semisup_rounds]
         return semi, keep
 
@@ -392,8 +393,8 @@ def semisup_report(semi: dict) -> list[str]:
              f"Data: {r0['data']}; {r0['n_labelled']} labelled (10 per class, label draw = `--split-seed`), "
              f"{r0['n_unlabelled']} unlabelled, {r0['n_test']} held-out test images. Paper recipe (the `SemiSupConfig` "
              "defaults): the paper's MNIST D (noise 0.3 → weight-normalised 1000-500-250-250-250 ReLU, noise 0.5 after "
-             "each → 10 logits, fake logit fixed at 0; hidden weight-norm scales fixed, not trained, as in improved-gan, "
-             "whose data-dependent init pass sets them to ~1.3-2.6 where this recipe leaves them at 1) and G "
+             "each → 10 logits, fake logit fixed at 0; hidden weight-norm scales fixed, not trained, as in "
+             "improved-gan, whose data-dependent init pass sets them to ~1.3-2.6 where this recipe leaves them at 1) and G "
              "(100-500-500-784, batch norm + softplus, feature matching); Adam 3e-3, β1 0.5, lr decaying linearly to 0 "
              f"over the second half (improved-gan's MNIST script: constant 0.003); batch 100 unlabelled + 100 fake + 100 "
              "labelled; no EMA (improved-gan evaluates a 0.9999 Polyak average of D), no data-dependent init; "

@@ -104,7 +104,7 @@ def main():
         data_init(disc, unl[torch.randperm(len(unl))[:500]])
     d_params = [q for q in disc.parameters() if q.requires_grad]  # improved-gan's trainable disc_params
     avg = [torch.zeros_like(q) for q in d_params]  # its disc_param_avg: started at zero
-    d_opt = torch.optim.Adam([q for q in disc.parameters() if q.requires_grad], lr=3e-3, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(d_params, lr=3e-3, betas=(0.5, 0.999))
     g_opt = torch.optim.Adam([q for q in gen.parameters() if q.requires_grad], lr=3e-3, betas=(0.5, 0.999))
     n_batches, curve, train_time = len(unl) // 100, [], 0.0
     for step in range(args.steps):

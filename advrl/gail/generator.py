@@ -60,9 +60,9 @@ class PPOGenerator:
 
     def set_bc_regulariser(self, cloner: BehaviourCloner, until_steps: int, passes: float = 1.0) -> None:
         """After each PPO update, ``passes`` × PPO's minibatches per epoch :class:`BehaviourCloner` steps
-        (``ppo.n_epochs`` passes: as many as PPO took), at the cloner's learning rate times a weight that decays linearly
-        from 1 to 0 at ``until_steps`` env steps (Jena et al. 2020: the warm start is otherwise undone
-        while D is still blind)."""
+        (``ppo.n_epochs`` passes: as many as PPO took), at the cloner's learning rate times a weight that
+        decays linearly from 1 to 0 at ``until_steps`` env steps (Jena et al. 2020: the warm start is
+        otherwise undone while D is still blind)."""
         self.bc, self.bc_until, self.bc_passes = cloner, max(int(until_steps), 1), passes
 
     def _bc_step(self) -> dict[str, float]:

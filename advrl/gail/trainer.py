@@ -336,8 +336,9 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
 
 def _default_bc_steps(cfg: GAILConfig, kind: GeneratorKind) -> int:
     """The generator's warm start; 0 for a resumed run whose checkpoint predates the warm start (it
-    trained without one, and gaining a BC term half-way would change what it learns)."""
-    if cfg.resume and cfg.out and (Path(cfg.out) / "checkpoint.pt").is_file():
+    trained without one, and gaining a BC term half-way would change what it learns). Only a generator
+    with a warm start reads the checkpoint here (a SAC checkpoint holds its replay buffer)."""
+    if kind.bc_steps and cfg.resume and cfg.out and (Path(cfg.out) / "checkpoint.pt").is_file():
         from advrl.core import load_checkpoint
 
         saved = (load_checkpoint(Path(cfg.out) / "checkpoint.pt").get("run_config") or {})
