@@ -6,7 +6,10 @@ Per env (HalfCheetah-v5, Hopper-v5, Swimmer-v5) and seed:
 * ``bc``: behavioural cloning on the 25-episode demo file (no env steps);
 * ``ppo``: SB3 PPO on the true reward with *exactly* the GAIL generator's settings
   (``advrl.gail.ppo_settings.generator_settings``) and its reward scaling, the on-policy budget;
-* ``gail``: advrl's GAIL-PPO (its defaults) from the demo file, the on-policy budget;
+* ``gail``: advrl's GAIL-PPO from the demo file without the behaviour-cloning warm start (the library's
+  defaults before session 20, when the warm start became one), the on-policy budget;
+* ``gail_bc``: advrl's GAIL-PPO with the library's defaults as a user gets them now (the warm start and its
+  annealed BC term included), the on-policy budget;
 * ``sac``: SB3 SAC on the true reward (``advrl.gail.sac_settings(purpose="rl")``: rl-zoo's rows), the
   off-policy budget;
 * ``gail_sac``: advrl's GAIL with ``algo="sac"`` (DAC), the off-policy budget;
@@ -33,7 +36,7 @@ from benchmarks.methods.common import REPO, Budget, RandomPolicy, eval_venv, eva
 
 MUJOCO_ENVS = ("HalfCheetah-v5", "Hopper-v5", "Swimmer-v5")
 AIRL_ENVS = ("HalfCheetah-v5",)  # AIRL and its transfer: the headline's env (add envs here to widen it)
-MUJOCO_METHODS = ("random", "bc", "ppo", "gail", "sac", "gail_sac", "airl", "airl_transfer")
+MUJOCO_METHODS = ("random", "bc", "ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer")
 OFF_POLICY = ("sac", "gail_sac")
 
 
@@ -262,7 +265,7 @@ def run_mujoco_cell(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
     b = MUJOCO_BUDGETS[cell.params["budget"]]
     if cell.method == "airl_transfer":
         return run_transfer(cell, b, deps)
-    if cell.method in ("gail", "gail_sac", "airl"):
+    if cell.method in ("gail", "gail_bc", "gail_sac", "airl"):
         return run_adversarial(cell, b, demos_path(cell.env), artifact_dir(cell), _device(cell))
     runners = {"random": run_random, "bc": run_bc, "ppo": run_ppo, "sac": run_sac}
     if cell.method not in runners:

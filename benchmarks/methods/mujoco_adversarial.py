@@ -1,4 +1,4 @@
-"""The MuJoCo grid's adversarial cells (``gail``, ``gail_sac``, ``airl``): advrl's GAIL / AIRL as a user
+"""The MuJoCo grid's adversarial cells (``gail``, ``gail_bc``, ``gail_sac``, ``airl``): advrl's GAIL / AIRL as a user
 gets them (library defaults, the demo file), in a run directory that checkpoints every
 ``checkpoint_every`` rounds. A cell killed mid-run (worker lost, machine rebooted) is retried by the next
 grid run, which resumes it from ``checkpoint.pt``: the true-return curve and the time spent so far come
@@ -79,8 +79,8 @@ def run_adversarial(cell: Cell, b: Any, demos: Path, out: Path, device: Any) -> 
         (out / PROGRESS).unlink(missing_ok=True)  # not a run marker: would block --overwrite's safety check
     config_type, build = (AIRLConfig, build_airl) if cell.method == "airl" else (GAILConfig, build_gail)
     extra = {"algo": "sac", "sac": dict(b.sac)} if cell.method == "gail_sac" else {}
-    if cell.method == "gail":  # GAIL-PPO without the warm start that became a default in session 20: the
-        extra["bc_steps"] = 0  # grid's seeds stay one method (its earlier cells ran without it)
+    if cell.method == "gail":  # GAIL-PPO without the warm start that became a default in session 20 (the
+        extra["bc_steps"] = 0  # grid's earlier cells ran without it); ``gail_bc``: the defaults as they are
     config = config_type(
         env_id=cell.env, demos=str(demos), total_timesteps=budget.steps(cell.env), seed=cell.seed,
         device=str(device), out=str(out), resume=resume, overwrite=not resume, checkpoint_every=b.checkpoint_every,

@@ -20,7 +20,7 @@ HC, HOP, SW = MUJOCO_ENVS
 def test_grid_cells_and_deps():
     cells = mujoco_grid("full")
     keys = {(c.env, c.method, c.seed) for c in cells}
-    per_env = ("random", "bc", "ppo", "gail", "sac", "gail_sac")
+    per_env = ("random", "bc", "ppo", "gail", "gail_bc", "sac", "gail_sac")
     expected = {(e, m, s) for e in MUJOCO_ENVS for m in per_env for s in (0, 1, 2)}
     expected |= {(HC, m, s) for m in ("airl", "airl_transfer") for s in (0, 1, 2)}
     assert keys == expected and len(cells) == len(expected)
@@ -100,7 +100,7 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert h.pop("halfcheetah_demo_vs_rl") == pytest.approx(3.88)
     assert set(h) <= set(HEADLINE)
     assert out["references"][HC] == {"random": -300.0, "demo_mean": 9_700.0}
-    assert out["cells_expected"] == 60 and out["cells_done"] == 14
+    assert out["cells_expected"] == 69 and out["cells_done"] == 14
     assert out["ignored_other_budget"] == [f"{SW}__ppo__s1"]
     hop = out["tables"][HOP]
     assert hop["gail_sac"]["steps_to_50_per_seed"] == [200_000.0, 100_000.0]
@@ -115,7 +115,7 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert "| `halfcheetah_ppo_vs_rl` | 0.800 |" in text and "| `hopper_ppo_vs_rl` | not run | — |" in text
     assert "| `halfcheetah_demo_vs_rl` | 3.880 | demo mean 9700.0 ÷ ppo 2500.0 (2 seeds) |" in text
     assert "| `hopper_demo_vs_rl`" not in text
-    assert "| GAIL-PPO | 2/3 | 2000.0 ± 1414.2 | 0.23 ± 0.14 |" in text
+    assert "| GAIL-PPO, no warm start | 2/3 | 2000.0 ± 1414.2 | 0.23 ± 0.14 |" in text
     assert "| PPO, true reward | 0/3 | not run | not run |" in text  # Hopper PPO
     assert "| AIRL (PPO) | 0/3 | not run |" in text  # HalfCheetah AIRL
     assert "| Swimmer-v5 | not run | — |" in text  # no references
