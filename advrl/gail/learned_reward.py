@@ -57,9 +57,11 @@ class LearnedReward:
     def wrap(self, venv, deferred: bool = False):
         """A VecEnv whose reward is this learned reward (true reward in ``info``);
         rewards trained with ``--horizon absorbing`` also credit early termination
-        with the learned absorbing-state reward. ``deferred``: scored per rollout
+        with the learned absorbing-state reward (capped as in training where the expert
+        never ended early: ``metadata["cap_absorbing"]``). ``deferred``: scored per rollout
         (:func:`advrl.gail.rollout_rewards.attach_learned_reward`)."""
-        return RewardVecEnvWrapper(venv, self, absorbing_horizon=self.absorbing_horizon, deferred=deferred)
+        return RewardVecEnvWrapper(venv, self, absorbing_horizon=self.absorbing_horizon, deferred=deferred,
+                                   cap_absorbing=bool(self.metadata.get("cap_absorbing", False)))
 
     def save(self, path: str | Path) -> Path:
         state = {

@@ -152,7 +152,8 @@ class GAILRun:
         return LearnedReward(copy, reward_name, self.train_env_id,
                              metadata={**metadata, "horizon": self.horizon.name, "base_env_id": self.config.env_id,
                                        "loss": self.config.loss,
-                                       "absorbing_horizon": self.horizon.wrapper_horizon(self.max_steps)})
+                                       "absorbing_horizon": self.horizon.wrapper_horizon(self.max_steps),
+                                       "cap_absorbing": bool(self.generator.reward_env.cap_absorbing)})
 
     def save(self, out: str | Path | None = None, finished: bool = True) -> dict[str, Path]:
         """Write ``policy.zip`` (SB3), ``reward_net.pt`` (LearnedReward), ``config.json``
@@ -314,6 +315,8 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     net = discriminator(cfg, horizon, obs_space, act_space)
     net.init_normalizers(real.data)
     generator = kind.build(cfg, train_id, horizon.wrapper_horizon(max_steps), device)
+    if isinstance(generator, PPOGenerator):  # the expert never ended early: nor should ending early pay
+        generator.reward_env.cap_absorbing = horizon.absorbing_input and not np.any(transitions["absorbing"])
     every = max(1, cfg.eval_every_steps // generator.steps_per_round) if cfg.eval_every_steps > 0 else 0
     evaluator = TrueRewardEval(make_eval_env(train_id, cfg.seed), every, cfg.eval_episodes,
                                final_episodes=cfg.final_eval_episodes)

@@ -142,6 +142,48 @@ def test_virtual_absorbing_state_shifts_rewards_and_weights_true_terminations_on
     assert buffer.arrays()["absorbing"].sum() == 0
 
 
+def test_capped_absorbing_reward_makes_no_step_worth_less_than_ending():
+    """Where the expert never ends early (``cap_absorbing``), ending early is worth no more than the
+    worst step of the rollout, once the policy has ended an episode early; until then the shift is the
+    learned absorbing reward, as without the cap."""
+    def reward_fn(obs, acts, next_obs, dones, absorbing=None):  # D rates the absorbing state above every step
+        return np.full(len(obs), 3.0) if absorbing is not None else 0.1 * np.tanh(obs).sum(1)
+
+    def rollout(cap: bool, steps: int):
+        env = RewardVecEnvWrapper(make_vec_env("CartPole-v1", n_envs=2, seed=3), reward_fn, TransitionBuffer(),
+                                  absorbing_horizon=500, deferred=True, cap_absorbing=cap)
+        env.reset()
+        ended = False
+        for _ in range(steps):
+            _, _, dones, _ = env.step(np.array([0, 1]))  # pushing one way topples the pole in ~10 steps
+            ended = ended or bool(dones.any())
+        rewards, _ = env.rollout_rewards()
+        return rewards, ended
+
+    plain, ended = rollout(cap=False, steps=40)
+    capped, _ = rollout(cap=True, steps=40)
+    assert ended and (plain < 0).all()  # uncapped: every step is worth less than ending
+    assert capped.min() == pytest.approx(0.0, abs=1e-6) and (capped >= -1e-6).all()
+    np.testing.assert_allclose(capped - plain, (capped - plain).flat[0], rtol=1e-5)  # one shift: same ordering
+    early, ended = rollout(cap=True, steps=4)  # no episode has ended yet: the learned shift
+    assert not ended
+    np.testing.assert_allclose(early, rollout(cap=False, steps=4)[0])
+
+
+def test_gail_caps_the_absorbing_reward_only_where_the_expert_never_ends_early():
+    from advrl.gail import GAILConfig, build_gail, rollout_expert
+
+    cfg = GAILConfig(env_id="CartPole-v1", demos="experts/demos/CartPole-v1.npz", total_timesteps=512,
+                     eval_every_steps=0, progress=False, device="cpu", bc_steps=0)
+    run = build_gail(cfg)  # the shipped expert balances all 500 steps of every episode
+    assert run.generator.reward_env.cap_absorbing and run.learned_reward().metadata["cap_absorbing"]
+    random = rollout_expert("CartPole-v1", None, episodes=5, seed=1)  # falls within ~40 steps
+    run = build_gail(GAILConfig(**{**cfg.__dict__, "demos": None}), demos=random)
+    assert not run.generator.reward_env.cap_absorbing
+    run = build_gail(GAILConfig(**{**cfg.__dict__, "horizon": "none"}))
+    assert not run.generator.reward_env.cap_absorbing
+
+
 @pytest.mark.parametrize("env_id, kw", [("CartPole-v1", {"absorbing": True}),
                                         ("Pendulum-v1", {"use_next_obs": True, "use_done": True})])
 def test_numpy_snapshot_gives_the_same_rewards_as_the_torch_net(env_id, kw):
