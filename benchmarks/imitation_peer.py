@@ -16,7 +16,7 @@ installed FIRST (an unpinned torch would pull a multi-GB CUDA build), then ``imi
 ``seals==0.2.1``; ``benchmarks/imitation_peer_worker.py`` runs there.
 
     nice -n 5 .venv/bin/python -m benchmarks.imitation_peer [--envs CartPole-v1 Pendulum-v1] [--seeds 3]
-        [--steps 200000] [--report-only]
+        [--steps 200000] [--report-only] [--reuse imitation]
 
 Each cell (env, settings, library, seed) is cached in ``benchmarks/cache/imitation_peer/`` as it ends,
 so an interrupted run continues where it stopped. Writes ``benchmarks/results/imitation_peer.json``,
@@ -158,6 +158,24 @@ def cell_path(env_id: str, settings: str, library: str, seed: int, steps: int) -
     return CACHE / f"{env_id}_{settings}_{library}_s{seed}_{steps}.json"
 
 
+def _git_commit(path: Path) -> str:
+    """The last commit that changed ``path`` (short hash; "uncommitted" outside git)."""
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%h", "--", str(path)], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        out = ""
+    return out or "uncommitted"
+
+
+def committed_cell(committed: dict, env_id: str, settings: str, library: str, seed: int, steps: int) -> dict | None:
+    """The cell (env, settings, library, seed) of a results JSON made with ``steps`` env steps per run."""
+    if committed.get("steps") != steps:
+        return None
+    cells = committed.get("tasks", {}).get(env_id, {}).get("cells", {}).get(f"{settings} / {library}", [])
+    return next((c for c in cells if c.get("seed") == seed), None)
+
+
 def trained(curve: dict) -> tuple[list[int], list[float]]:
     """The curve's evaluations after training began (the one before it is left out: an untrained
     CartPole policy can balance by chance)."""
@@ -230,12 +248,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=200_000, help="env steps per run, both libraries")
     parser.add_argument("--report-only", action="store_true", help="write the report from the cached cells")
+    parser.add_argument("--reuse", nargs="+", default=[], choices=list(LIBRARIES),
+                        help="cells of these libraries missing from the cache are taken from the committed "
+                             "results JSON (same steps) instead of re-run: e.g. imitation 1.0.1's, which a change "
+                             "on advrl's side does not alter")
     args = parser.parse_args(argv)
     from benchmarks.grid import write_json_atomic
 
     CACHE.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     tasks: dict[str, dict] = {}
+    committed = json.loads((RESULTS / "imitation_peer.json").read_text()) if args.reuse else {}
+    origin = "the committed results JSON" + (f" at {_git_commit(RESULTS / 'imitation_peer.json')}" if args.reuse else "")
     for env_id in args.envs:
         task = TASKS[env_id]
         if not task.demos.is_file():
@@ -248,6 +272,10 @@ def main(argv: list[str] | None = None) -> int:
                 spec = ppo_spec(settings, env_id)
                 for library in args.libraries:
                     path = cell_path(env_id, settings, library, seed, args.steps)
+                    if not path.is_file() and library in args.reuse:
+                        reused = committed_cell(committed, env_id, settings, library, seed, args.steps)
+                        if reused is not None:
+                            write_json_atomic(path, {"reused": f"from {origin}", **reused})
                     if not path.is_file():
                         if args.report_only:
                             continue
@@ -286,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
         "after training began, 'final' a 20-episode evaluation at the end on a fresh seed — a gap between the two is a late "
         "collapse. Env steps/s: training only (evaluation time removed), one core each, runs one after another.",
     ]
+    reused = sorted({f"{key} ({c['reused']})" for t in tasks.values() for key, cs in t["cells"].items()
+                     for c in cs if c.get("reused")})
+    if reused:
+        notes.append("Rows not re-run by this command, their cells reused from an earlier run: " + "; ".join(reused))
     peer = {"command": command.strip(), "steps": args.steps, "threshold": THRESHOLD, "headline": headline,
             "tasks": tasks, "notes": notes}
     write_outputs(peer)
