@@ -25,7 +25,8 @@ from benchmarks.methods.mujoco import MUJOCO_BUDGETS, MUJOCO_ENVS, MUJOCO_METHOD
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LABEL = {"random": "random policy", "bc": "behavioural cloning", "ppo": "PPO, true reward",
-         "gail": "GAIL-PPO, no warm start", "gail_bc": "GAIL-PPO (defaults: BC warm start)", "sac": "SAC, true reward", "gail_sac": "GAIL-SAC (DAC)", "airl": "AIRL (PPO)",
+         "gail": "GAIL-PPO, no warm start", "gail_bc": "GAIL-PPO (defaults: BC warm start)",
+         "sac": "SAC, true reward", "gail_sac": "GAIL-SAC (DAC)", "airl": "AIRL (PPO)",
          "airl_transfer": "PPO on AIRL's frozen reward"}
 CURVE_METHODS = ("ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer")
 # headline name -> (env, numerator method, denominator method or None for expert-normalised)

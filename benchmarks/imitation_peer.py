@@ -258,8 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     CACHE.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     tasks: dict[str, dict] = {}
-    committed = json.loads((RESULTS / "imitation_peer.json").read_text()) if args.reuse else {}
-    origin = "the committed results JSON" + (f" at {_git_commit(RESULTS / 'imitation_peer.json')}" if args.reuse else "")
+    committed, origin = {}, ""
+    if args.reuse:
+        committed = json.loads((RESULTS / "imitation_peer.json").read_text())
+        origin = f"the committed results JSON at {_git_commit(RESULTS / 'imitation_peer.json')}"
     for env_id in args.envs:
         task = TASKS[env_id]
         if not task.demos.is_file():

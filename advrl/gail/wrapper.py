@@ -112,7 +112,8 @@ class RewardVecEnvWrapper(VecEnvWrapper):
     absorbing state while the policy does not fall, rates it like an average state, and on
     CartPole that made ending early look better than balancing on half the seeds (session 21:
     the policy fell to 10 steps and climbed back). In an env that never terminates the shift
-    is a constant that changes nothing, so it is left as it was until the first early end.
+    is a constant that changes nothing, so it is left as it was until the first early end
+    (a wrapper's own: a run resumed from a checkpoint waits for its next one).
     """
 
     def __init__(self, venv: VecEnv, reward_fn: RewardFn | Callable, buffer: TransitionBuffer | None = None,

@@ -171,6 +171,8 @@ def test_capped_absorbing_reward_makes_no_step_worth_less_than_ending():
 
 
 def test_gail_caps_the_absorbing_reward_only_where_the_expert_never_ends_early():
+    from dataclasses import replace
+
     from advrl.gail import GAILConfig, build_gail, rollout_expert
 
     cfg = GAILConfig(env_id="CartPole-v1", demos="experts/demos/CartPole-v1.npz", total_timesteps=512,
@@ -178,9 +180,9 @@ def test_gail_caps_the_absorbing_reward_only_where_the_expert_never_ends_early()
     run = build_gail(cfg)  # the shipped expert balances all 500 steps of every episode
     assert run.generator.reward_env.cap_absorbing and run.learned_reward().metadata["cap_absorbing"]
     random = rollout_expert("CartPole-v1", None, episodes=5, seed=1)  # falls within ~40 steps
-    run = build_gail(GAILConfig(**{**cfg.__dict__, "demos": None}), demos=random)
+    run = build_gail(replace(cfg, demos=None), demos=random)
     assert not run.generator.reward_env.cap_absorbing
-    run = build_gail(GAILConfig(**{**cfg.__dict__, "horizon": "none"}))
+    run = build_gail(replace(cfg, horizon="none"))
     assert not run.generator.reward_env.cap_absorbing
 
 
