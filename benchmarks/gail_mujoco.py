@@ -27,8 +27,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 LABEL = {"random": "random policy", "bc": "behavioural cloning", "ppo": "PPO, true reward",
          "gail": "GAIL-PPO, no warm start", "gail_bc": "GAIL-PPO (defaults: BC warm start)",
          "sac": "SAC, true reward", "gail_sac": "GAIL-SAC (DAC)", "airl": "AIRL (PPO)",
-         "airl_transfer": "PPO on AIRL's frozen reward"}
-CURVE_METHODS = ("ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer")
+         "airl_transfer": "PPO on AIRL's frozen reward", "gail_transfer": "PPO on GAIL's frozen reward"}
+CURVE_METHODS = ("ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer", "gail_transfer")
 # headline name -> (env, numerator method, denominator method or None for expert-normalised)
 HEADLINE: dict[str, tuple[str, str, str | None]] = {
     "halfcheetah_ppo_vs_rl": ("HalfCheetah-v5", "gail", "ppo"),
@@ -44,6 +44,7 @@ HEADLINE: dict[str, tuple[str, str, str | None]] = {
     "hopper_ppo_bc_vs_rl": ("Hopper-v5", "gail_bc", "ppo"),
     "swimmer_ppo_bc_vs_rl": ("Swimmer-v5", "gail_bc", "ppo"),
     "halfcheetah_ppo_bc_norm": ("HalfCheetah-v5", "gail_bc", None),
+    "gail_transfer_vs_rl": ("HalfCheetah-v5", "gail_transfer", "ppo"),  # GAIL's reward beside AIRL's, re-trained
 }
 
 

@@ -11,7 +11,7 @@ Each (env, method, seed) cell is one Ray task; finished cells are one JSON each 
 Bulky artefacts (learned rewards, policies) go to ``benchmarks/grid_runs/`` (git-ignored; on a
 cluster this must be a shared filesystem for the reward-transfer cells).
 
-The ``mujoco`` grid (issue 10: PPO, SAC, BC, GAIL-PPO, GAIL-SAC, AIRL and AIRL's reward transfer on
+The ``mujoco`` grid (issue 10: PPO, SAC, BC, GAIL-PPO, GAIL-SAC, AIRL and the AIRL and GAIL reward transfers on
 HalfCheetah/Hopper/Swimmer-v5) keeps each budget apart: results in ``benchmarks/results/mujoco_<budget>/``,
 artefacts in ``benchmarks/grid_runs/mujoco_<budget>/``, report ``benchmarks/results/gail_mujoco.md`` (full)
 or ``gail_mujoco_<budget>.md``. Its adversarial cells also resume *within* a cell from their checkpoint

@@ -16,7 +16,10 @@ Per env (HalfCheetah-v5, Hopper-v5, Swimmer-v5) and seed:
 * ``airl`` (the envs of :data:`AIRL_ENVS`; naming it in ``--methods`` runs it on every env): advrl's AIRL,
   the on-policy budget;
 * ``airl_transfer``: a fresh PPO (generator settings) on the same seed's AIRL ``reward_net.pt`` (g(s, a),
-  frozen), the on-policy budget; depends on the ``airl`` cell.
+  frozen), the on-policy budget; depends on the ``airl`` cell;
+* ``gail_transfer`` (the envs of :data:`AIRL_ENVS`, as AIRL): the same on the same seed's ``gail_bc`` reward
+  (GAIL's -log(1 - D) as the library trains it by default, frozen), so the two learned rewards' transfer
+  sits side by side; depends on the ``gail_bc`` cell.
 
 Every learning cell records its true-return curve (deterministic evaluation against env steps), the
 final true return over ``final_episodes`` episodes, training env steps/s (evaluation excluded) and the
@@ -35,8 +38,10 @@ from benchmarks.grid import Cell
 from benchmarks.methods.common import REPO, Budget, RandomPolicy, eval_venv, evaluate, learn_with_curve
 
 MUJOCO_ENVS = ("HalfCheetah-v5", "Hopper-v5", "Swimmer-v5")
-AIRL_ENVS = ("HalfCheetah-v5",)  # AIRL and its transfer: the headline's env (add envs here to widen it)
-MUJOCO_METHODS = ("random", "bc", "ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer")
+AIRL_ENVS = ("HalfCheetah-v5",)  # AIRL and both transfers: the headline's env (add envs here to widen it)
+MUJOCO_METHODS = ("random", "bc", "ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer",
+                  "gail_transfer")
+TRANSFER_FROM = {"airl_transfer": "airl", "gail_transfer": "gail_bc"}  # transfer cell -> the cell whose reward it uses
 OFF_POLICY = ("sac", "gail_sac")
 
 
@@ -95,7 +100,8 @@ def mujoco_budget_text(name: str) -> str:
 
 def mujoco_grid(budget: str, envs: tuple[str, ...] | None = None, methods: tuple[str, ...] | None = None,
                 seeds: tuple[int, ...] | None = None, device: str = "cpu", run_name: str | None = None) -> list[Cell]:
-    """The cells of the MuJoCo grid, seed-major, each ``airl_transfer`` after (and depending on) its ``airl``.
+    """The cells of the MuJoCo grid, seed-major, each transfer cell after (and depending on) the cell whose
+    reward it re-trains on (:data:`TRANSFER_FROM`).
     ``run_name``: the artefact folder under ``benchmarks/grid_runs/`` (default ``mujoco_<budget>``); a grid with
     its own results folder (e.g. the same cells on a GPU) needs its own, or it would resume the other's
     checkpoints."""
@@ -107,9 +113,9 @@ def mujoco_grid(budget: str, envs: tuple[str, ...] | None = None, methods: tuple
     for seed in seeds if seeds is not None else b.seeds:
         for env in envs or MUJOCO_ENVS:
             for method in methods or MUJOCO_METHODS:
-                if method in ("airl", "airl_transfer") and env not in AIRL_ENVS and not methods:
-                    continue  # AIRL by default only where the headline needs it; --methods airl asks for all
-                deps = (Cell(env, "airl", seed).key,) if method == "airl_transfer" else ()
+                if (method == "airl" or method in TRANSFER_FROM) and env not in AIRL_ENVS and not methods:
+                    continue  # AIRL and transfers by default only where the headline needs them; naming one asks
+                deps = (Cell(env, TRANSFER_FROM[method], seed).key,) if method in TRANSFER_FROM else ()
                 cells.append(Cell(env, method, seed, params=dict(params), deps=deps))
     return cells
 
@@ -263,7 +269,7 @@ def run_mujoco_cell(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     b = MUJOCO_BUDGETS[cell.params["budget"]]
-    if cell.method == "airl_transfer":
+    if cell.method in TRANSFER_FROM:
         return run_transfer(cell, b, deps)
     if cell.method in ("gail", "gail_bc", "gail_sac", "airl"):
         return run_adversarial(cell, b, demos_path(cell.env), artifact_dir(cell), _device(cell))
@@ -273,5 +279,5 @@ def run_mujoco_cell(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
     return runners[cell.method](cell, b)
 
 
-__all__ = ["AIRL_ENVS", "MUJOCO_BUDGETS", "MUJOCO_ENVS", "MUJOCO_METHODS", "MujocoBudget", "mujoco_budget_text",
-           "mujoco_grid", "run_mujoco_cell"]
+__all__ = ["AIRL_ENVS", "MUJOCO_BUDGETS", "MUJOCO_ENVS", "MUJOCO_METHODS", "MujocoBudget", "TRANSFER_FROM",
+           "mujoco_budget_text", "mujoco_grid", "run_mujoco_cell"]

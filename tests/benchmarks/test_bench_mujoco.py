@@ -22,13 +22,14 @@ def test_grid_cells_and_deps():
     keys = {(c.env, c.method, c.seed) for c in cells}
     per_env = ("random", "bc", "ppo", "gail", "gail_bc", "sac", "gail_sac")
     expected = {(e, m, s) for e in MUJOCO_ENVS for m in per_env for s in (0, 1, 2)}
-    expected |= {(HC, m, s) for m in ("airl", "airl_transfer") for s in (0, 1, 2)}
+    expected |= {(HC, m, s) for m in ("airl", "airl_transfer", "gail_transfer") for s in (0, 1, 2)}
     assert keys == expected and len(cells) == len(expected)
     order = [c.key for c in cells]
     for c in cells:
         assert c.params["budget"] == "full" and c.params["device"] == "cpu"
-        if c.method == "airl_transfer":
-            assert c.deps == (f"{HC}__airl__s{c.seed}",)
+        if c.method in ("airl_transfer", "gail_transfer"):  # each re-trains on its own adversarial cell's reward
+            source = {"airl_transfer": "airl", "gail_transfer": "gail_bc"}[c.method]
+            assert c.deps == (f"{HC}__{source}__s{c.seed}",)
             assert order.index(c.deps[0]) < order.index(c.key)  # the dependency is submitted first
         else:
             assert c.deps == ()
@@ -100,7 +101,7 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert h.pop("halfcheetah_demo_vs_rl") == pytest.approx(3.88)
     assert set(h) <= set(HEADLINE)
     assert out["references"][HC] == {"random": -300.0, "demo_mean": 9_700.0}
-    assert out["cells_expected"] == 69 and out["cells_done"] == 14
+    assert out["cells_expected"] == 72 and out["cells_done"] == 14
     assert out["ignored_other_budget"] == [f"{SW}__ppo__s1"]
     hop = out["tables"][HOP]
     assert hop["gail_sac"]["steps_to_50_per_seed"] == [200_000.0, 100_000.0]
