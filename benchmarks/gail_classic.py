@@ -54,7 +54,7 @@ def _tasks() -> dict[str, Task]:
         "CartPole-v1": Task("CartPole-v1", cp, 200_000, five, ppo=True),
         "MountainCarContinuous-v0": Task("MountainCarContinuous-v0", "experts/demos/MountainCarContinuous-v0.npz",
                                          200_000, two, ppo=True),
-        "CartPole-v1 fixed": Task("CartPole-v1", cp, 100_000, two, horizon="fixed"),
+        "CartPole-v1 fixed": Task("CartPole-v1", cp, 100_000, five, horizon="fixed"),
         "Acrobot-v1": Task("Acrobot-v1", "experts/demos/Acrobot-v1.npz", 150_000, two, ppo=True),
     }
     for n in (1, 4, 16):  # the GAIL paper's data-efficiency sweep ("all" is the row above)

@@ -33,6 +33,7 @@ class Horizon:
 
     name = "none"
     absorbing_input = False
+    ppo_defaults: dict[str, Any] = {}  # the generator's PPO settings this mode changes (a user's --ppo wins)
 
     def train_env_id(self, env_id: str) -> str:
         import envs
@@ -96,6 +97,12 @@ class Fixed(Horizon):
     more expert-like where actions have no effect)."""
 
     name = "fixed"
+    # No entropy bonus and no per-minibatch advantage normalisation: after an early end ~80% of an episode's steps
+    # are simulated ones whose actions change nothing, and with rl-zoo's CartPole row PPO drifted the warm-started
+    # expert policy away within 10-30k steps even on the TRUE reward (500 -> 45 / 12 at 10k, seeds 0 / 1), with
+    # GAIL's reward likewise; without the two, GAIL and the true reward both held 500 at every evaluation to 100k
+    # (benchmarks/results/gail_classic_notes.md, session 23)
+    ppo_defaults: dict[str, Any] = {"ent_coef": 0.0, "normalize_advantage": False}
 
     def train_env_id(self, env_id: str) -> str:
         import envs

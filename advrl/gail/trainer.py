@@ -255,7 +255,8 @@ def gail_discriminator(cfg: GAILConfig, horizon: Horizon, obs_space: gym.Space, 
 
 
 def _ppo_generator(cfg: GAILConfig, train_id: str, absorbing_horizon: int | None, device: Any) -> PPOGenerator:
-    settings = generator_settings(cfg.env_id, cfg.ppo, cfg.n_envs, cfg.lr_decay)
+    overrides = {**make_horizon(cfg.horizon).ppo_defaults, **(cfg.ppo or {})}  # the mode's, then the user's
+    settings = generator_settings(cfg.env_id, overrides, cfg.n_envs, cfg.lr_decay)
     return PPOGenerator.build(train_id, settings, total_timesteps=cfg.total_timesteps, seed=cfg.seed,
                               device=device, absorbing_horizon=absorbing_horizon,
                               buffer_rounds=cfg.buffer_rounds, buffer_recent=cfg.buffer_recent,
