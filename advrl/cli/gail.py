@@ -12,7 +12,8 @@ from advrl.cli.help import DefaultsFormatter, config_help
 
 HORIZON_HELP = ("absorbing: an episode ending at t < H is credited the learned reward of H - t steps in a virtual "
                 "absorbing state (DAC; no survival bonus); fixed: run the advrl/*Fixed env that simulates those "
-                "steps (PPO then without entropy bonus and advantage normalisation); none: the env as registered (early termination leaks GAIL's survival bonus)")
+                "steps (PPO then without entropy bonus and advantage normalisation); none: the env as registered "
+                "(early termination leaks GAIL's survival bonus)")
 # flag -> (GAILConfig field, type, help)
 TRAIN_FLAGS: dict[str, tuple[str, type, str]] = {
     "--horizon": ("horizon", str, HORIZON_HELP),
