@@ -27,7 +27,9 @@ def _train_defaults() -> dict[str, str]:
 
     from advrl.gail.trainer import GENERATORS
 
-    return {**field_defaults(AIRLConfig), "max_demo_episodes": "all", "d_epochs": f"{GENERATORS['ppo'].d_epochs:g}"}
+    ppo = GENERATORS["ppo"]
+    return {**field_defaults(AIRLConfig), "max_demo_episodes": "all", "d_epochs": f"{ppo.d_epochs:g}",
+            "bc_steps": str(ppo.bc_steps)}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
