@@ -59,8 +59,9 @@ def _fabricate(results: Path) -> None:
         _row(HC, "ppo", 0, 2_000.0, ([0, 500_000, 1_000_000], [-300.0, 1_500.0, 2_000.0])),
         _row(HC, "ppo", 1, 3_000.0, ([0, 500_000, 1_000_000], [-300.0, 2_000.0, 3_000.0])),
         # GAIL-PPO: mean 2,000 -> 2,000 / 2,500 = 0.8 of PPO; normalised (2,000 + 300) / 10,000 = 0.23
-        _row(HC, "gail", 0, 1_000.0, ([0, 500_000, 1_000_000], [-300.0, 800.0, 1_000.0])),
-        _row(HC, "gail", 1, 3_000.0, ([0, 500_000, 1_000_000], [-300.0, 4_800.0, 3_000.0])),  # 50% at 500k
+        _row(HC, "gail_bc", 0, 1_000.0, ([0, 500_000, 1_000_000], [-300.0, 800.0, 1_000.0])),
+        _row(HC, "gail_bc", 1, 3_000.0, ([0, 500_000, 1_000_000], [-300.0, 4_800.0, 3_000.0])),  # 50% at 500k
+        _row(HC, "gail", 0, 500.0, ([0, 1_000_000], [-300.0, 500.0])),  # without the warm start: 0.2 of PPO
         _row(HC, "airl_transfer", 0, 500.0, ([0, 1_000_000], [-300.0, 500.0])),  # 500 / 2,500 = 0.2
         # Hopper: random 0, demo 1,000; GAIL-SAC 950 and 850 -> 0.9 normalised; SAC 1,000 -> ratio 0.9
         _row(HOP, "random", 0, 0.0, demo_return=1_000.0),
@@ -69,7 +70,7 @@ def _fabricate(results: Path) -> None:
         _row(HOP, "gail_sac", 1, 850.0, ([0, 100_000, 300_000], [0.0, 500.0, 850.0])),
         # Swimmer: PPO on the true reward negative -> the ratio is null, not a number
         _row(SW, "ppo", 0, -5.0, ([0, 1_000_000], [0.0, -5.0])),
-        _row(SW, "gail", 0, 20.0, ([0, 1_000_000], [0.0, 20.0])),
+        _row(SW, "gail_bc", 0, 20.0, ([0, 1_000_000], [0.0, 20.0])),
         _row(SW, "bc", 0, 10.0),
         _row(SW, "ppo", 1, 123.0, budget="reduced"),  # another budget's cell: ignored
     ]
@@ -89,6 +90,8 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     h = out["headline"]
     assert h["halfcheetah_ppo_vs_rl"] == pytest.approx(0.8)
     assert h["halfcheetah_ppo_norm"] == pytest.approx(0.23)
+    assert h["halfcheetah_ppo_nobc_vs_rl"] == pytest.approx(0.2)  # the issue's names are the defaults' cells
+    assert h["halfcheetah_ppo_nobc_norm"] == pytest.approx(0.08)
     assert h["airl_transfer_vs_rl"] == pytest.approx(0.2)
     assert h["hopper_sac_vs_rl"] == pytest.approx(0.9)
     assert h["hopper_sac_norm"] == pytest.approx(0.9)
@@ -101,14 +104,14 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert h.pop("halfcheetah_demo_vs_rl") == pytest.approx(3.88)
     assert set(h) <= set(HEADLINE)
     assert out["references"][HC] == {"random": -300.0, "demo_mean": 9_700.0}
-    assert out["cells_expected"] == 72 and out["cells_done"] == 14
+    assert out["cells_expected"] == 72 and out["cells_done"] == 15
     assert out["ignored_other_budget"] == [f"{SW}__ppo__s1"]
     hop = out["tables"][HOP]
     assert hop["gail_sac"]["steps_to_50_per_seed"] == [200_000.0, 100_000.0]
     assert hop["gail_sac"]["steps_to_90_per_seed"] == [200_000.0, None]
     assert hop["ppo"]["status"] == "not run" and hop["ppo"]["final_mean"] is None
     assert out["steps_to_50_expert"][HOP]["sac"] == [100_000.0]
-    assert out["tables"][HC]["gail"]["steps_to_50_per_seed"] == [None, 500_000.0]
+    assert out["tables"][HC]["gail_bc"]["steps_to_50_per_seed"] == [None, 500_000.0]
     assert out["tables"][SW]["bc"]["norm_mean"] is None  # Swimmer has no random cell: no normalisation
     assert out["failed"] == {f"{HOP}__gail__s0": "RuntimeError: boom"}
 
@@ -116,7 +119,7 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert "| `halfcheetah_ppo_vs_rl` | 0.800 |" in text and "| `hopper_ppo_vs_rl` | not run | — |" in text
     assert "| `halfcheetah_demo_vs_rl` | 3.880 | demo mean 9700.0 ÷ ppo 2500.0 (2 seeds) |" in text
     assert "| `hopper_demo_vs_rl`" not in text
-    assert "| GAIL-PPO, no warm start | 2/3 | 2000.0 ± 1414.2 | 0.23 ± 0.14 |" in text
+    assert "| GAIL-PPO (defaults: BC warm start) | 2/3 | 2000.0 ± 1414.2 | 0.23 ± 0.14 |" in text
     assert "| PPO, true reward | 0/3 | not run | not run |" in text  # Hopper PPO
     assert "| AIRL (PPO) | 0/3 | not run |" in text  # HalfCheetah AIRL
     assert "| Swimmer-v5 | not run | — |" in text  # no references
