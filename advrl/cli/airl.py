@@ -38,10 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train = verbs.add_parser("train", help="train AIRL on an env from a demo file (reward: advrl gail reward)",
                              formatter_class=config_help(_train_defaults))
     add_train_args(train, AIRL_FLAGS, out="runs/airl", choices={"policy_reward": ["f", "logit"]})
+    train.add_argument("--state-only", action="store_true",
+                       help="a state-only reward g(s) (Fu et al.'s disentangled reward) in place of g(s, a)")
     train.set_defaults(func=_train)
 
 
 def _train(args: argparse.Namespace) -> int:
     from advrl.gail.airl import AIRLConfig, train_airl
 
-    return report(train_airl(AIRLConfig(**train_settings(args, AIRL_FLAGS))))
+    return report(train_airl(AIRLConfig(state_only=args.state_only, **train_settings(args, AIRL_FLAGS))))

@@ -73,6 +73,7 @@ class AIRLConfig(GAILConfig):
     # initial policy saturates D through −log π (HalfCheetah: f ≈ 0, 1,086 after 1M) and Pendulum is not learned
     # in 30k (−1,407 / −1,605); with it HalfCheetah reaches 8,445 at 250k and Pendulum −203 / −226 (docstring)
     bc_steps: int | None = None
+    state_only: bool = False  # g(s) instead of g(s, a): Fu et al.'s disentangled reward, meant to transfer
 
 
 class AIRLRewardNet(Discriminator):
@@ -157,9 +158,10 @@ def policy_log_prob(policy: Any) -> LogProb:
 
 def airl_discriminator(cfg: GAILConfig, horizon: Horizon, obs_space: gym.Space, act_space: gym.Space
                        ) -> AIRLRewardNet:
-    """AIRL's D for these spaces (g over (obs, act[, absorbing flag]))."""
+    """AIRL's D for these spaces (g over (obs[, act][, absorbing flag]): no act with ``state_only``)."""
     return AIRLRewardNet(RewardNetConfig.for_spaces(obs_space, act_space, hidden=list(cfg.hidden),
-                                                    absorbing=horizon.absorbing_input))
+                                                    absorbing=horizon.absorbing_input,
+                                                    use_action=not getattr(cfg, "state_only", False)))
 
 
 class ShapedReward(CriticReward):
@@ -189,8 +191,9 @@ class AIRLRun(GAILRun):
     reward_net: AIRLRewardNet
 
     def learned_reward(self) -> LearnedReward:
-        """g(s, a) frozen, the identity as its transform: the transferable reward."""
-        return self.frozen_reward(self.reward_net.g, "logit", algorithm="airl", reward_term="g(s,a)")
+        """g(s, a) (g(s) with ``state_only``) frozen, the identity as its transform: the transferable reward."""
+        term = "g(s,a)" if self.reward_net.g.config.use_action else "g(s)"
+        return self.frozen_reward(self.reward_net.g, "logit", algorithm="airl", reward_term=term)
 
     def summary(self) -> dict[str, Any]:
         return {**super().summary(), "algorithm": "airl"}

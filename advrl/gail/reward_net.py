@@ -61,6 +61,7 @@ class RewardNetConfig:
     normalize: bool = True
     entropy_weight: float = 0.0  # Bernoulli-entropy bonus on D's outputs (auxiliary loss)
     absorbing: bool = False  # extra input flag for the virtual absorbing state (--horizon absorbing)
+    use_action: bool = True  # False: a state-only reward g(s[, s']) (AIRL's disentangled reward, Fu et al. Sec. 5)
 
     @classmethod
     def for_spaces(cls, observation_space: gym.Space, action_space: gym.Space, **kwargs: Any) -> "RewardNetConfig":
@@ -89,7 +90,8 @@ class RewardNet(Discriminator):
         c = config
         self.obs_norm = RunningNorm(c.obs_dim) if c.normalize else None
         self.act_norm = RunningNorm(c.act_dim) if c.normalize and c.act_kind == "box" else None
-        in_dim = (c.obs_dim + c.act_dim + (c.obs_dim if c.use_next_obs else 0) + (1 if c.use_done else 0)
+        in_dim = (c.obs_dim + (c.act_dim if c.use_action else 0) + (c.obs_dim if c.use_next_obs else 0)
+                  + (1 if c.use_done else 0)
                   + (1 if c.absorbing else 0))
         layers: list[nn.Module] = []
         for width in c.hidden:
@@ -168,7 +170,7 @@ class NumpyRewardNet:
 
 def features(config: RewardNetConfig, batch: dict[str, Any], ops: Any) -> Any:
     """The reward net's input, written once for torch and NumPy (``ops``): normalised
-    obs, one-hot (Discrete) or normalised (Box) actions, optionally normalised next obs
+    obs, one-hot (Discrete) or normalised (Box) actions (unless ``use_action`` is off), optionally normalised next obs
     and the done flag; with ``absorbing`` the virtual absorbing state is one point
     (all features 0, flag 1; Kostrikov et al. 2019).
 
@@ -179,7 +181,9 @@ def features(config: RewardNetConfig, batch: dict[str, Any], ops: Any) -> Any:
     goal on 2 of 7 seeds (0-6) against 7 of 7 with all rows; the defaults were tuned with them."""
     c = config
     parts = [ops.norm("obs", batch["obs"], update=True)]
-    if c.act_kind == "discrete":
+    if not c.use_action:
+        pass
+    elif c.act_kind == "discrete":
         parts.append(ops.one_hot(batch["acts"], c.act_dim))
     else:
         parts.append(ops.norm("acts", batch["acts"], update=True))

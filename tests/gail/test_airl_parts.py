@@ -87,3 +87,21 @@ def test_gradient_penalty_runs_on_the_airl_embedding():
     gp = gradient_penalty(net, real, fake, target=0.0)
     gp.backward()
     assert torch.isfinite(gp) and net.h[0].weight.grad is not None
+
+
+def test_state_only_g_ignores_the_action_and_its_numpy_copy_agrees():
+    from advrl.gail.reward_net import NumpyRewardNet
+
+    env = gym.make("Pendulum-v1")
+    cfg = RewardNetConfig.for_spaces(env.observation_space, env.action_space, use_action=False)
+    net = AIRLRewardNet(cfg)
+    assert net.g.mlp[0].in_features == OBS  # no action columns
+    with torch.no_grad():
+        net.g.mlp[-1].weight.normal_()
+    obs, acts = torch.randn(16, OBS), torch.rand(16, ACT) * 4 - 2
+    with torch.no_grad():
+        g, g_other = net.g(_batch(obs, acts, obs)), net.g(_batch(obs, -acts, obs))
+    assert torch.equal(g, g_other) and g.std() > 0
+    frozen = NumpyRewardNet(net.g.eval())
+    assert torch.allclose(torch.as_tensor(frozen.logits(obs.numpy(), acts.numpy())), net.g(_batch(obs, acts, obs)),
+                          atol=1e-5)
