@@ -73,7 +73,9 @@ class AIRLConfig(GAILConfig):
     # initial policy saturates D through −log π (HalfCheetah: f ≈ 0, 1,086 after 1M) and Pendulum is not learned
     # in 30k (−1,407 / −1,605); with it HalfCheetah reaches 8,445 at 250k and Pendulum −203 / −226 (docstring)
     bc_steps: int | None = None
-    state_only: bool = False  # g(s) instead of g(s, a): Fu et al.'s disentangled reward, meant to transfer
+    # g(s) instead of g(s, a): Fu et al.'s disentangled reward, meant to transfer; on HalfCheetah it transferred no
+    # better (PPO on the frozen g, 500k: 234 with g(s), 304 with g(s, a); gail_mujoco_findings.md, session 24)
+    state_only: bool = False
 
 
 class AIRLRewardNet(Discriminator):

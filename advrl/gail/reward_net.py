@@ -170,9 +170,9 @@ class NumpyRewardNet:
 
 def features(config: RewardNetConfig, batch: dict[str, Any], ops: Any) -> Any:
     """The reward net's input, written once for torch and NumPy (``ops``): normalised
-    obs, one-hot (Discrete) or normalised (Box) actions (unless ``use_action`` is off), optionally normalised next obs
-    and the done flag; with ``absorbing`` the virtual absorbing state is one point
-    (all features 0, flag 1; Kostrikov et al. 2019).
+    obs, one-hot (Discrete) or normalised (Box) actions (none with ``use_action`` off),
+    optionally normalised next obs and the done flag; with ``absorbing`` the virtual
+    absorbing state is one point (all features 0, flag 1; Kostrikov et al. 2019).
 
     The running statistics see every row D trains on, the absorbing rows' placeholder zeros
     included (they are most of the expert's sampling weight where its episodes end early:
@@ -181,12 +181,9 @@ def features(config: RewardNetConfig, batch: dict[str, Any], ops: Any) -> Any:
     goal on 2 of 7 seeds (0-6) against 7 of 7 with all rows; the defaults were tuned with them."""
     c = config
     parts = [ops.norm("obs", batch["obs"], update=True)]
-    if not c.use_action:
-        pass
-    elif c.act_kind == "discrete":
-        parts.append(ops.one_hot(batch["acts"], c.act_dim))
-    else:
-        parts.append(ops.norm("acts", batch["acts"], update=True))
+    if c.use_action:
+        parts.append(ops.one_hot(batch["acts"], c.act_dim) if c.act_kind == "discrete"
+                     else ops.norm("acts", batch["acts"], update=True))
     if c.use_next_obs:
         parts.append(ops.norm("obs", batch["next_obs"], update=False))
     if c.use_done:
