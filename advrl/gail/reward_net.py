@@ -89,10 +89,9 @@ class RewardNet(Discriminator):
         self.config = config
         c = config
         self.obs_norm = RunningNorm(c.obs_dim) if c.normalize else None
-        self.act_norm = RunningNorm(c.act_dim) if c.normalize and c.act_kind == "box" else None
+        self.act_norm = RunningNorm(c.act_dim) if c.normalize and c.use_action and c.act_kind == "box" else None
         in_dim = (c.obs_dim + (c.act_dim if c.use_action else 0) + (c.obs_dim if c.use_next_obs else 0)
-                  + (1 if c.use_done else 0)
-                  + (1 if c.absorbing else 0))
+                  + (1 if c.use_done else 0) + (1 if c.absorbing else 0))
         layers: list[nn.Module] = []
         for width in c.hidden:
             layers += [nn.Linear(in_dim, width), nn.ReLU()]

@@ -95,7 +95,7 @@ def test_state_only_g_ignores_the_action_and_its_numpy_copy_agrees():
     env = gym.make("Pendulum-v1")
     cfg = RewardNetConfig.for_spaces(env.observation_space, env.action_space, use_action=False)
     net = AIRLRewardNet(cfg)
-    assert net.g.mlp[0].in_features == OBS  # no action columns
+    assert net.g.mlp[0].in_features == OBS and net.g.act_norm is None  # no action columns, no action statistics
     with torch.no_grad():
         net.g.mlp[-1].weight.normal_()
     obs, acts = torch.randn(16, OBS), torch.rand(16, ACT) * 4 - 2
