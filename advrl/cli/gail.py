@@ -67,13 +67,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--next-obs", action="store_true", help="D also sees the next observation")
     train.set_defaults(func=_train)
 
-    reward = verbs.add_parser("reward", help="train a fresh PPO on a saved learned reward (reward_net.pt)",
+    reward = verbs.add_parser("reward", help="train a fresh PPO (GAIL's generator settings) on a saved learned "
+                                             "reward (reward_net.pt)",
                               formatter_class=DefaultsFormatter)
     reward.add_argument("file", help="reward_net.pt written by `advrl gail train` or `advrl airl train`")
     _ppo_args(reward, need_env=False)
     reward.set_defaults(func=_reward)
 
-    ppo = verbs.add_parser("ppo", help="train PPO with --reward true | learned:PATH, report the true return",
+    ppo = verbs.add_parser("ppo", help="train PPO (GAIL's generator settings) with --reward true | learned:PATH, "
+                                       "report the true return",
                            formatter_class=DefaultsFormatter)
     ppo.add_argument("--reward", required=True, help="true, or learned:PATH to a reward_net.pt")
     _ppo_args(ppo, need_env=True)

@@ -24,7 +24,11 @@ def parse_reward_spec(spec: str) -> tuple[str, str | None]:
 def train_ppo_on_reward(reward: str, env_id: str | None = None, horizon: str | None = None,
                         timesteps: int = 100_000, seed: int = 0, device: str = "auto", eval_episodes: int = 10,
                         out: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
-    """PPO (the env's GAIL settings) on ``reward``; returns the true-return evaluation."""
+    """A fresh PPO on ``reward``; returns the true-return evaluation.
+
+    The PPO is GAIL's generator as it trained the reward (:func:`generator_settings`: the env's row, GAIL's
+    entropy bonus, learning rate decayed linearly) with the horizon mode's changes (``Fixed.ppo_defaults``),
+    which is also the benchmarks' PPO on the true reward: the two compare like for like."""
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.evaluation import evaluate_policy
 
@@ -32,7 +36,7 @@ def train_ppo_on_reward(reward: str, env_id: str | None = None, horizon: str | N
     from advrl.gail.experts import check_env_id, make_eval_env
     from advrl.gail.horizon import make_horizon
     from advrl.gail.learned_reward import LearnedReward
-    from advrl.gail.ppo_settings import ppo_settings
+    from advrl.gail.ppo_settings import generator_settings
     from advrl.gail.rollout_rewards import attach_learned_reward
 
     kind, path = parse_reward_spec(reward)
@@ -44,9 +48,10 @@ def train_ppo_on_reward(reward: str, env_id: str | None = None, horizon: str | N
     if env_id is None:
         raise UserError("--env is required with --reward true")
     check_env_id(env_id)
-    train_id = make_horizon(horizon or "none").train_env_id(env_id)
+    mode = make_horizon(horizon or "none")
+    train_id = mode.train_env_id(env_id)
     dev = resolve_device(device)
-    settings = ppo_settings(env_id)
+    settings = generator_settings(env_id, overrides=mode.ppo_defaults)
     venv = make_vec_env(train_id, n_envs=settings.n_envs, seed=seed)
     if learned is not None:
         if venv.observation_space.shape[0] != learned.net.config.obs_dim:
