@@ -1,5 +1,6 @@
 """``advrl airl train`` — AIRL (Fu et al. 2018) from demonstration files. Its saved reward
-(``reward_net.pt``: g(s, a)) re-trains a fresh PPO with ``advrl gail reward``.
+(``reward_net.pt``: f(s, a, s') = g + γh(s') − h(s); ``reward_g.pt``: g(s, a) alone, for new
+dynamics) re-trains a fresh PPO with ``advrl gail reward``.
 
 Defaults live in :class:`advrl.gail.airl.AIRLConfig`; flags left out pass ``None`` and the
 config's default rules (``--help`` shows it). The flags are ``advrl gail train``'s where

@@ -10,10 +10,13 @@ Everything but the discriminator is GAIL's (:func:`advrl.gail.trainer.build_gail
 demos, horizon, PPO generator, evaluation, checkpoints, run directory): the
 discriminator is :class:`AIRLRewardNet`, whose log π(a|s) comes from the current PPO
 policy (a callable the net is bound to once the generator exists), for expert and
-generator batches alike. The saved ``reward_net.pt`` is g(s, a) alone — the reward,
-without the potential shaping γh(s') − h(s) and the policy term — as a
+generator batches alike. The saved ``reward_net.pt`` is f(s, a, s') frozen — the reward
+with its potential shaping, without the policy term — and ``reward_g.pt`` g(s, a) alone
+(Fu et al.'s disentangled reward, for new dynamics), each a
 :class:`~advrl.gail.learned_reward.LearnedReward` (metadata ``algorithm: airl``), so
-``advrl gail reward`` re-trains a fresh policy on it as it does on GAIL's.
+``advrl gail reward`` re-trains a fresh policy on either as it does on GAIL's. On
+HalfCheetah (1M env steps, seed 0) a fresh PPO reached 1,068 on g and more on f
+(:mod:`advrl.gail.shaped_reward`; ``gail_mujoco_findings.md``, session 25).
 
 The policy's reward during training is f, plus PPO's own entropy bonus (the env's
 ``ent_coef``), not the logit f − log π of imitation's AIRL and Fu et al. (Sec. 5), whose
@@ -46,12 +49,12 @@ from typing import Any, Callable
 import gymnasium as gym
 import numpy as np
 import torch
-from torch import nn
 
 from advrl.core import Callback, Discriminator, UserError
 from advrl.gail.horizon import Horizon
 from advrl.gail.learned_reward import LearnedReward
-from advrl.gail.reward_net import RewardNet, RewardNetConfig
+from advrl.gail.reward_net import RewardNetConfig
+from advrl.gail.shaped_reward import ShapedRewardNet
 from advrl.gail.trainer import GAILConfig, GAILRun, build_gail, train_to_end
 from advrl.gail.wrapper import CriticReward, make_batch
 
@@ -78,69 +81,40 @@ class AIRLConfig(GAILConfig):
     state_only: bool = False
 
 
-class AIRLRewardNet(Discriminator):
-    """D's logit ``f(s, a, s') − log π(a|s)`` with ``f = g(s, a) + γ·h(s') − h(s)``.
+class AIRLRewardNet(ShapedRewardNet, Discriminator):
+    """D's logit ``f(s, a, s') − log π(a|s)`` with ``f = g(s, a) + γ·h(s') − h(s)``
+    (:class:`~advrl.gail.shaped_reward.ShapedRewardNet`, whose frozen copy is the saved reward).
 
-    ``g`` is a :class:`RewardNet` over (obs, act[, absorbing flag]); ``h`` a state-only
-    MLP on the same normalised observations. A done flag zeroes the γh(s') term; the
-    virtual absorbing state (``--horizon absorbing``) has potential 0 and log π 0 (no
-    choice there), so its f is g of the absorbing state. ``embed`` gives one tensor
-    (g's features, normalised s and s', the two masks, log π) that ``head`` turns into
-    the logit, so the loop's gradient penalty applies as for GAIL. :meth:`bind_policy`
-    gives the net the generator's log π and γ before it scores anything.
+    The virtual absorbing state (``--horizon absorbing``) has log π 0 as well as potential 0
+    (no choice there). ``embed`` gives one tensor (f's inputs and log π) that ``head``
+    turns into the logit, so the loop's gradient penalty applies as for GAIL.
+    :meth:`bind_policy` gives the net the generator's log π and γ before it scores anything.
     """
 
+    forward = Discriminator.forward  # head(embed(batch)): the loop's gradient penalty on the embedding
+
     def __init__(self, config: RewardNetConfig) -> None:
-        super().__init__()
-        self.g = RewardNet(config)
-        layers: list[nn.Module] = []
-        width_in = config.obs_dim
-        for width in config.hidden:
-            layers += [nn.Linear(width_in, width), nn.ReLU()]
-            width_in = width
-        layers.append(nn.Linear(width_in, 1))
-        nn.init.zeros_(layers[-1].weight)  # h starts at 0: f starts as g
-        nn.init.zeros_(layers[-1].bias)
-        self.h = nn.Sequential(*layers)
+        super().__init__(config)
         self.log_prob: LogProb | None = None
-        self.gamma: float | None = None
-        d = config.obs_dim
-        self._split = [self.g.mlp[0].in_features, d, d, 1, 1, 1]  # g's input, s, s', keep, continue, log π
 
     def bind_policy(self, log_prob: LogProb, gamma: float) -> None:
         """Score with the policy's ``log_prob(obs, acts) -> [B]`` and discount ``gamma``."""
         self.log_prob, self.gamma = log_prob, float(gamma)
 
-    def _norm_obs(self, obs: torch.Tensor) -> torch.Tensor:
-        obs = obs.reshape(obs.shape[0], -1).float()
-        return self.g.obs_norm(obs) if self.g.obs_norm is not None else obs
-
     def embed(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         if self.log_prob is None:
             raise RuntimeError("AIRLRewardNet scored before bind_policy (it needs the policy's log π and γ)")
-        x_g = self.g.embed(batch)
-        n = x_g.shape[0]
-        absorbing = batch.get("absorbing")
-        keep = torch.ones(n, device=x_g.device) if absorbing is None else 1.0 - absorbing.float()
-        cont = (1.0 - batch["dones"].float()) * keep
-        log_pi = self.log_prob(batch["obs"], batch["acts"]).reshape(n).to(x_g.device) * keep
-        return torch.cat([x_g, self._norm_obs(batch["obs"]), self._norm_obs(batch["next_obs"]),
-                          keep[:, None], cont[:, None], log_pi[:, None]], dim=1)
-
-    def shaped_reward_and_log_pi(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(f, log π) of an embedding."""
-        x_g, s, s_next, keep, cont, log_pi = torch.split(x, self._split, dim=1)
-        h, h_next = self.h(s).squeeze(1), self.h(s_next).squeeze(1)
-        f = self.g.head(x_g) + self.gamma * cont.squeeze(1) * h_next - keep.squeeze(1) * h
-        return f, log_pi.squeeze(1)
+        x = self.shaping_inputs(batch)
+        keep = x[:, -2]
+        log_pi = self.log_prob(batch["obs"], batch["acts"]).reshape(x.shape[0]).to(x.device) * keep
+        return torch.cat([x, log_pi[:, None]], dim=1)
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
-        f, log_pi = self.shaped_reward_and_log_pi(x)
-        return f - log_pi
+        return self.shaped(x) - x[:, -1]
 
     def shaped_reward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """f(s, a, s') of a batch."""
-        return self.shaped_reward_and_log_pi(self.embed(batch))[0]
+        return self.shaped(self.shaping_inputs(batch))
 
     @torch.no_grad()
     def init_normalizers(self, batch: dict[str, torch.Tensor]) -> None:
@@ -188,14 +162,24 @@ POLICY_REWARDS = ("f", "logit")
 
 
 class AIRLRun(GAILRun):
-    """A built AIRL run: a :class:`GAILRun` whose saved reward is g and whose summary says AIRL."""
+    """A built AIRL run: a :class:`GAILRun` whose saved reward is f (and g beside it) and whose summary
+    says AIRL."""
 
     reward_net: AIRLRewardNet
 
     def learned_reward(self) -> LearnedReward:
-        """g(s, a) (g(s) with ``state_only``) frozen, the identity as its transform: the transferable reward."""
+        """f(s, a, s') = g + γh(s') − h(s) frozen (``reward_net.pt``), the identity as its transform: the
+        reward a fresh policy learns from under the same dynamics (HalfCheetah, 1M env steps: see
+        :mod:`advrl.gail.shaped_reward`)."""
+        return self.frozen_reward(self.reward_net.frozen(), "logit", algorithm="airl", reward_term="f(s,a,s')")
+
+    def disentangled_reward(self) -> LearnedReward:
+        """g(s, a) (g(s) with ``state_only``) frozen (``reward_g.pt``): Fu et al.'s reward for new dynamics."""
         term = "g(s,a)" if self.reward_net.g.config.use_action else "g(s)"
         return self.frozen_reward(self.reward_net.g, "logit", algorithm="airl", reward_term=term)
+
+    def extra_rewards(self) -> dict[str, LearnedReward]:
+        return {"reward_g.pt": self.disentangled_reward()}
 
     def summary(self) -> dict[str, Any]:
         return {**super().summary(), "algorithm": "airl"}

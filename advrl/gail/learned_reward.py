@@ -1,4 +1,4 @@
-"""A trained GAIL reward, frozen: save/load (weights_only) and use as a reward."""
+"""A trained GAIL or AIRL reward, frozen: save/load (weights_only) and use as a reward."""
 
 from __future__ import annotations
 
@@ -11,21 +11,23 @@ import torch
 
 from advrl.core import UserError, load_checkpoint, make_objective, resolve_device, save_checkpoint
 from advrl.gail.reward_net import RewardNet, RewardNetConfig
+from advrl.gail.shaped_reward import ShapedRewardNet
 from advrl.gail.wrapper import RewardVecEnvWrapper, absorbing_state_reward, make_batch
 
 FORMAT = "advrl-gail-reward-v1"
 
 
 class LearnedReward:
-    """``reward(obs, acts, next_obs, dones) -> np.ndarray`` from a frozen reward net.
+    """``reward(obs, acts, next_obs, dones) -> np.ndarray`` from a frozen reward net: GAIL's
+    :class:`RewardNet` D, or AIRL's :class:`ShapedRewardNet` f (or its g, a RewardNet).
 
     The file (``save``) holds the net's config, weights and input-normaliser
     statistics (buffers), the reward transform's name and the env it was trained
-    on; ``load`` uses ``torch.load(weights_only=True)``.
+    on, and for f its discount (``shaping_gamma``); ``load`` uses ``torch.load(weights_only=True)``.
     """
 
-    def __init__(self, net: RewardNet, reward_name: str = "neg_log_one_minus_d", env_id: str | None = None,
-                 metadata: dict[str, Any] | None = None, device: str | torch.device = "cpu") -> None:
+    def __init__(self, net: RewardNet | ShapedRewardNet, reward_name: str = "neg_log_one_minus_d",
+                 env_id: str | None = None, metadata: dict[str, Any] | None = None, device: str | torch.device = "cpu") -> None:
         self.device = resolve_device(device)
         self.net = net.to(self.device).eval()
         self.reward_name = reward_name
@@ -69,6 +71,7 @@ class LearnedReward:
             "config": asdict(self.net.config),
             "state_dict": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
             "reward_name": self.reward_name,
+            "shaping_gamma": self.net.gamma if isinstance(self.net, ShapedRewardNet) else None,
             "env_id": self.env_id,
             "metadata": self.metadata,
         }
@@ -81,9 +84,10 @@ class LearnedReward:
             raise UserError(f"{path}: not an advrl GAIL reward file (format={state.get('format')!r}, "
                              f"expected {FORMAT!r})")
         try:
-            net = RewardNet(RewardNetConfig(**state["config"]))
+            config, gamma = RewardNetConfig(**state["config"]), state.get("shaping_gamma")
+            net = RewardNet(config) if gamma is None else ShapedRewardNet(config, float(gamma))
             net.load_state_dict(state["state_dict"])
-        except (TypeError, RuntimeError, KeyError) as exc:
+        except (TypeError, ValueError, RuntimeError, KeyError) as exc:
             raise UserError(f"{path}: reward net config/weights do not match ({exc})") from None
         return cls(net, state.get("reward_name", "neg_log_one_minus_d"), state.get("env_id"),
                    state.get("metadata"), device)

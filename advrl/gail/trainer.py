@@ -39,6 +39,7 @@ from advrl.gail.ppo_settings import generator_settings
 from advrl.gail.reward_net import RewardNet, RewardNetConfig
 from advrl.gail.sac_generator import SACGenerator
 from advrl.gail.sac_settings import sac_settings
+from advrl.gail.shaped_reward import ShapedRewardNet
 
 
 @dataclass
@@ -145,9 +146,13 @@ class GAILRun:
         """A frozen copy of the discriminator as a reward (save/load, re-train a fresh policy)."""
         return self.frozen_reward(self.reward_net, self.config.reward, algorithm="gail")
 
-    def frozen_reward(self, net: RewardNet, reward_name: str, **metadata: Any) -> LearnedReward:
+    def extra_rewards(self) -> dict[str, LearnedReward]:
+        """Further frozen rewards that :meth:`save` writes beside ``reward_net.pt`` (file name -> reward)."""
+        return {}
+
+    def frozen_reward(self, net: RewardNet | ShapedRewardNet, reward_name: str, **metadata: Any) -> LearnedReward:
         """A frozen copy of ``net`` as a :class:`LearnedReward` with this run's metadata."""
-        copy = RewardNet(net.config)
+        copy = net.frozen() if isinstance(net, ShapedRewardNet) else RewardNet(net.config)
         copy.load_state_dict({k: v.detach().cpu() for k, v in net.state_dict().items()})
         return LearnedReward(copy, reward_name, self.train_env_id,
                              metadata={**metadata, "horizon": self.horizon.name, "base_env_id": self.config.env_id,
@@ -156,8 +161,8 @@ class GAILRun:
                                        "cap_absorbing": bool(self.generator.reward_env.cap_absorbing)})
 
     def save(self, out: str | Path | None = None, finished: bool = True) -> dict[str, Path]:
-        """Write ``policy.zip`` (SB3), ``reward_net.pt`` (LearnedReward), ``config.json``
-        and, last, ``summary.json`` (only when ``finished``) into ``out`` (atomic writes)."""
+        """Write ``policy.zip`` (SB3), ``reward_net.pt`` (LearnedReward) and :meth:`extra_rewards`,
+        ``config.json`` and, last, ``summary.json`` (only when ``finished``) into ``out`` (atomic writes)."""
         out = Path(out or self.config.out or ".")
         out.mkdir(parents=True, exist_ok=True)
         paths = {"policy": out / "policy.zip", "reward": out / "reward_net.pt", "config": out / "config.json"}
@@ -167,6 +172,8 @@ class GAILRun:
             if not tmp.exists() and saved.exists():
                 os.replace(saved, tmp)
         self.learned_reward().save(paths["reward"])
+        for name, reward in self.extra_rewards().items():
+            paths[name] = reward.save(out / name)
         with atomic_path(paths["config"]) as tmp:
             tmp.write_text(json.dumps({**asdict(self.config), "train_env_id": self.train_env_id}, indent=2))
         if finished:

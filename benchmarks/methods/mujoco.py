@@ -15,8 +15,11 @@ Per env (HalfCheetah-v5, Hopper-v5, Swimmer-v5) and seed:
 * ``gail_sac``: advrl's GAIL with ``algo="sac"`` (DAC), the off-policy budget;
 * ``airl`` (the envs of :data:`AIRL_ENVS`; naming it in ``--methods`` runs it on every env): advrl's AIRL,
   the on-policy budget;
-* ``airl_transfer``: a fresh PPO (generator settings) on the same seed's AIRL ``reward_net.pt`` (g(s, a),
-  frozen), the on-policy budget; depends on the ``airl`` cell;
+* ``airl_transfer``: a fresh PPO (generator settings) on the same seed's AIRL ``reward_net.pt`` (f(s, a, s') =
+  g + γh(s') − h(s), frozen: the reward AIRL saves since session 25), the on-policy budget; depends on the ``airl``
+  cell;
+* ``airl_g_transfer``: the same on that run's ``reward_g.pt`` (g(s, a) alone, Fu et al.'s disentangled reward;
+  what ``airl_transfer`` re-trained on before session 25);
 * ``gail_transfer`` (the envs of :data:`AIRL_ENVS`, as AIRL): the same on the same seed's ``gail_bc`` reward
   (GAIL's -log(1 - D) as the library trains it by default, frozen), so the two learned rewards' transfer
   sits side by side; depends on the ``gail_bc`` cell.
@@ -40,8 +43,9 @@ from benchmarks.methods.common import REPO, Budget, RandomPolicy, eval_venv, eva
 MUJOCO_ENVS = ("HalfCheetah-v5", "Hopper-v5", "Swimmer-v5")
 AIRL_ENVS = ("HalfCheetah-v5",)  # AIRL and both transfers: the headline's env (add envs here to widen it)
 MUJOCO_METHODS = ("random", "bc", "ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer",
-                  "gail_transfer")
-TRANSFER_FROM = {"airl_transfer": "airl", "gail_transfer": "gail_bc"}  # transfer cell -> the cell whose reward it uses
+                  "airl_g_transfer", "gail_transfer")
+TRANSFER_FROM = {"airl_transfer": "airl", "airl_g_transfer": "airl", "gail_transfer": "gail_bc"}  # cell -> reward's cell
+TRANSFER_FILE = {"airl_g_transfer": "reward_g.pt"}  # the reward file beside the run's reward_net.pt, where not that
 OFF_POLICY = ("sac", "gail_sac")
 
 
@@ -234,6 +238,14 @@ def run_sac(cell: Cell, b: MujocoBudget) -> dict[str, Any]:
     return _learn(model, cell, b.off_policy, {"n_envs": settings.n_envs, **settings.kwargs}, resumable=True)
 
 
+def transfer_reward_path(cell: Cell, dep: dict[str, Any]) -> Path:
+    """The reward file a transfer cell re-trains on: its dependency's ``reward_path`` (``reward_net.pt``), or the
+    file :data:`TRANSFER_FILE` names beside it."""
+    path = Path(dep["result"]["reward_path"])
+    path = path if path.is_absolute() else REPO / path
+    return path.with_name(TRANSFER_FILE.get(cell.method, path.name))
+
+
 def run_transfer(cell: Cell, b: MujocoBudget, deps: dict[str, dict]) -> dict[str, Any]:
     """A fresh PPO (generator settings) on the dependency's frozen learned reward, scored per rollout and
     scaled as in GAIL's generator (as ``advrl gail reward`` does); returns on the true reward."""
@@ -245,8 +257,7 @@ def run_transfer(cell: Cell, b: MujocoBudget, deps: dict[str, dict]) -> dict[str
     from advrl.gail.rollout_rewards import attach_learned_reward
 
     (dep,) = deps.values()
-    path = Path(dep["result"]["reward_path"])
-    path = path if path.is_absolute() else REPO / path
+    path = transfer_reward_path(cell, dep)
     device = _device(cell)
     reward = LearnedReward.load(path, device=device)
     train_id = make_horizon(reward.metadata.get("horizon", "absorbing")).train_env_id(cell.env)
@@ -279,5 +290,5 @@ def run_mujoco_cell(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
     return runners[cell.method](cell, b)
 
 
-__all__ = ["AIRL_ENVS", "MUJOCO_BUDGETS", "MUJOCO_ENVS", "MUJOCO_METHODS", "MujocoBudget", "TRANSFER_FROM",
-           "mujoco_budget_text", "mujoco_grid", "run_mujoco_cell"]
+__all__ = ["AIRL_ENVS", "MUJOCO_BUDGETS", "MUJOCO_ENVS", "MUJOCO_METHODS", "MujocoBudget", "TRANSFER_FILE",
+           "TRANSFER_FROM", "mujoco_budget_text", "transfer_reward_path", "mujoco_grid", "run_mujoco_cell"]

@@ -11,7 +11,8 @@ import pytest
 
 from benchmarks.gail_mujoco import HEADLINE, build_mujoco_report
 from benchmarks.grid import write_json_atomic
-from benchmarks.methods.mujoco import MUJOCO_BUDGETS, MUJOCO_ENVS, mujoco_grid
+from benchmarks.grid import Cell
+from benchmarks.methods.mujoco import MUJOCO_BUDGETS, MUJOCO_ENVS, TRANSFER_FROM, mujoco_grid, transfer_reward_path
 from benchmarks.methods.mujoco_adversarial import ProgressSaver
 
 HC, HOP, SW = MUJOCO_ENVS
@@ -22,13 +23,13 @@ def test_grid_cells_and_deps():
     keys = {(c.env, c.method, c.seed) for c in cells}
     per_env = ("random", "bc", "ppo", "gail", "gail_bc", "sac", "gail_sac")
     expected = {(e, m, s) for e in MUJOCO_ENVS for m in per_env for s in (0, 1, 2)}
-    expected |= {(HC, m, s) for m in ("airl", "airl_transfer", "gail_transfer") for s in (0, 1, 2)}
+    expected |= {(HC, m, s) for m in ("airl", "airl_transfer", "airl_g_transfer", "gail_transfer") for s in (0, 1, 2)}
     assert keys == expected and len(cells) == len(expected)
     order = [c.key for c in cells]
     for c in cells:
         assert c.params["budget"] == "full" and c.params["device"] == "cpu"
-        if c.method in ("airl_transfer", "gail_transfer"):  # each re-trains on its own adversarial cell's reward
-            source = {"airl_transfer": "airl", "gail_transfer": "gail_bc"}[c.method]
+        if c.method in TRANSFER_FROM:  # each re-trains on its own adversarial cell's reward
+            source = {"airl_transfer": "airl", "airl_g_transfer": "airl", "gail_transfer": "gail_bc"}[c.method]
             assert c.deps == (f"{HC}__{source}__s{c.seed}",)
             assert order.index(c.deps[0]) < order.index(c.key)  # the dependency is submitted first
         else:
@@ -42,6 +43,14 @@ def test_grid_cells_and_deps():
     assert [c.key for c in few] == [f"{SW}__ppo__s4", f"{SW}__gail__s4", f"{SW}__airl__s4"]
     assert few[0].params == {"budget": "reduced", "grid": "mujoco", "device": "auto"}
     assert MUJOCO_BUDGETS["reduced"].for_method("ppo").steps(SW) <= 10_000
+
+
+def test_transfer_cells_read_f_or_g_beside_the_runs_reward(tmp_path):
+    dep = {"result": {"reward_path": str(tmp_path / "airl" / "reward_net.pt")}}
+    assert transfer_reward_path(Cell(HC, "airl_transfer", 0), dep) == tmp_path / "airl" / "reward_net.pt"  # f
+    assert transfer_reward_path(Cell(HC, "airl_g_transfer", 0), dep) == tmp_path / "airl" / "reward_g.pt"
+    rel = {"result": {"reward_path": "benchmarks/grid_runs/x/reward_net.pt"}}
+    assert transfer_reward_path(Cell(HC, "gail_transfer", 0), rel).is_absolute()
 
 
 def _row(env, method, seed, final, curve=None, budget="full", **extra):
@@ -63,6 +72,7 @@ def _fabricate(results: Path) -> None:
         _row(HC, "gail_bc", 1, 3_000.0, ([0, 500_000, 1_000_000], [-300.0, 4_800.0, 3_000.0])),  # 50% at 500k
         _row(HC, "gail", 0, 500.0, ([0, 1_000_000], [-300.0, 500.0])),  # without the warm start: 0.2 of PPO
         _row(HC, "airl_transfer", 0, 500.0, ([0, 1_000_000], [-300.0, 500.0])),  # 500 / 2,500 = 0.2
+        _row(HC, "airl_g_transfer", 0, 250.0, ([0, 1_000_000], [-300.0, 250.0])),  # 250 / 2,500 = 0.1
         # Hopper: random 0, demo 1,000; GAIL-SAC 950 and 850 -> 0.9 normalised; SAC 1,000 -> ratio 0.9
         _row(HOP, "random", 0, 0.0, demo_return=1_000.0),
         _row(HOP, "sac", 0, 1_000.0, ([0, 100_000, 300_000], [0.0, 600.0, 1_000.0])),
@@ -92,7 +102,7 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert h["halfcheetah_ppo_norm"] == pytest.approx(0.23)
     assert h["halfcheetah_ppo_nobc_vs_rl"] == pytest.approx(0.2)  # the issue's names are the defaults' cells
     assert h["halfcheetah_ppo_nobc_norm"] == pytest.approx(0.08)
-    assert h["airl_transfer_vs_rl"] == pytest.approx(0.2)
+    assert h["airl_transfer_vs_rl"] == pytest.approx(0.2) and h["airl_g_transfer_vs_rl"] == pytest.approx(0.1)
     assert h["hopper_sac_vs_rl"] == pytest.approx(0.9)
     assert h["hopper_sac_norm"] == pytest.approx(0.9)
     assert h["swimmer_ppo_vs_rl"] is None  # cells exist, but a ratio over a negative return means nothing
@@ -104,7 +114,7 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert h.pop("halfcheetah_demo_vs_rl") == pytest.approx(3.88)
     assert set(h) <= set(HEADLINE)
     assert out["references"][HC] == {"random": -300.0, "demo_mean": 9_700.0}
-    assert out["cells_expected"] == 72 and out["cells_done"] == 15
+    assert out["cells_expected"] == 75 and out["cells_done"] == 16
     assert out["ignored_other_budget"] == [f"{SW}__ppo__s1"]
     hop = out["tables"][HOP]
     assert hop["gail_sac"]["steps_to_50_per_seed"] == [200_000.0, 100_000.0]

@@ -22,19 +22,20 @@ def test_airl_help_lists_defaults(capsys):
     assert "--algo" not in text and "--reward " not in text  # AIRL runs on PPO; --policy-reward instead
 
 
-def test_airl_train_then_gail_reward_on_its_g(tmp_path, capsys):
+def test_airl_train_then_gail_reward_on_its_f_and_g(tmp_path, capsys):
     out = tmp_path / "airl"
     assert main(["airl", "train", "--env", "CartPole-v1", "--demos", str(DEMOS), "--out", str(out), "--timesteps",
                  "512", "--no-progress", "--eval-episodes", "1", "--device", "cpu"]) == 0
     assert "true return" in capsys.readouterr().out
-    for name in ("policy.zip", "reward_net.pt", "config.json", "checkpoint.pt", "summary.json"):
+    for name in ("policy.zip", "reward_net.pt", "reward_g.pt", "config.json", "checkpoint.pt", "summary.json"):
         assert (out / name).is_file(), name
-    reward = LearnedReward.load(out / "reward_net.pt")
-    assert reward.metadata["algorithm"] == "airl" and reward.metadata["reward_term"] == "g(s,a)"
-    assert reward.reward_name == "logit" and reward.absorbing_horizon == 500
-    assert main(["gail", "reward", str(out / "reward_net.pt"), "--timesteps", "512", "--eval-episodes", "1"]) == 0
-    text = capsys.readouterr().out
-    assert "AIRL reward g(s,a)" in text and "true return" in text
+    for name, term in (("reward_net.pt", "f(s,a,s')"), ("reward_g.pt", "g(s,a)")):
+        reward = LearnedReward.load(out / name)
+        assert reward.metadata["algorithm"] == "airl" and reward.metadata["reward_term"] == term
+        assert reward.reward_name == "logit" and reward.absorbing_horizon == 500
+        assert main(["gail", "reward", str(out / name), "--timesteps", "512", "--eval-episodes", "1"]) == 0
+        text = capsys.readouterr().out
+        assert f"AIRL reward {term}" in text and "true return" in text
 
 
 def test_airl_needs_demos_matching_the_env(tmp_path, capsys):

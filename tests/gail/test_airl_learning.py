@@ -56,7 +56,7 @@ def test_airl_reward_ranks_expert_pairs_above_random_pairs(expert_run):
     run, demos = expert_run
     expert = demos.transitions()
     rand = rollout_expert("CartPole-v1", None, episodes=40, seed=123).transitions()
-    reward = run.learned_reward()  # g(s, a), as saved in reward_net.pt
+    reward = run.disentangled_reward()  # g(s, a), as saved in reward_g.pt
     assert reward.metadata["algorithm"] == "airl"
     r_exp, r_rand = reward(expert["obs"], expert["acts"]), reward(rand["obs"], rand["acts"])
     auc = roc_auc_score(np.r_[np.ones(len(r_exp)), np.zeros(len(r_rand))], np.r_[r_exp, r_rand])

@@ -105,3 +105,20 @@ def test_state_only_g_ignores_the_action_and_its_numpy_copy_agrees():
     frozen = NumpyRewardNet(net.g.eval())
     assert torch.allclose(torch.as_tensor(frozen.logits(obs.numpy(), acts.numpy())), net.g(_batch(obs, acts, obs)),
                           atol=1e-5)
+
+
+def test_saved_f_is_the_shaped_reward_without_log_pi(tmp_path):
+    from advrl.gail import LearnedReward
+    from advrl.gail.shaped_reward import ShapedRewardNet
+
+    net = _net(0.95, absorbing=True)
+    obs, acts, nxt = torch.randn(16, OBS), torch.rand(16, ACT) * 4 - 2, torch.randn(16, OBS)
+    dones, absorbing = (torch.arange(16) % 5 == 0).float(), (torch.arange(16) % 7 == 0).float()
+    with torch.no_grad():
+        f = net.shaped_reward(_batch(obs, acts, nxt, dones, absorbing))
+        assert not torch.allclose(f, net(_batch(obs, acts, nxt, dones, absorbing)))  # the logit has − log π
+    path = LearnedReward(net.frozen(), "logit", "Pendulum-v1").save(tmp_path / "reward_net.pt")
+    loaded = LearnedReward.load(path)
+    assert isinstance(loaded.net, ShapedRewardNet) and loaded.net.gamma == 0.95
+    got = loaded(obs.numpy(), acts.numpy(), nxt.numpy(), dones.numpy(), absorbing.numpy())
+    assert torch.allclose(torch.as_tensor(got), f, atol=1e-5)
