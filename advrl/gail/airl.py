@@ -15,8 +15,7 @@ with its potential shaping, without the policy term — and ``reward_g.pt`` g(s,
 (Fu et al.'s disentangled reward, for new dynamics), each a
 :class:`~advrl.gail.learned_reward.LearnedReward` (metadata ``algorithm: airl``), so
 ``advrl gail reward`` re-trains a fresh policy on either as it does on GAIL's. On
-HalfCheetah (1M env steps, seed 0) a fresh PPO reached 1,068 on g and more on f
-(:mod:`advrl.gail.shaped_reward`; ``gail_mujoco_findings.md``, session 25).
+HalfCheetah h stays ≈ 0, so f ≈ g (:mod:`advrl.gail.shaped_reward`).
 
 The policy's reward during training is f, plus PPO's own entropy bonus (the env's
 ``ent_coef``), not the logit f − log π of imitation's AIRL and Fu et al. (Sec. 5), whose
@@ -169,8 +168,8 @@ class AIRLRun(GAILRun):
 
     def learned_reward(self) -> LearnedReward:
         """f(s, a, s') = g + γh(s') − h(s) frozen (``reward_net.pt``), the identity as its transform: the
-        reward a fresh policy learns from under the same dynamics (HalfCheetah, 1M env steps: see
-        :mod:`advrl.gail.shaped_reward`)."""
+        reward this run's policy trained on under the default ``policy_reward="f"`` (less PPO's entropy
+        bonus), to re-train a fresh one."""
         return self.frozen_reward(self.reward_net.frozen(), "logit", algorithm="airl", reward_term="f(s,a,s')")
 
     def disentangled_reward(self) -> LearnedReward:
