@@ -27,7 +27,8 @@ class LearnedReward:
     """
 
     def __init__(self, net: RewardNet | ShapedRewardNet, reward_name: str = "neg_log_one_minus_d",
-                 env_id: str | None = None, metadata: dict[str, Any] | None = None, device: str | torch.device = "cpu") -> None:
+                 env_id: str | None = None, metadata: dict[str, Any] | None = None,
+                 device: str | torch.device = "cpu") -> None:
         self.device = resolve_device(device)
         self.net = net.to(self.device).eval()
         self.reward_name = reward_name

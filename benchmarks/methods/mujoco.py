@@ -44,7 +44,8 @@ MUJOCO_ENVS = ("HalfCheetah-v5", "Hopper-v5", "Swimmer-v5")
 AIRL_ENVS = ("HalfCheetah-v5",)  # AIRL and both transfers: the headline's env (add envs here to widen it)
 MUJOCO_METHODS = ("random", "bc", "ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer",
                   "airl_g_transfer", "gail_transfer")
-TRANSFER_FROM = {"airl_transfer": "airl", "airl_g_transfer": "airl", "gail_transfer": "gail_bc"}  # cell -> reward's cell
+# transfer cell -> the cell whose reward it re-trains on
+TRANSFER_FROM = {"airl_transfer": "airl", "airl_g_transfer": "airl", "gail_transfer": "gail_bc"}
 TRANSFER_FILE = {"airl_g_transfer": "reward_g.pt"}  # the reward file beside the run's reward_net.pt, where not that
 OFF_POLICY = ("sac", "gail_sac")
 
