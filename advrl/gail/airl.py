@@ -170,7 +170,7 @@ class AIRLRun(GAILRun):
         """f(s, a, s') = g + γh(s') − h(s) frozen (``reward_net.pt``), the identity as its transform: the
         reward this run's policy trained on under the default ``policy_reward="f"`` (less PPO's entropy
         bonus), to re-train a fresh one."""
-        return self.frozen_reward(self.reward_net.frozen(), "logit", algorithm="airl", reward_term="f(s,a,s')")
+        return self.frozen_reward(self.reward_net, "logit", algorithm="airl", reward_term="f(s,a,s')")
 
     def disentangled_reward(self) -> LearnedReward:
         """g(s, a) (g(s) with ``state_only``) frozen (``reward_g.pt``): Fu et al.'s reward for new dynamics."""
