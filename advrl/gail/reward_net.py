@@ -76,6 +76,19 @@ class RewardNetConfig:
         raise UserError(f"GAIL reward net supports Discrete or Box actions, got {action_space}")
 
 
+def zero_output_mlp(in_dim: int, hidden: list[int]) -> nn.Sequential:
+    """An MLP of ``hidden`` ReLU layers to one output whose weights and bias start at zero
+    (the net outputs exactly 0 everywhere until it is trained)."""
+    layers: list[nn.Module] = []
+    for width in hidden:
+        layers += [nn.Linear(in_dim, width), nn.ReLU()]
+        in_dim = width
+    layers.append(nn.Linear(in_dim, 1))
+    nn.init.zeros_(layers[-1].weight)
+    nn.init.zeros_(layers[-1].bias)
+    return nn.Sequential(*layers)
+
+
 class RewardNet(Discriminator):
     """D(s, a[, s', done]) as logits (higher = more expert-like).
 
@@ -92,16 +105,9 @@ class RewardNet(Discriminator):
         self.act_norm = RunningNorm(c.act_dim) if c.normalize and c.use_action and c.act_kind == "box" else None
         in_dim = (c.obs_dim + (c.act_dim if c.use_action else 0) + (c.obs_dim if c.use_next_obs else 0)
                   + (1 if c.use_done else 0) + (1 if c.absorbing else 0))
-        layers: list[nn.Module] = []
-        for width in c.hidden:
-            layers += [nn.Linear(in_dim, width), nn.ReLU()]
-            in_dim = width
-        layers.append(nn.Linear(in_dim, 1))
         # zero output layer: D starts at exactly 1/2 everywhere, so the first
         # rollouts' rewards favour no behaviour (not even ending the episode early)
-        nn.init.zeros_(layers[-1].weight)
-        nn.init.zeros_(layers[-1].bias)
-        self.mlp = nn.Sequential(*layers)
+        self.mlp = zero_output_mlp(in_dim, list(c.hidden))
 
     def embed(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return features(self.config, batch, _TorchOps(self))

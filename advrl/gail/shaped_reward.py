@@ -17,20 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from advrl.gail.reward_net import RewardNet, RewardNetConfig
-
-
-def potential_mlp(obs_dim: int, hidden: list[int]) -> nn.Sequential:
-    """h(s): an MLP of ``hidden`` ReLU layers, its output layer zero so that f starts as g."""
-    layers: list[nn.Module] = []
-    width_in = obs_dim
-    for width in hidden:
-        layers += [nn.Linear(width_in, width), nn.ReLU()]
-        width_in = width
-    layers.append(nn.Linear(width_in, 1))
-    nn.init.zeros_(layers[-1].weight)
-    nn.init.zeros_(layers[-1].bias)
-    return nn.Sequential(*layers)
+from advrl.gail.reward_net import RewardNet, RewardNetConfig, zero_output_mlp
 
 
 class ShapedRewardNet(nn.Module):
@@ -45,7 +32,7 @@ class ShapedRewardNet(nn.Module):
     def __init__(self, config: RewardNetConfig, gamma: float | None = None) -> None:
         super().__init__()
         self.g = RewardNet(config)
-        self.h = potential_mlp(config.obs_dim, list(config.hidden))
+        self.h = zero_output_mlp(config.obs_dim, list(config.hidden))  # h starts at 0: f starts as g
         self.gamma = None if gamma is None else float(gamma)
         d = config.obs_dim
         self._split = [self.g.mlp[0].in_features, d, d, 1, 1]  # g's input, s, s', keep, continue
@@ -86,4 +73,4 @@ class ShapedRewardNet(nn.Module):
         return copy.eval()
 
 
-__all__ = ["ShapedRewardNet", "potential_mlp"]
+__all__ = ["ShapedRewardNet"]
