@@ -131,12 +131,12 @@ def policy_log_prob(policy: Any) -> LogProb:
     return log_prob
 
 
-def airl_discriminator(cfg: GAILConfig, horizon: Horizon, obs_space: gym.Space, act_space: gym.Space
+def airl_discriminator(cfg: AIRLConfig, horizon: Horizon, obs_space: gym.Space, act_space: gym.Space
                        ) -> AIRLRewardNet:
     """AIRL's D for these spaces (g over (obs[, act][, absorbing flag]): no act with ``state_only``)."""
     return AIRLRewardNet(RewardNetConfig.for_spaces(obs_space, act_space, hidden=list(cfg.hidden),
                                                     absorbing=horizon.absorbing_input,
-                                                    use_action=not getattr(cfg, "state_only", False)))
+                                                    use_action=not cfg.state_only))
 
 
 class ShapedReward(CriticReward):
