@@ -86,7 +86,8 @@ class AIRLRewardNet(ShapedRewardNet, Discriminator):
 
     The virtual absorbing state (``--horizon absorbing``) has log π 0 as well as potential 0
     (no choice there). ``embed`` gives one tensor (f's inputs and log π) that ``head``
-    turns into the logit, so the loop's gradient penalty applies as for GAIL.
+    turns into the logit, so the loop's gradient penalty applies as for GAIL (on f's inputs:
+    the masks and log π are columns of the tensor that ``head`` detaches).
     :meth:`bind_policy` gives the net the generator's log π and γ before it scores anything.
     """
 
@@ -109,7 +110,7 @@ class AIRLRewardNet(ShapedRewardNet, Discriminator):
         return torch.cat([x, log_pi[:, None]], dim=1)
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.shaped(x) - x[:, -1]
+        return self.shaped(x) - x[:, -1].detach()  # log π is the policy's, not an input of D to penalise
 
     def shaped_reward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """f(s, a, s') of a batch."""

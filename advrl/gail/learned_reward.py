@@ -36,13 +36,23 @@ class LearnedReward:
         self.env_id = env_id
         self.metadata = dict(metadata or {})
 
+    def _batch(self, obs, acts, next_obs, dones, absorbing) -> dict[str, torch.Tensor]:
+        c = self.net.config
+        shaped = isinstance(self.net, ShapedRewardNet)
+        for name, value, needed in (("next_obs", next_obs, shaped or c.use_next_obs),
+                                    ("dones", dones, shaped or c.use_done)):
+            if value is None and needed:  # make_batch's stand-ins (s' = s, no done) would give another reward
+                what = "AIRL's f(s, a, s')" if shaped else "this reward"
+                raise UserError(f"{what} needs {name} for every transition: pass next_obs and dones")
+        return make_batch(obs, acts, next_obs, dones, self.device, absorbing)
+
     @torch.no_grad()
     def logits(self, obs, acts, next_obs=None, dones=None, absorbing=None) -> np.ndarray:
-        return self.net(make_batch(obs, acts, next_obs, dones, self.device, absorbing)).cpu().numpy()
+        return self.net(self._batch(obs, acts, next_obs, dones, absorbing)).cpu().numpy()
 
     @torch.no_grad()
     def __call__(self, obs, acts, next_obs=None, dones=None, absorbing=None) -> np.ndarray:
-        scores = self.net(make_batch(obs, acts, next_obs, dones, self.device, absorbing))
+        scores = self.net(self._batch(obs, acts, next_obs, dones, absorbing))
         return self.objective.reward(scores).float().cpu().numpy()
 
     @property

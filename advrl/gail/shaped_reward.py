@@ -7,9 +7,10 @@ frozen copy of it is the reward AIRL saves in ``reward_net.pt`` — the reward A
 policy trained on (``policy_reward="f"``), as GAIL saves the D its policy trained on — and
 g alone goes to ``reward_g.pt`` (Fu et al.'s reward for new dynamics). Under the dynamics
 it was learned on, f and g have the same optimal policies (h is a potential: Ng et al.
-1999). Measured on HalfCheetah (session 25, ``gail_mujoco_findings.md``): h stays ≈ 0
-under the defaults (|f − g| ≤ 0.007 per step where g's spread is 0.25), so the two files
-are nearly the same reward there.
+1999). The done / absorbing masks select f's terms and are not inputs of it: a gradient
+penalty on :meth:`shaping_inputs`' tensor sees f's slope in (g's features, s, s') only.
+Until session 26 the masks were differentiable, so the loop's penalty charged h's values
+(∂f/∂keep = −h(s)) and held h ≈ 0 on HalfCheetah (``gail_mujoco_findings.md``).
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ class ShapedRewardNet(nn.Module):
             raise RuntimeError("ShapedRewardNet used before its discount gamma was set")
         x_g, s, s_next, keep, cont = torch.split(x[:, :sum(self._split)], self._split, dim=1)
         h, h_next = self.h(s).squeeze(1), self.h(s_next).squeeze(1)
-        return self.g.head(x_g) + self.gamma * cont.squeeze(1) * h_next - keep.squeeze(1) * h
+        # the masks select terms, they are not inputs of f: detached, a gradient penalty on
+        # this tensor sees f's slope in (g's features, s, s') only; undetached it would also
+        # penalise ∂f/∂keep = −h(s) and ∂f/∂cont = γh(s'), i.e. h's values (h was held at ≈ 0)
+        keep, cont = keep.squeeze(1).detach(), cont.squeeze(1).detach()
+        return self.g.head(x_g) + self.gamma * cont * h_next - keep * h
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return self.shaped(self.shaping_inputs(batch))

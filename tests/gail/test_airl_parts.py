@@ -122,3 +122,35 @@ def test_saved_f_is_the_shaped_reward_without_log_pi(tmp_path):
     assert isinstance(loaded.net, ShapedRewardNet) and loaded.net.gamma == 0.95
     got = loaded(obs.numpy(), acts.numpy(), nxt.numpy(), dones.numpy(), absorbing.numpy())
     assert torch.allclose(torch.as_tensor(got), f, atol=1e-5)
+    # f needs s' and the done flags: left out, one clear error (not s' = s, which is another reward)
+    from advrl.core import UserError
+
+    with pytest.raises(UserError, match="needs next_obs"):
+        loaded(obs.numpy(), acts.numpy())
+    with pytest.raises(UserError, match="needs dones"):
+        loaded.logits(obs.numpy(), acts.numpy(), nxt.numpy())
+
+
+def test_gradient_penalty_sees_the_slope_of_f_not_the_potential_value():
+    """The loop's zero-centred gradient penalty differentiates D's embedding. The done /
+    absorbing masks and log π are columns of it but not inputs of f: with g ≡ 0 and a
+    constant potential h ≡ 5 (no slope anywhere) the penalty must be 0, where taking the
+    masks as inputs would charge ∂f/∂keep = −h(s) and ∂f/∂cont = γh(s'), i.e. h's values."""
+    from advrl.core.loop import gradient_penalty
+
+    net = _net(0.9, absorbing=True)
+    with torch.no_grad():
+        net.g.mlp[-1].weight.zero_()
+        net.h[-1].weight.zero_()
+        net.h[-1].bias.fill_(5.0)
+    obs, acts = torch.randn(64, OBS), torch.rand(64, ACT) * 4 - 2
+    dones = (torch.arange(64) % 5 == 0).float()
+    absorbing = (torch.arange(64) % 7 == 0).float()
+    real = _batch(obs, acts, torch.randn(64, OBS), dones, absorbing)
+    fake = _batch(torch.randn(64, OBS), -acts, torch.randn(64, OBS))
+    with torch.no_grad():
+        assert (net.shaped_reward(real) - net.g(real)).abs().max() > 4  # h's value is in f ...
+    assert float(gradient_penalty(net, real, fake, target=0.0).detach()) < 1e-10  # ... but f has no slope
+    with torch.no_grad():  # a potential with a slope is penalised
+        net.h[-1].weight.normal_()
+    assert float(gradient_penalty(net, real, fake, target=0.0).detach()) > 1e-3
