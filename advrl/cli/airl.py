@@ -47,4 +47,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _train(args: argparse.Namespace) -> int:
     from advrl.gail.airl import AIRLConfig, train_airl
 
-    return report(train_airl(AIRLConfig(state_only=args.state_only, **train_settings(args, AIRL_FLAGS))))
+    return report(train_airl(AIRLConfig(state_only=args.state_only, **train_settings(args, AIRL_FLAGS, AIRLConfig))))

@@ -118,11 +118,14 @@ def _ppo_args(parser: argparse.ArgumentParser, need_env: bool) -> None:
 def _train(args: argparse.Namespace) -> int:
     from advrl.gail.trainer import GAILConfig, train_gail
 
-    return report(train_gail(GAILConfig(use_next_obs=args.next_obs, **train_settings(args, TRAIN_FLAGS))))
+    return report(train_gail(GAILConfig(use_next_obs=args.next_obs, **train_settings(args, TRAIN_FLAGS, GAILConfig))))
 
 
-def train_settings(args: argparse.Namespace, flags: dict[str, tuple[str, type, str]]) -> dict:
-    """The config fields a ``train`` verb's options give (validated; ``None`` left out)."""
+def train_settings(args: argparse.Namespace, flags: dict[str, tuple[str, type, str]], config_cls: type) -> dict:
+    """The config fields a ``train`` verb's options give to ``config_cls`` (validated; ``None``
+    left out; ``--policy-obs-norm`` is added to the class's own ``ppo`` overrides, not in place of them)."""
+    from dataclasses import fields
+
     import torch
 
     from advrl.core import UserError
@@ -145,7 +148,8 @@ def train_settings(args: argparse.Namespace, flags: dict[str, tuple[str, type, s
     if obs_norm != "auto":
         if given.get("algo") == "sac":
             raise UserError("--policy-obs-norm is PPO's (--algo ppo)")
-        given["ppo"] = {"normalize_obs": obs_norm == "on"}
+        ppo_field = next(f for f in fields(config_cls) if f.name == "ppo")
+        given["ppo"] = {**ppo_field.default_factory(), "normalize_obs": obs_norm == "on"}
     return dict(env_id=args.env, demos=args.demos, out=args.out, resume=args.resume, overwrite=args.overwrite,
                 normalize_reward=not args.no_reward_norm, progress=not args.no_progress, **given)
 
@@ -190,7 +194,7 @@ def _run_ppo(args: argparse.Namespace, reward_spec: str) -> int:
 def _reward(args: argparse.Namespace) -> int:
     from advrl.gail.learned_reward import LearnedReward
 
-    meta = LearnedReward.load(args.file).metadata  # GAIL's D, or AIRL's g(s, a)
+    meta = LearnedReward.load(args.file).metadata  # GAIL's D, or AIRL's f (reward_net.pt) or g (reward_g.pt)
     print(f"{args.file}: {meta.get('algorithm', 'gail').upper()} reward {meta.get('reward_term', 'D')}")
     return _run_ppo(args, f"learned:{args.file}")
 

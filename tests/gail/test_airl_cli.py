@@ -1,4 +1,4 @@
-"""`advrl airl train` end to end on a tiny budget: its reward_net.pt is AIRL's g and
+"""`advrl airl train` end to end on a tiny budget: its reward_net.pt (f) and reward_g.pt (g) each
 re-trains a fresh PPO through `advrl gail reward`; --help shows every default."""
 
 from pathlib import Path
@@ -43,3 +43,19 @@ def test_airl_needs_demos_matching_the_env(tmp_path, capsys):
                  "--no-progress"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "CartPole-v1.npz" in err[0], err
+
+
+def test_policy_obs_norm_adds_to_airls_ppo_overrides_not_in_place_of_them():
+    """AIRL's PPO runs without GAIL's entropy bonus (``AIRLConfig.ppo``); ``--policy-obs-norm``
+    must keep that and add the normaliser (it once replaced the dict: ent_coef came back)."""
+    from advrl.cli import build_parser
+    from advrl.cli.airl import AIRL_FLAGS
+    from advrl.cli.gail import TRAIN_FLAGS, train_settings
+    from advrl.gail.airl import AIRLConfig
+    from advrl.gail.trainer import GAILConfig
+
+    argv = ["--env", "Pendulum-v1", "--demos", str(DEMOS), "--policy-obs-norm", "on"]
+    airl = train_settings(build_parser().parse_args(["airl", "train", *argv]), AIRL_FLAGS, AIRLConfig)
+    assert airl["ppo"] == {"ent_coef": 0.0, "normalize_obs": True}
+    gail = train_settings(build_parser().parse_args(["gail", "train", *argv[:-1], "off"]), TRAIN_FLAGS, GAILConfig)
+    assert gail["ppo"] == {"normalize_obs": False}
