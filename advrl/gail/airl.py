@@ -181,8 +181,28 @@ class AIRLRun(GAILRun):
     def extra_rewards(self) -> dict[str, LearnedReward]:
         return {"reward_g.pt": self.disentangled_reward()}
 
+    @torch.no_grad()
+    def potential_stats(self) -> dict[str, float]:
+        """How much of f the potential carries, on the demos' transitions (absorbing rows left
+        out): the spread of g and of h(s), and the mean and largest |f − g| = |γh(s') − h(s)|
+        per step. Where |f − g| is small against g's spread, f and g are nearly one reward."""
+        t = self.real_transitions
+        net = self.reward_net
+        batch = make_batch(t["obs"], t["acts"], t["next_obs"], t["dones"], self.trainer.device, t.get("absorbing"))
+        real = batch["absorbing"] < 0.5 if "absorbing" in batch else torch.ones_like(batch["dones"], dtype=torch.bool)
+        was_training = net.training
+        net.eval()
+        try:
+            f, g = net.shaped_reward(batch)[real], net.g(batch)[real]
+            h = net.h(net._norm_obs(batch["obs"])).squeeze(1)[real]
+        finally:
+            net.train(was_training)
+        gap = (f - g).abs()
+        return {"g_std": float(g.std()), "h_std": float(h.std()), "h_mean": float(h.mean()),
+                "f_minus_g_abs_mean": float(gap.mean()), "f_minus_g_abs_max": float(gap.max())}
+
     def summary(self) -> dict[str, Any]:
-        return {**super().summary(), "algorithm": "airl"}
+        return {**super().summary(), "algorithm": "airl", "potential_on_demos": self.potential_stats()}
 
 
 def build_airl(config: AIRLConfig, demos: Any = None, callbacks: list[Callback] | None = None) -> AIRLRun:

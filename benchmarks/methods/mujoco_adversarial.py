@@ -102,7 +102,8 @@ def run_adversarial(cell: Cell, b: Any, demos: Path, out: Path, device: Any) -> 
             "algo": config.algo, "train_env": run.train_env_id, "demo_return": run.demo_return,
             "demos": _rel(demos), "reward_path": _rel(out / "reward_net.pt"), "policy_path": _rel(out / "policy.zip"),
             "resumed_at_round": saver.resumed_at, "rounds": run.trainer.round,
-            "d_steps_per_round": run.trainer.config.d_steps}
+            "d_steps_per_round": run.trainer.config.d_steps,
+            **({"potential_on_demos": run.potential_stats()} if cell.method == "airl" else {})}
 
 
 __all__ = ["ProgressSaver", "run_adversarial"]

@@ -29,6 +29,12 @@ def test_airl_train_then_gail_reward_on_its_f_and_g(tmp_path, capsys):
     assert "true return" in capsys.readouterr().out
     for name in ("policy.zip", "reward_net.pt", "reward_g.pt", "config.json", "checkpoint.pt", "summary.json"):
         assert (out / name).is_file(), name
+    import json
+    import math
+
+    pot = json.loads((out / "summary.json").read_text())["potential_on_demos"]  # how much of f is h's
+    assert all(math.isfinite(v) for v in pot.values()) and pot["g_std"] > 0
+    assert pot["f_minus_g_abs_max"] >= pot["f_minus_g_abs_mean"] >= 0
     for name, term in (("reward_net.pt", "f(s,a,s')"), ("reward_g.pt", "g(s,a)")):
         reward = LearnedReward.load(out / name)
         assert reward.metadata["algorithm"] == "airl" and reward.metadata["reward_term"] == term
