@@ -3,17 +3,16 @@ ranks expert (s, a) above a random policy's, demos of a random policy teach noth
 control: the policy's reward f pays no survival bonus), and with its default warm start it
 learns Pendulum, a continuous task, in 30k env steps.
 
-What the bars rest on (CartPole: 25k env steps, ~8 s a run on 2 busy cores). From the untrained
-policy (``bc_steps=0``, the learning and ranking tests): final true return 125, 339, 77, 143 for
-seeds 1-4 (random policy ~22, expert 500; seed 3's untrained policy already scored 126, seed 0's
-balances, so seed 1 as in the GAIL test); AUC of g on the demos vs 40 random-policy episodes
-0.83, 0.96, 0.81, 0.89. With the library's defaults (BC warm start): random demos (return 23)
-end at 9 and 12 (seeds 1, 2; 9 and 11 without the warm start). With the logit f - log π as the
-policy's reward the same random demos taught balancing (455 and 174): see advrl.gail.airl.
-A fresh PPO on the saved g (`advrl gail reward`, 50k steps) reached 485 and 280 (seeds 0, 1;
-g from seed 2). Pendulum (defaults, 30k, ~30 s): final −203, −226, −298, −250, −1,580 for seeds
-0-4 from −1,209…−1,036 after the warm start (random ≈ −1,255, demos −160); without the warm
-start −1,407 and −1,605 (seeds 0, 1)."""
+What the bars rest on (CartPole: 25k env steps, ~8 s a run on 2 busy cores; re-measured in session 26,
+after the gradient penalty stopped charging h's values). From the untrained policy (``bc_steps=0``, the
+learning and ranking tests): final true return 500, 437, 500, 409 for seeds 1-4 (before the fix 125, 339,
+77, 143; random policy ~22, expert 500; seed 3's untrained policy already scored 126); AUC of g on the
+demos vs 40 random-policy episodes 0.97, 0.95, 0.96, 0.98 (before: 0.83, 0.96, 0.81, 0.89). With the
+library's defaults (BC warm start): random demos (return 23) end at 9 and 12 (seeds 1, 2). With the logit
+f - log π as the policy's reward the same random demos taught balancing (418 and 369; 455 and 174 before the fix):
+see advrl.gail.airl. Pendulum (defaults, 30k, ~30 s): final −193, −236, −224, −225, −1,397 for seeds
+0-4 from −1,209…−1,003 after the warm start (random ≈ −1,255, demos −160; before the fix −203, −226,
+−298, −250, −1,580); without the warm start −1,407 and −1,605 (seeds 0, 1, before the fix)."""
 
 from pathlib import Path
 
@@ -27,7 +26,6 @@ from advrl.gail.experts import rollout_expert
 
 DEMOS = Path(__file__).resolve().parents[2] / "experts" / "demos" / "CartPole-v1.npz"
 PENDULUM = DEMOS.with_name("Pendulum-v1.npz")
-RANDOM_RETURN = 22.0  # mean return of a uniformly random CartPole policy
 BUDGET = 25_000
 SEED = 1
 
@@ -49,7 +47,7 @@ def test_airl_on_cartpole_beats_random(expert_run):
     before, after = run.evaluations[0], run.evaluations[-1]
     assert before["true_return"] < 50  # starts from a policy that cannot balance
     assert after["env_steps"] <= BUDGET + 256
-    assert after["true_return"] >= 3 * RANDOM_RETURN, run.evaluations  # >= 66; measured 125 (seed 1)
+    assert after["true_return"] >= 200, run.evaluations  # measured 500 (seed 1; 125 before the GP fix)
 
 
 def test_airl_reward_ranks_expert_pairs_above_random_pairs(expert_run):
@@ -60,7 +58,7 @@ def test_airl_reward_ranks_expert_pairs_above_random_pairs(expert_run):
     assert reward.metadata["algorithm"] == "airl"
     r_exp, r_rand = reward(expert["obs"], expert["acts"]), reward(rand["obs"], rand["acts"])
     auc = roc_auc_score(np.r_[np.ones(len(r_exp)), np.zeros(len(r_rand))], np.r_[r_exp, r_rand])
-    assert auc >= 0.75, auc  # an untrained g scores all pairs alike (0.5); measured 0.81-0.96
+    assert auc >= 0.85, auc  # an untrained g scores all pairs alike (0.5); measured 0.95-0.98 (seed 1: 0.97)
 
 
 def test_airl_on_random_demos_does_not_learn_to_balance():
@@ -76,4 +74,4 @@ def test_airl_with_its_warm_start_learns_pendulum():
     run = _train(demos, env_id="Pendulum-v1", budget=30_000, seed=0)
     before, after = run.evaluations[0]["true_return"], run.evaluations[-1]["true_return"]
     assert before < -900, run.evaluations  # the warm start alone does not swing up (measured -1,209)
-    assert after > -600 and after > before + 400, run.evaluations  # measured -203; random ≈ -1,255, demos -160
+    assert after > -600 and after > before + 400, run.evaluations  # measured -193; random ≈ -1,255, demos -160
