@@ -23,6 +23,8 @@ e.g. ``--device cuda --gpus-per-cell 0.25 --results benchmarks/results/mujoco_fu
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import platform
@@ -63,6 +65,19 @@ def _check_budget(results: Path, budget: str) -> str | None:
     if done and done != budget:
         return f"--results {results} holds the {done!r} budget's cells; give another --results for {budget!r}"
     return None
+
+
+def update_meta(meta_path: Path, change) -> dict:
+    """Read ``grid_meta.json``, apply ``change(meta)`` and write it back atomically, holding a lock
+    file: grids launched side by side each add their command and wall-clock (no lost update)."""
+    meta_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(meta_path.with_name(meta_path.name + ".lock"), "w") as lock, contextlib.ExitStack() as stack:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stack.callback(fcntl.flock, lock, fcntl.LOCK_UN)
+        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {"commands": []}
+        change(meta)
+        write_json_atomic(meta_path, meta)
+    return meta
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,13 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         cells = classic_grid(args.budget, _csv(args.envs), methods, _csv(args.seeds, int))
         cell_fn, text = run_cell, budget_text(args.budget)
     meta_path = results / "grid_meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {"commands": []}
     command = "python -m benchmarks.run " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
-    if command not in meta["commands"]:
-        meta["commands"].append(command)
-    meta.update(budget=args.budget, budget_text=text, grid=args.grid,
-                machine=f"{platform.node()}: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
-    write_json_atomic(meta_path, meta)  # before the cells: a grid killed midway still says what it ran
+
+    def launched(meta: dict) -> None:  # before the cells: a grid killed midway still says what it ran
+        if command not in meta["commands"]:
+            meta["commands"].append(command)
+        meta.update(budget=args.budget, budget_text=text, grid=args.grid,
+                    machine=f"{platform.node()}: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
+
+    update_meta(meta_path, launched)
     start = time.time()
     summary = run_grid(cells, cell_fn, results, address=args.address, num_cpus=args.num_cpus,
                        gpus_per_cell=args.gpus_per_cell)
@@ -125,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(summary.failed)} failed in {elapsed:.0f} s")
     for key, err in summary.failed.items():
         print(f"  FAILED {key}: {err}")
-    meta["grid_wall_clock_s"] = meta.get("grid_wall_clock_s", 0.0) + elapsed
-    write_json_atomic(meta_path, meta)
+    update_meta(meta_path, lambda meta: meta.update(grid_wall_clock_s=meta.get("grid_wall_clock_s", 0.0) + elapsed))
     if not args.no_report and mujoco:
         from benchmarks.gail_mujoco import build_mujoco_report, report_paths
 

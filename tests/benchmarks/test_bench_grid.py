@@ -90,3 +90,30 @@ def test_dependent_cell_receives_its_dependency_result(tmp_path):
     # the dependency's JSON on disk serves a later grid that only holds the child
     (out / f"{child.key}.json").unlink()
     assert run_grid([child], trivial_method, out, progress=False).ran == [child.key]
+
+
+def test_grid_meta_updates_from_side_by_side_grids_are_not_lost(tmp_path):
+    """Grids launched side by side each read grid_meta.json, add their command (and later their
+    wall-clock) and write it back: without the lock the slowest writer drops the others' commands."""
+    import threading
+    import time
+
+    from benchmarks.run import update_meta
+
+    meta_path = tmp_path / "mujoco_full" / "grid_meta.json"
+
+    def add(i: int) -> None:
+        def change(meta: dict) -> None:
+            time.sleep(0.05)  # a wide read-to-write window: unlocked, every thread would read the same file
+            meta["commands"].append(f"grid {i}")
+            meta["grid_wall_clock_s"] = meta.get("grid_wall_clock_s", 0.0) + 1.0
+
+        update_meta(meta_path, change)
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    meta = json.loads(meta_path.read_text())
+    assert sorted(meta["commands"]) == [f"grid {i}" for i in range(4)] and meta["grid_wall_clock_s"] == 4.0
