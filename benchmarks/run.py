@@ -23,7 +23,6 @@ e.g. ``--device cuda --gpus-per-cell 0.25 --results benchmarks/results/mujoco_fu
 from __future__ import annotations
 
 import argparse
-import contextlib
 import fcntl
 import json
 import os
@@ -71,9 +70,8 @@ def update_meta(meta_path: Path, change) -> dict:
     """Read ``grid_meta.json``, apply ``change(meta)`` and write it back atomically, holding a lock
     file: grids launched side by side each add their command and wall-clock (no lost update)."""
     meta_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(meta_path.with_name(meta_path.name + ".lock"), "w") as lock, contextlib.ExitStack() as stack:
+    with open(meta_path.with_name(meta_path.name + ".lock"), "w") as lock:  # closing it releases the lock
         fcntl.flock(lock, fcntl.LOCK_EX)
-        stack.callback(fcntl.flock, lock, fcntl.LOCK_UN)
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {"commands": []}
         change(meta)
         write_json_atomic(meta_path, meta)

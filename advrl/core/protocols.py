@@ -7,8 +7,9 @@ looks inside a batch; it only moves it to a device (``to_device``).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
-from typing import Any, Protocol, Union, runtime_checkable
+from typing import Any, Iterator, Protocol, Union, runtime_checkable
 
 import torch
 from torch import nn
@@ -108,13 +109,19 @@ class Critic:
     def reward(self, batch: Batch) -> torch.Tensor:
         """Per-sample reward (no gradient) through the objective's transform,
         with the discriminator in eval mode (no dropout noise in rewards)."""
-        was_training = self.discriminator.training
-        self.discriminator.eval()
-        try:
-            with torch.no_grad():
-                return self.objective.reward(self.scores(batch))
-        finally:
-            self.discriminator.train(was_training)
+        with eval_mode(self.discriminator), torch.no_grad():
+            return self.objective.reward(self.scores(batch))
+
+
+@contextlib.contextmanager
+def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
+    """``module`` in eval mode for the block, then back in the mode it was in."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
 
 
 def to_device(batch: Batch, device: torch.device) -> Batch:

@@ -52,7 +52,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from advrl.core import Callback, Discriminator, UserError
+from advrl.core import Callback, Discriminator, UserError, eval_mode
 from advrl.gail.horizon import Horizon
 from advrl.gail.learned_reward import LearnedReward
 from advrl.gail.reward_net import RewardNetConfig
@@ -150,15 +150,9 @@ class ShapedReward(CriticReward):
     def __call__(self, obs, acts, next_obs, dones, absorbing=None) -> np.ndarray:
         if self.critic is None:
             raise RuntimeError("ShapedReward used before the trainer set its critic")
-        net = self.critic.discriminator
-        was_training = net.training
-        net.eval()
-        try:
-            with torch.no_grad():
-                batch = make_batch(obs, acts, next_obs, dones, self.critic.device, absorbing)
-                return net.shaped_reward(batch).float().cpu().numpy()
-        finally:
-            net.train(was_training)
+        with eval_mode(self.critic.discriminator) as net, torch.no_grad():
+            batch = make_batch(obs, acts, next_obs, dones, self.critic.device, absorbing)
+            return net.shaped_reward(batch).float().cpu().numpy()
 
 
 POLICY_REWARDS = ("f", "logit")
@@ -190,16 +184,11 @@ class AIRLRun(GAILRun):
         out): the spread of g and of h(s), and the mean and largest |f − g| = |γh(s') − h(s)|
         per step. Where |f − g| is small against g's spread, f and g are nearly one reward."""
         t = self.real_transitions
-        net = self.reward_net
         batch = make_batch(t["obs"], t["acts"], t["next_obs"], t["dones"], self.trainer.device, t.get("absorbing"))
         real = batch["absorbing"] < 0.5 if "absorbing" in batch else torch.ones_like(batch["dones"], dtype=torch.bool)
-        was_training = net.training
-        net.eval()
-        try:
+        with eval_mode(self.reward_net) as net:
             f, g = net.shaped_reward(batch)[real], net.g(batch)[real]
             h = net.h(net._norm_obs(batch["obs"])).squeeze(1)[real]
-        finally:
-            net.train(was_training)
         gap = (f - g).abs()
         return {"g_std": float(g.std()), "h_std": float(h.std()), "h_mean": float(h.mean()),
                 "f_minus_g_abs_mean": float(gap.mean()), "f_minus_g_abs_max": float(gap.max())}

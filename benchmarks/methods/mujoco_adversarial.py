@@ -103,7 +103,8 @@ def run_adversarial(cell: Cell, b: Any, demos: Path, out: Path, device: Any) -> 
             "demos": _rel(demos), "reward_path": _rel(out / "reward_net.pt"), "policy_path": _rel(out / "policy.zip"),
             "resumed_at_round": saver.resumed_at, "rounds": run.trainer.round,
             "d_steps_per_round": run.trainer.config.d_steps,
-            **({"potential_on_demos": run.potential_stats()} if cell.method == "airl" else {})}
+            **({"potential_on_demos": json.loads((out / "summary.json").read_text())["potential_on_demos"]}
+               if cell.method == "airl" else {})}  # AIRLRun.summary's, as train_to_end wrote it
 
 
 __all__ = ["ProgressSaver", "run_adversarial"]
