@@ -6,7 +6,9 @@ random policy would "teach" balancing (imitation#40/#324). A :class:`Horizon`
 decides, in one place, the three things that depend on this choice:
 
 * ``train_env_id(env_id)`` — the env the generator runs in;
-* ``expert_transitions(demos, max_steps, action_space)`` — the discriminator's real data;
+* ``expert_transitions(demos, max_steps, action_space)`` — the discriminator's real data,
+  whose ``dones`` are true terminations (as the reward wrapper's on the policy's side:
+  an episode as long as the time limit was cut, not ended);
 * ``wrapper_horizon(max_steps)`` — the virtual absorbing horizon the reward
   wrapper credits (``None``: none), and ``absorbing_input`` — whether the reward
   net has an absorbing-state input.
@@ -42,7 +44,13 @@ class Horizon:
 
     def expert_transitions(self, demos: Any, max_steps: int | None, action_space: gym.Space,
                            seed: int = 0) -> Transitions:
-        return demos.transitions()
+        tr = demos.transitions()
+        if max_steps:
+            slices, ended = self._early_ends(demos, max_steps)
+            tr["dones"] = _last_steps(slices, ended, len(tr["dones"]))
+        else:  # no time limit: every recorded end is the file's terminal flag
+            tr["dones"] = np.asarray(demos.terminals, np.float32)
+        return tr
 
     def wrapper_horizon(self, max_steps: int | None) -> int | None:
         return None
@@ -78,6 +86,7 @@ class Absorbing(Horizon):
         tr = demos.transitions()
         slices, ended = self._early_ends(demos, max_steps)
         n, k = len(tr["dones"]), int(ended.sum())
+        tr["dones"] = _last_steps(slices, ended, n)
         out = {**tr, "weights": np.ones(n, np.float32), "absorbing": np.zeros(n, np.float32)}
         if not k:
             return out
@@ -113,21 +122,24 @@ class Fixed(Horizon):
                            seed: int = 0) -> Transitions:
         tr = demos.transitions()
         slices, ended = self._early_ends(demos, max_steps)
+        tr["dones"] = np.zeros(len(tr["dones"]), np.float32)  # the fixed env never terminates: it is cut at H
         rng = np.random.default_rng(seed)
         parts: list[Transitions] = []
         for sl, early in zip(slices, ended):
-            episode = {k: v[sl] for k, v in tr.items()}
-            parts.append(episode)
+            parts.append({k: v[sl] for k, v in tr.items()})
             if early:
                 pad = max_steps - (sl.stop - sl.start)
-                episode["dones"] = episode["dones"].copy()
-                episode["dones"][-1] = False
-                terminal = np.repeat(episode["next_obs"][-1:], pad, axis=0)
-                dones = np.zeros(pad, bool)
-                dones[-1] = True
+                terminal = np.repeat(tr["next_obs"][sl.stop - 1:sl.stop], pad, axis=0)
                 parts.append({"obs": terminal, "acts": _uniform_actions(action_space, pad, rng, tr["acts"].dtype),
-                              "next_obs": terminal, "dones": dones})
+                              "next_obs": terminal, "dones": np.zeros(pad, np.float32)})
         return {k: np.concatenate([p[k] for p in parts]) for k in ("obs", "acts", "next_obs", "dones")}
+
+
+def _last_steps(slices: list[slice], ended: np.ndarray, n: int) -> np.ndarray:
+    """Per step: 1 at the last step of each episode that ``ended`` (truly terminated), else 0."""
+    flags = np.zeros(n, np.float32)
+    flags[[sl.stop - 1 for sl, e in zip(slices, ended) if e]] = 1.0
+    return flags
 
 
 def _uniform_actions(space: gym.Space, n: int, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:

@@ -20,6 +20,8 @@ FORMAT = "advrl-gail-reward-v1"
 class LearnedReward:
     """``reward(obs, acts, next_obs, dones) -> np.ndarray`` from a frozen reward net: GAIL's
     :class:`RewardNet` D, or AIRL's :class:`ShapedRewardNet` f (or its g, a RewardNet).
+    ``dones`` marks true terminations only (gymnasium's ``terminated``): a step cut by a
+    time limit is not done, so f keeps its γh(s') term there.
 
     The file (``save``) holds the net's config, weights and input-normaliser
     statistics (buffers), the reward transform's name and the env it was trained

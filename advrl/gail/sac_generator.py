@@ -66,9 +66,9 @@ class RelabellingReplayBuffer(ReplayBuffer):
 
     ``reward_fn`` (set after SAC builds the buffer) is called on each sampled batch
     ``(obs, acts, next_obs, dones)`` with actions in the env's units (SAC stores them
-    scaled to [-1, 1]) and the done flag as recorded; with ``absorbing`` the absorbing
+    scaled to [-1, 1]) and true terminations as ``dones`` (time-limit cuts are not); with ``absorbing`` the absorbing
     state's reward of the same discriminator is subtracted (the virtual absorbing state,
-    see :meth:`RewardVecEnvWrapper._absorbing_shift`). Rewards stored at collection are
+    see :meth:`RewardVecEnvWrapper._absorbing_rows`). Rewards stored at collection are
     ignored. No ``VecNormalize`` reward scaling, no ``optimize_memory_usage``."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -99,10 +99,9 @@ class RelabellingReplayBuffer(ReplayBuffer):
         obs = self.observations[batch_inds, envs]
         acts = self.actions[batch_inds, envs]
         next_obs = self.next_observations[batch_inds, envs]
-        dones = self.dones[batch_inds, envs]
-        rewards = self.relabel(obs, acts, next_obs, dones)
-        # as SB3: a time-limit truncation is not an end for the TD target
-        terminal = dones * (1 - self.timeouts[batch_inds, envs])
+        # as SB3: a time-limit truncation is not an end, for the TD target and for the reward's dones
+        terminal = self.dones[batch_inds, envs] * (1 - self.timeouts[batch_inds, envs])
+        rewards = self.relabel(obs, acts, next_obs, terminal)
         data = (obs, acts, next_obs, terminal.reshape(-1, 1), rewards.reshape(-1, 1))
         return ReplayBufferSamples(*map(self.to_torch, data))
 

@@ -26,7 +26,18 @@ def one_blas_thread():
 
 
 class RewardFn(Protocol):
+    """``dones``: the MDP *terminated* at ``next_obs`` (a time-limit cut is not a termination)."""
+
     def __call__(self, obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray, dones: np.ndarray) -> np.ndarray: ...
+
+
+def terminations(dones: np.ndarray, infos: list[dict]) -> np.ndarray:
+    """Which of a VecEnv step's ``dones`` are true terminations (SB3 marks a time-limit
+    cut with ``info["TimeLimit.truncated"]``): the flag a reward's ``dones`` input holds."""
+    dones = np.asarray(dones, bool)
+    if not dones.any():
+        return dones
+    return np.array([bool(d) and not infos[i].get("TimeLimit.truncated", False) for i, d in enumerate(dones)])
 
 
 def make_batch(obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray | None, dones: np.ndarray | None,
@@ -95,7 +106,9 @@ class RewardVecEnvWrapper(VecEnvWrapper):
     The env reward is kept in ``info["true_reward"]``; put SB3's ``Monitor`` on
     the sub-envs (under this wrapper) so ``info["episode"]`` — and PPO's
     ``ep_info_buffer`` — report true episode returns. ``next_obs`` of a finished
-    episode is ``info["terminal_observation"]`` (not the auto-reset obs). When a
+    episode is ``info["terminal_observation"]`` (not the auto-reset obs); the reward
+    and the buffer get ``dones`` as true terminations (:func:`terminations`: an episode
+    cut by its time limit goes on in the MDP, so AIRL's γh(s') stays in f there). When a
     ``buffer`` is given every transition is also added to it.
 
     ``deferred=True`` (the GAIL generator): steps return reward 0 and are only
@@ -125,7 +138,7 @@ class RewardVecEnvWrapper(VecEnvWrapper):
         self.deferred = deferred
         self.cap_absorbing = cap_absorbing
         self._ended_early = False  # an episode here has truly ended before the horizon
-        self._rollout: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._rollout: list[tuple[np.ndarray, ...]] = []  # (obs, acts, next_obs, terminated, dones) per step
         self._t = np.zeros(self.num_envs, dtype=np.int64)
         self._r_abs: tuple[int, float] | None = None
         self._obs: np.ndarray | None = None
@@ -157,27 +170,29 @@ class RewardVecEnvWrapper(VecEnvWrapper):
         for info, true_reward in zip(infos, true_rewards):
             info["true_reward"] = float(true_reward)
         self._t += 1
+        terminated = terminations(dones, infos)
         if self.deferred:
-            self._rollout.append((self._obs, self._actions, next_obs, dones))
+            self._rollout.append((self._obs, self._actions, next_obs, terminated, dones))
             rewards = np.zeros(self.num_envs, np.float32)
             if self.absorbing_horizon and dones.any():
                 self._absorbing_rows(dones, infos)
         else:
-            rewards = self._score(self._obs, self._actions, next_obs, dones, ended=(dones, infos))
+            rewards = self._score(self._obs, self._actions, next_obs, terminated, ended=(dones, infos))
         self._t[dones] = 0
         self._obs = obs
         return obs, rewards, dones, infos
 
-    def _score(self, obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray, dones: np.ndarray,
+    def _score(self, obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray, terminated: np.ndarray,
                ended: tuple[np.ndarray, list[dict]] | None = None) -> np.ndarray:
-        """The learned rewards of these transitions (less the absorbing state's with a virtual
-        absorbing horizon), the transitions into the buffer — then, per step, the absorbing
-        rows of the episodes ``ended`` there (deferred mode adds those as the steps come)."""
-        rewards = np.asarray(self.reward_fn(obs, acts, next_obs, dones), dtype=np.float32)
+        """The learned rewards of these transitions (``terminated``: true terminations; less
+        the absorbing state's with a virtual absorbing horizon), the transitions into the
+        buffer — then, per step, the absorbing rows of the episodes ``ended`` there
+        (deferred mode adds those as the steps come)."""
+        rewards = np.asarray(self.reward_fn(obs, acts, next_obs, terminated), dtype=np.float32)
         if rewards.shape != (len(obs),):
             raise ValueError(f"reward function returned shape {rewards.shape}, expected ({len(obs)},)")
         if self.buffer is not None:
-            self.buffer.add(obs, acts, next_obs, dones)
+            self.buffer.add(obs, acts, next_obs, terminated)
         if self.absorbing_horizon:
             if ended is not None:
                 self._absorbing_rows(*ended)
@@ -191,16 +206,17 @@ class RewardVecEnvWrapper(VecEnvWrapper):
 
     def rollout_rewards(self) -> tuple[np.ndarray, np.ndarray]:
         """(rewards, dones), each ``(steps, n_envs)``, of the steps recorded since the
-        last call (``deferred`` mode), scored in one batch by the current reward (less
+        last call (``deferred`` mode; ``dones``: episode ends, time-limit cuts included),
+        scored in one batch by the current reward (less
         the absorbing state's, with a virtual absorbing horizon); the transitions go to
         the buffer as one chunk."""
         if not self._rollout:
             raise RuntimeError("rollout_rewards: no steps recorded (deferred=True and a rollout first)")
         steps, n = len(self._rollout), self.num_envs
-        obs, acts, next_obs, dones = (np.concatenate(part) for part in zip(*self._rollout))
+        obs, acts, next_obs, terminated, dones = (np.concatenate(part) for part in zip(*self._rollout))
         self._rollout = []
         with one_blas_thread():  # a rollout-sized NumPy matmul would wake OpenBLAS's spinning threads
-            rewards = self._score(obs, acts, next_obs, dones)
+            rewards = self._score(obs, acts, next_obs, terminated)
         return rewards.reshape(steps, n), dones.reshape(steps, n)
 
     def _absorbing_reward(self) -> float:
@@ -226,8 +242,7 @@ class RewardVecEnvWrapper(VecEnvWrapper):
         Each termination puts one absorbing row, weighted H - t, in the buffer (here);
         the shift by r_abs is applied where rewards are computed.
         """
-        ended = [i for i, d in enumerate(dones) if d and not infos[i].get("TimeLimit.truncated", False)
-                 and self._t[i] < self.absorbing_horizon]
+        ended = [i for i in np.flatnonzero(terminations(dones, infos)) if self._t[i] < self.absorbing_horizon]
         self._ended_early = self._ended_early or bool(ended)
         if ended and self.buffer is not None:
             n = len(ended)

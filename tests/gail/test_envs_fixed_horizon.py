@@ -69,3 +69,30 @@ def test_cli_unknown_env_is_one_clear_error_line(capsys, tmp_path):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert "unknown env id 'CartPol-v1'" in err[0]
+
+
+@pytest.mark.parametrize("mode", ["none", "absorbing", "fixed"])
+@pytest.mark.parametrize("terminals_known", [True, False])
+def test_expert_dones_are_true_terminations_not_time_limit_cuts(mode, terminals_known):
+    """The discriminator's real data marks an episode's end as done only where the MDP
+    terminated before the time limit (as the reward wrapper does for the policy), so
+    AIRL's f keeps γh(s') at a time-limit cut. The fixed-horizon env never terminates."""
+    from advrl.demos.dataset import Episode, from_episodes
+    from advrl.gail import make_horizon
+
+    rng = np.random.default_rng(0)
+    lengths, terminated = [3, 5, 4], [True, True, False]  # time limit 5: episode 2 was cut, not ended
+    episodes = [Episode(obs=rng.normal(size=(t + 1, 4)), acts=rng.integers(2, size=t),
+                        terminated=term if terminals_known else None) for t, term in zip(lengths, terminated)]
+    demos = from_episodes(episodes, "demo.npz", {})
+    tr = make_horizon(mode).expert_transitions(demos, 5, gym.spaces.Discrete(2))
+    if mode == "fixed":
+        padded = 12 + 2 + (0 if terminals_known else 1)  # early ends padded to the horizon
+        assert len(tr["dones"]) == padded and not tr["dones"].any()
+        return
+    absorbing = tr.get("absorbing", np.zeros(len(tr["dones"])))
+    real = tr["dones"][absorbing < 0.5]
+    expected = np.zeros(12)
+    expected[2] = 1.0  # the 3-step episode ended; the 5-step one hit the limit; episode 3 was cut (or unknown → ended)
+    expected[11] = 0.0 if terminals_known else 1.0
+    np.testing.assert_array_equal(real, expected)

@@ -254,3 +254,36 @@ def test_buffer_state_round_trips_and_keeps_dropping_the_oldest_rollout(tmp_path
     assert all(torch.equal(a[k], b[k]) for k in a)
     _round_of(restored, 5.0, 10)  # rollout 3.0 drops out next, as it would have
     assert sorted(set(restored.arrays()["obs"][:, 0].tolist())) == [4.0, 5.0]
+
+
+@pytest.mark.parametrize("deferred", [False, True])
+def test_wrapper_hands_the_reward_true_terminations_and_ppo_every_episode_end(deferred):
+    """A time-limit cut is not a termination for the reward (AIRL's γh(s') stays in f) nor for
+    the discriminator's buffer; PPO's episode bookkeeping still sees the episode end."""
+    seen = []
+
+    def reward_fn(obs, acts, next_obs, dones, absorbing=None):
+        seen.append(np.asarray(dones, bool).copy())
+        return np.zeros(len(obs))
+
+    for actions, truncated in ((lambda t: t % 2, True), (lambda t: 0, False)):  # alternate: cut at 5; push: falls
+        buffer = TransitionBuffer()
+        env = RewardVecEnvWrapper(make_vec_env("CartPole-v1", n_envs=1, seed=0,
+                                               env_kwargs={"max_episode_steps": 5 if truncated else 500}),
+                                  reward_fn, buffer, deferred=deferred)
+        env.reset()
+        seen.clear()
+        t = 0
+        while True:
+            _, _, dones, infos = env.step(np.array([actions(t)]))
+            t += 1
+            if dones[0]:
+                break
+        assert bool(infos[0].get("TimeLimit.truncated", False)) == truncated
+        if deferred:
+            _, episode_ends = env.rollout_rewards()
+            assert episode_ends[-1, 0] and not episode_ends[:-1].any()
+        handed = np.concatenate(seen)
+        assert len(handed) == t and not handed[:-1].any()
+        assert handed[-1] == (not truncated)
+        np.testing.assert_array_equal(buffer.arrays()["dones"].astype(bool), handed)
