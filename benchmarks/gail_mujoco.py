@@ -28,9 +28,10 @@ LABEL = {"random": "random policy", "bc": "behavioural cloning", "ppo": "PPO, tr
          "gail": "GAIL-PPO, no warm start", "gail_bc": "GAIL-PPO (defaults: BC warm start)",
          "sac": "SAC, true reward", "gail_sac": "GAIL-SAC (DAC)", "airl": "AIRL (PPO)",
          "airl_transfer": "PPO on AIRL's frozen reward f", "airl_g_transfer": "PPO on AIRL's frozen g alone",
-         "gail_transfer": "PPO on GAIL's frozen reward"}
+         "airl_s": "AIRL, state-only g(s)", "airl_s_transfer": "PPO on state-only AIRL's frozen f",
+         "airl_s_g_transfer": "PPO on state-only AIRL's frozen g(s)", "gail_transfer": "PPO on GAIL's frozen reward"}
 CURVE_METHODS = ("ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer", "airl_g_transfer",
-                 "gail_transfer")
+                 "airl_s", "airl_s_transfer", "airl_s_g_transfer", "gail_transfer")
 # headline name -> (env, numerator method, denominator method or None for expert-normalised)
 HEADLINE: dict[str, tuple[str, str, str | None]] = {
     # the issue's names: GAIL-PPO as a user runs it (the library's defaults: BC warm start + annealed BC term, a
@@ -51,6 +52,9 @@ HEADLINE: dict[str, tuple[str, str, str | None]] = {
     "gail_transfer_vs_rl": ("HalfCheetah-v5", "gail_transfer", "ppo"),  # GAIL's reward beside AIRL's, re-trained
     # AIRL's g(s, a) alone (reward_g.pt), which ``airl_transfer_vs_rl`` re-trained on until session 25
     "airl_g_transfer_vs_rl": ("HalfCheetah-v5", "airl_g_transfer", "ppo"),
+    # the same two with the state-only g(s) (Fu et al.'s disentangled reward, ``--state-only``)
+    "airl_s_transfer_vs_rl": ("HalfCheetah-v5", "airl_s_transfer", "ppo"),
+    "airl_s_g_transfer_vs_rl": ("HalfCheetah-v5", "airl_s_g_transfer", "ppo"),
 }
 
 

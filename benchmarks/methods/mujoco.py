@@ -20,6 +20,8 @@ Per env (HalfCheetah-v5, Hopper-v5, Swimmer-v5) and seed:
   cell;
 * ``airl_g_transfer``: the same on that run's ``reward_g.pt`` (g(s, a) alone, Fu et al.'s disentangled reward;
   what ``airl_transfer`` re-trained on before session 25);
+* ``airl_s``, ``airl_s_transfer``, ``airl_s_g_transfer`` (as the three above): AIRL with the state-only
+  g(s) (``AIRLConfig.state_only``), Fu et al.'s disentangled reward, and PPO on its frozen f and g(s);
 * ``gail_transfer`` (the envs of :data:`AIRL_ENVS`, as AIRL): the same on the same seed's ``gail_bc`` reward
   (GAIL's -log(1 - D) as the library trains it by default, frozen), so the two learned rewards' transfer
   sits side by side; depends on the ``gail_bc`` cell.
@@ -43,10 +45,12 @@ from benchmarks.methods.common import REPO, Budget, RandomPolicy, eval_venv, eva
 MUJOCO_ENVS = ("HalfCheetah-v5", "Hopper-v5", "Swimmer-v5")
 AIRL_ENVS = ("HalfCheetah-v5",)  # AIRL and both transfers: the headline's env (add envs here to widen it)
 MUJOCO_METHODS = ("random", "bc", "ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer",
-                  "airl_g_transfer", "gail_transfer")
+                  "airl_g_transfer", "airl_s", "airl_s_transfer", "airl_s_g_transfer", "gail_transfer")
+AIRL_METHODS = ("airl", "airl_s")  # AIRL with g(s, a); with the state-only g(s)
 # transfer cell -> the cell whose reward it re-trains on
-TRANSFER_FROM = {"airl_transfer": "airl", "airl_g_transfer": "airl", "gail_transfer": "gail_bc"}
-TRANSFER_FILE = {"airl_g_transfer": "reward_g.pt"}  # the reward file beside the run's reward_net.pt, where not that
+TRANSFER_FROM = {"airl_transfer": "airl", "airl_g_transfer": "airl", "airl_s_transfer": "airl_s",
+                 "airl_s_g_transfer": "airl_s", "gail_transfer": "gail_bc"}
+TRANSFER_FILE = {"airl_g_transfer": "reward_g.pt", "airl_s_g_transfer": "reward_g.pt"}  # the reward file beside the run's reward_net.pt, where not that
 OFF_POLICY = ("sac", "gail_sac")
 
 
@@ -118,7 +122,7 @@ def mujoco_grid(budget: str, envs: tuple[str, ...] | None = None, methods: tuple
     for seed in seeds if seeds is not None else b.seeds:
         for env in envs or MUJOCO_ENVS:
             for method in methods or MUJOCO_METHODS:
-                if (method == "airl" or method in TRANSFER_FROM) and env not in AIRL_ENVS and not methods:
+                if (method in AIRL_METHODS or method in TRANSFER_FROM) and env not in AIRL_ENVS and not methods:
                     continue  # AIRL and transfers by default only where the headline needs them; naming one asks
                 deps = (Cell(env, TRANSFER_FROM[method], seed).key,) if method in TRANSFER_FROM else ()
                 cells.append(Cell(env, method, seed, params=dict(params), deps=deps))
@@ -283,7 +287,7 @@ def run_mujoco_cell(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
     b = MUJOCO_BUDGETS[cell.params["budget"]]
     if cell.method in TRANSFER_FROM:
         return run_transfer(cell, b, deps)
-    if cell.method in ("gail", "gail_bc", "gail_sac", "airl"):
+    if cell.method in ("gail", "gail_bc", "gail_sac", *AIRL_METHODS):
         return run_adversarial(cell, b, demos_path(cell.env), artifact_dir(cell), _device(cell))
     runners = {"random": run_random, "bc": run_bc, "ppo": run_ppo, "sac": run_sac}
     if cell.method not in runners:
@@ -291,5 +295,5 @@ def run_mujoco_cell(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
     return runners[cell.method](cell, b)
 
 
-__all__ = ["AIRL_ENVS", "MUJOCO_BUDGETS", "MUJOCO_ENVS", "MUJOCO_METHODS", "MujocoBudget", "TRANSFER_FILE",
+__all__ = ["AIRL_ENVS", "AIRL_METHODS", "MUJOCO_BUDGETS", "MUJOCO_ENVS", "MUJOCO_METHODS", "MujocoBudget", "TRANSFER_FILE",
            "TRANSFER_FROM", "mujoco_budget_text", "transfer_reward_path", "mujoco_grid", "run_mujoco_cell"]

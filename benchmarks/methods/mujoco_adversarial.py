@@ -1,4 +1,4 @@
-"""The MuJoCo grid's adversarial cells (``gail``, ``gail_bc``, ``gail_sac``, ``airl``): advrl's GAIL / AIRL as a user
+"""The MuJoCo grid's adversarial cells (``gail``, ``gail_bc``, ``gail_sac``, ``airl``, ``airl_s``): advrl's GAIL / AIRL as a user
 gets them (library defaults, the demo file), in a run directory that checkpoints every
 ``checkpoint_every`` rounds. A cell killed mid-run (worker lost, machine rebooted) is retried by the next
 grid run, which resumes it from ``checkpoint.pt``: the true-return curve and the time spent so far come
@@ -17,6 +17,7 @@ from typing import Any
 from advrl.core import Callback
 from benchmarks.grid import Cell, write_json_atomic
 from benchmarks.methods.common import REPO
+from benchmarks.methods.mujoco import AIRL_METHODS
 
 PROGRESS = "progress.json"
 
@@ -77,8 +78,11 @@ def run_adversarial(cell: Cell, b: Any, demos: Path, out: Path, device: Any) -> 
     resume = (out / "checkpoint.pt").is_file()  # a finished run resumes at its last round: no retraining
     if not resume:
         (out / PROGRESS).unlink(missing_ok=True)  # not a run marker: would block --overwrite's safety check
-    config_type, build = (AIRLConfig, build_airl) if cell.method == "airl" else (GAILConfig, build_gail)
-    extra = {"algo": "sac", "sac": dict(b.sac)} if cell.method == "gail_sac" else {}
+    airl = cell.method in AIRL_METHODS
+    config_type, build = (AIRLConfig, build_airl) if airl else (GAILConfig, build_gail)
+    extra: dict[str, Any] = {"algo": "sac", "sac": dict(b.sac)} if cell.method == "gail_sac" else {}
+    if cell.method == "airl_s":
+        extra["state_only"] = True
     if cell.method == "gail":  # GAIL-PPO without the warm start that became a default in session 20 (the
         extra["bc_steps"] = 0  # grid's earlier cells ran without it); ``gail_bc``: the defaults as they are
     config = config_type(
@@ -104,7 +108,7 @@ def run_adversarial(cell: Cell, b: Any, demos: Path, out: Path, device: Any) -> 
             "resumed_at_round": saver.resumed_at, "rounds": run.trainer.round,
             "d_steps_per_round": run.trainer.config.d_steps,
             **({"potential_on_demos": json.loads((out / "summary.json").read_text())["potential_on_demos"]}
-               if cell.method == "airl" else {})}  # AIRLRun.summary's, as train_to_end wrote it
+               if airl else {})}  # AIRLRun.summary's, as train_to_end wrote it
 
 
 __all__ = ["ProgressSaver", "run_adversarial"]

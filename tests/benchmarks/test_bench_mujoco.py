@@ -23,13 +23,15 @@ def test_grid_cells_and_deps():
     keys = {(c.env, c.method, c.seed) for c in cells}
     per_env = ("random", "bc", "ppo", "gail", "gail_bc", "sac", "gail_sac")
     expected = {(e, m, s) for e in MUJOCO_ENVS for m in per_env for s in (0, 1, 2)}
-    expected |= {(HC, m, s) for m in ("airl", "airl_transfer", "airl_g_transfer", "gail_transfer") for s in (0, 1, 2)}
+    airl = ("airl", "airl_transfer", "airl_g_transfer", "airl_s", "airl_s_transfer", "airl_s_g_transfer")
+    expected |= {(HC, m, s) for m in (*airl, "gail_transfer") for s in (0, 1, 2)}
     assert keys == expected and len(cells) == len(expected)
     order = [c.key for c in cells]
     for c in cells:
         assert c.params["budget"] == "full" and c.params["device"] == "cpu"
         if c.method in TRANSFER_FROM:  # each re-trains on its own adversarial cell's reward
-            source = {"airl_transfer": "airl", "airl_g_transfer": "airl", "gail_transfer": "gail_bc"}[c.method]
+            source = {"airl_transfer": "airl", "airl_g_transfer": "airl", "airl_s_transfer": "airl_s",
+                      "airl_s_g_transfer": "airl_s", "gail_transfer": "gail_bc"}[c.method]
             assert c.deps == (f"{HC}__{source}__s{c.seed}",)
             assert order.index(c.deps[0]) < order.index(c.key)  # the dependency is submitted first
         else:
@@ -49,6 +51,7 @@ def test_transfer_cells_read_f_or_g_beside_the_runs_reward(tmp_path):
     dep = {"result": {"reward_path": str(tmp_path / "airl" / "reward_net.pt")}}
     assert transfer_reward_path(Cell(HC, "airl_transfer", 0), dep) == tmp_path / "airl" / "reward_net.pt"  # f
     assert transfer_reward_path(Cell(HC, "airl_g_transfer", 0), dep) == tmp_path / "airl" / "reward_g.pt"
+    assert transfer_reward_path(Cell(HC, "airl_s_g_transfer", 0), dep) == tmp_path / "airl" / "reward_g.pt"
     rel = {"result": {"reward_path": "benchmarks/grid_runs/x/reward_net.pt"}}
     assert transfer_reward_path(Cell(HC, "gail_transfer", 0), rel).is_absolute()
 
@@ -114,7 +117,7 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert h.pop("halfcheetah_demo_vs_rl") == pytest.approx(3.88)
     assert set(h) <= set(HEADLINE)
     assert out["references"][HC] == {"random": -300.0, "demo_mean": 9_700.0}
-    assert out["cells_expected"] == 75 and out["cells_done"] == 16
+    assert out["cells_expected"] == 84 and out["cells_done"] == 16
     assert out["ignored_other_budget"] == [f"{SW}__ppo__s1"]
     hop = out["tables"][HOP]
     assert hop["gail_sac"]["steps_to_50_per_seed"] == [200_000.0, 100_000.0]
