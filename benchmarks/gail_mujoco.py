@@ -196,15 +196,17 @@ def plot_curves(summary: dict, refs: dict, out_dir: Path, stem: str) -> list[Pat
             continue
         ref = refs.get(env)
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        for method in CURVE_METHODS:
+        colours = plt.get_cmap("tab20").colors  # one colour per method (CURVE_METHODS outnumber tab10's)
+        for i, method in enumerate(CURVE_METHODS):
             curves = methods.get(method, {}).get("curves", [])
             if not curves:
                 continue
             grid, vals = align_curves(curves)
             vals = normalise(vals, *ref) if ref else vals
             mean, std = vals.mean(0), vals.std(0)
-            ax.plot(grid, mean, label=f"{LABEL[method]} ({_seeds(len(curves))})")
-            ax.fill_between(grid, mean - std, mean + std, alpha=0.2)
+            colour = colours[(2 * i) % 20 + (2 * i) // 20]  # tab20's strong shades first, then the light ones
+            ax.plot(grid, mean, color=colour, label=f"{LABEL[method]} ({_seeds(len(curves))})")
+            ax.fill_between(grid, mean - std, mean + std, color=colour, alpha=0.2)
         bc = [n for n in methods.get("bc", {}).get("norm" if ref else "final", []) if n is not None]
         if bc:
             ax.axhline(np.mean(bc), ls=":", color="k", label="behavioural cloning (final)")

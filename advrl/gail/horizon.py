@@ -31,7 +31,8 @@ Transitions = dict[str, np.ndarray]
 
 
 class Horizon:
-    """Base: the env as registered, expert transitions as recorded."""
+    """Base: the env as registered, expert transitions as recorded (their ``dones`` made true
+    terminations: :meth:`_terminated_steps`)."""
 
     name = "none"
     absorbing_input = False
@@ -44,19 +45,35 @@ class Horizon:
 
     def expert_transitions(self, demos: Any, max_steps: int | None, action_space: gym.Space,
                            seed: int = 0) -> Transitions:
-        tr = demos.transitions()
-        if max_steps:
-            slices, ended = self._early_ends(demos, max_steps)
-            tr["dones"] = _last_steps(slices, ended, len(tr["dones"]))
-        else:  # no time limit: every recorded end is the file's terminal flag
-            tr["dones"] = np.asarray(demos.terminals, np.float32)
-        return tr
+        return self._scorable(demos, max_steps)
 
     def wrapper_horizon(self, max_steps: int | None) -> int | None:
         return None
 
     def __repr__(self) -> str:
         return f"Horizon({self.name!r})"
+
+    @staticmethod
+    def _terminated_steps(demos: Any, max_steps: int | None) -> np.ndarray:
+        """Per step: 1 where the MDP truly terminated (an episode's last step, flagged terminal), else 0 —
+        the reward wrapper's ``dones`` on the policy's side (SB3: ``terminated``, a time-limit cut is not
+        one). A file without terminal flags (``terminals_known`` False: every end is flagged) counts an
+        episode as terminated only when it is shorter than the time limit."""
+        flags = np.asarray(demos.terminals, bool) & np.asarray(demos.dones, bool)
+        if max_steps and demos.metadata.get("terminals_known", True) is False:
+            for sl in demos.episode_slices():
+                if sl.stop - sl.start >= max_steps:
+                    flags[sl.stop - 1] = False
+        return flags.astype(np.float32)
+
+    def _scorable(self, demos: Any, max_steps: int | None) -> Transitions:
+        """The demos' transitions, ``dones`` as true terminations, less the rows a reward of s' cannot
+        score: an episode cut (not terminated) whose file has no final observation (SB2 / baselines
+        layouts), where ``next_obs`` is a copy of ``obs``; one row per such episode."""
+        tr = demos.transitions()
+        tr["dones"] = self._terminated_steps(demos, max_steps)
+        keep = ~(np.asarray(demos.next_obs_missing, bool) & (tr["dones"] == 0))
+        return tr if keep.all() else {k: v[keep] for k, v in tr.items()}
 
     @staticmethod
     def _early_ends(demos: Any, max_steps: int | None) -> tuple[list[slice], np.ndarray]:
@@ -83,10 +100,9 @@ class Absorbing(Horizon):
 
     def expert_transitions(self, demos: Any, max_steps: int | None, action_space: gym.Space,
                            seed: int = 0) -> Transitions:
-        tr = demos.transitions()
+        tr = self._scorable(demos, max_steps)
         slices, ended = self._early_ends(demos, max_steps)
         n, k = len(tr["dones"]), int(ended.sum())
-        tr["dones"] = _last_steps(slices, ended, n)
         out = {**tr, "weights": np.ones(n, np.float32), "absorbing": np.zeros(n, np.float32)}
         if not k:
             return out
@@ -133,13 +149,6 @@ class Fixed(Horizon):
                 parts.append({"obs": terminal, "acts": _uniform_actions(action_space, pad, rng, tr["acts"].dtype),
                               "next_obs": terminal, "dones": np.zeros(pad, np.float32)})
         return {k: np.concatenate([p[k] for p in parts]) for k in ("obs", "acts", "next_obs", "dones")}
-
-
-def _last_steps(slices: list[slice], ended: np.ndarray, n: int) -> np.ndarray:
-    """Per step: 1 at the last step of each episode that ``ended`` (truly terminated), else 0."""
-    flags = np.zeros(n, np.float32)
-    flags[[sl.stop - 1 for sl, e in zip(slices, ended) if e]] = 1.0
-    return flags
 
 
 def _uniform_actions(space: gym.Space, n: int, rng: np.random.Generator, dtype: np.dtype) -> np.ndarray:

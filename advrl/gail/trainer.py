@@ -157,6 +157,7 @@ class GAILRun:
         return LearnedReward(copy, reward_name, self.train_env_id,
                              metadata={**metadata, "horizon": self.horizon.name, "base_env_id": self.config.env_id,
                                        "loss": self.config.loss,
+                                       "dones": "terminated",  # what the net's done input meant (not time-limit cuts)
                                        "absorbing_horizon": self.horizon.wrapper_horizon(self.max_steps),
                                        "cap_absorbing": bool(self.generator.reward_env.cap_absorbing)})
 

@@ -32,8 +32,9 @@ class RewardFn(Protocol):
 
 
 def terminations(dones: np.ndarray, infos: list[dict]) -> np.ndarray:
-    """Which of a VecEnv step's ``dones`` are true terminations (SB3 marks a time-limit
-    cut with ``info["TimeLimit.truncated"]``): the flag a reward's ``dones`` input holds."""
+    """Which of a VecEnv step's ``dones`` are true terminations (SB3's VecEnvs mark a time-limit
+    cut with ``info["TimeLimit.truncated"]``): the flag a reward's ``dones`` input holds. A
+    VecEnv that sets no such flag has every episode end counted as a termination."""
     dones = np.asarray(dones, bool)
     if not dones.any():
         return dones

@@ -11,12 +11,12 @@ import numpy as np
 
 def rollout_transitions(env_id: str, act: Callable[[np.ndarray], Any], episodes: int, seed: int) -> dict:
     """Roll out ``act`` on ``env_id``; per-step arrays (obs, acts, next_obs, dones, true rewards) and the
-    episode index of each step."""
+    episode index of each step; ``dones`` are true terminations (a reward's input), not time-limit cuts."""
     from advrl.gail.experts import rollout
 
     demos = rollout(env_id, act, episodes, seed=seed)
     episode = np.concatenate([[0], np.cumsum(demos.dones[:-1])]).astype(np.int64)
-    return {"obs": demos.obs, "acts": demos.acts, "next_obs": demos.next_obs, "dones": demos.dones,
+    return {"obs": demos.obs, "acts": demos.acts, "next_obs": demos.next_obs, "dones": demos.terminals & demos.dones,
             "rewards": demos.rewards, "episode": episode}
 
 

@@ -93,6 +93,32 @@ def test_expert_dones_are_true_terminations_not_time_limit_cuts(mode, terminals_
     absorbing = tr.get("absorbing", np.zeros(len(tr["dones"])))
     real = tr["dones"][absorbing < 0.5]
     expected = np.zeros(12)
-    expected[2] = 1.0  # the 3-step episode ended; the 5-step one hit the limit; episode 3 was cut (or unknown → ended)
-    expected[11] = 0.0 if terminals_known else 1.0
+    expected[2] = 1.0  # the 3-step episode terminated
+    # the 5-step one terminated at the limit (as SB3 tells the policy's side: terminated, not truncated); a file
+    # without terminal flags flags every end, so there only an episode shorter than the limit counts as ended
+    expected[7] = 1.0 if terminals_known else 0.0
+    expected[11] = 0.0 if terminals_known else 1.0  # episode 3 was cut (unknown: shorter than the limit, ended)
     np.testing.assert_array_equal(real, expected)
+
+
+@pytest.mark.parametrize("mode", ["none", "absorbing"])
+def test_expert_rows_without_a_next_observation_at_a_cut_are_left_out(mode):
+    """A file without final observations (SB2 / baselines layouts) has s' = s at each episode's last
+    step: where that step was a cut, not a termination, a reward of s' (AIRL's f) cannot score it."""
+    from advrl.demos.dataset import Episode, from_episodes
+    from advrl.gail import make_horizon
+
+    rng = np.random.default_rng(1)
+    # no final observation (obs has T rows), no terminal flags: a 3-step early end and a 5-step cut (limit 5)
+    episodes = [Episode(obs=rng.normal(size=(t, 4)), acts=rng.integers(2, size=t)) for t in (3, 5)]
+    demos = from_episodes(episodes, "sb2.npz", {})
+    assert demos.next_obs_missing.sum() == 2
+    tr = make_horizon(mode).expert_transitions(demos, 5, gym.spaces.Discrete(2))
+    real = tr.get("absorbing", np.zeros(len(tr["dones"]))) < 0.5
+    assert real.sum() == 7  # the cut's last row is gone; the early end's stays, done
+    np.testing.assert_array_equal(tr["obs"][real], demos.obs[:7].astype(np.float32))
+    np.testing.assert_array_equal(tr["dones"][real], [0, 0, 1, 0, 0, 0, 0])
+    # without a time limit (max_steps None; mode none only) the file's flags stand: both ends are terminations
+    if mode == "none":
+        tr = make_horizon(mode).expert_transitions(demos, None, gym.spaces.Discrete(2))
+        np.testing.assert_array_equal(tr["dones"], [0, 0, 1, 0, 0, 0, 0, 1])

@@ -287,3 +287,13 @@ def test_wrapper_hands_the_reward_true_terminations_and_ppo_every_episode_end(de
         assert len(handed) == t and not handed[:-1].any()
         assert handed[-1] == (not truncated)
         np.testing.assert_array_equal(buffer.arrays()["dones"].astype(bool), handed)
+
+
+def test_terminations_reads_each_sub_envs_time_limit_flag():
+    from advrl.gail.wrapper import terminations
+
+    dones = np.array([True, True, False, True])
+    infos = [{"TimeLimit.truncated": True}, {"TimeLimit.truncated": False}, {}, {}]
+    # sub-env 0 was cut, 1 terminated, 2 runs on, 3 ended without the flag (a VecEnv that does not set it)
+    np.testing.assert_array_equal(terminations(dones, infos), [False, True, False, True])
+    assert not terminations(np.zeros(2, bool), [{}, {}]).any()

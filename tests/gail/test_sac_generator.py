@@ -143,3 +143,20 @@ def test_gail_train_help_shows_the_algo_and_its_discriminator_work(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "--algo {ppo,sac}" in text and "(default: ppo)" in text
     assert "(default: 1 with --algo ppo, 25 with --algo sac)" in text
+
+
+def test_relabelled_rewards_see_true_terminations_not_time_limit_cuts():
+    """The discriminator's reward on replayed transitions gets ``dones`` = terminated, as on PPO's
+    side (:func:`advrl.gail.wrapper.terminations`): a time-limit cut keeps AIRL's γh(s')."""
+    env = gym.make("Pendulum-v1")
+    buf = RelabellingReplayBuffer(3, env.observation_space, env.action_space, device="cpu",
+                                  handle_timeout_termination=True)
+    seen = []
+    buf.reward_fn = lambda obs, acts, nxt, dones: seen.append(np.asarray(dones).copy()) or np.zeros(len(obs))
+    obs = np.zeros((1, 3), np.float32)
+    for done, cut in ((False, False), (True, False), (True, True)):  # a step, a termination, a cut
+        buf.add(obs, obs, np.zeros((1, 1), np.float32), np.zeros(1), np.array([done]),
+                [{"TimeLimit.truncated": cut}])
+    samples = buf._get_samples(np.array([0, 1, 2]))
+    np.testing.assert_array_equal(seen[-1], [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(samples.dones.numpy()[:, 0], [0.0, 1.0, 0.0])  # SAC's TD target alike
