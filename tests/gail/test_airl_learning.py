@@ -3,16 +3,18 @@ ranks expert (s, a) above a random policy's, demos of a random policy teach noth
 control: the policy's reward f pays no survival bonus), and with its default warm start it
 learns Pendulum, a continuous task, in 30k env steps.
 
-What the bars rest on (CartPole: 25k env steps, ~8 s a run on 2 busy cores; re-measured in session 26,
-after the gradient penalty stopped charging h's values). From the untrained policy (``bc_steps=0``, the
-learning and ranking tests): final true return 500, 437, 500, 409 for seeds 1-4 (before the fix 125, 339,
-77, 143; random policy ~22, expert 500; seed 3's untrained policy already scored 126); AUC of g on the
-demos vs 40 random-policy episodes 0.97, 0.95, 0.96, 0.98 (before: 0.83, 0.96, 0.81, 0.89). With the
-library's defaults (BC warm start): random demos (return 23) end at 9 and 12 (seeds 1, 2). With the logit
-f - log π as the policy's reward the same random demos taught balancing (418 and 369; 455 and 174 before the fix):
-see advrl.gail.airl. Pendulum (defaults, 30k, ~30 s): final −193, −236, −224, −225, −1,397 for seeds
-0-4 from −1,209…−1,003 after the warm start (random ≈ −1,255, demos −160; before the fix −203, −226,
-−298, −250, −1,580); without the warm start −1,407 and −1,605 (seeds 0, 1, before the fix)."""
+What the bars rest on (CartPole: 25k env steps, ~8 s a run on 2 busy cores; re-measured in session 27,
+after rewards' done flags became true terminations, so that f keeps γh(s') at the 500-step cut). From the
+untrained policy (``bc_steps=0``, the learning and ranking tests): final true return 500, 333, 500, 483 for
+seeds 1-4 (session 26: 500, 437, 500, 409; before session 26's gradient-penalty fix 125, 339, 77, 143; random
+policy ~22, expert 500; seed 3's untrained policy already scored 126); AUC of g on the demos vs 40
+random-policy episodes 0.97, 0.92, 0.97, 0.96 (before the fix: 0.83, 0.96, 0.81, 0.89). With the library's
+defaults (BC warm start): random demos (return 23) end at 9 and 12 (seeds 1, 2). With the logit f - log π as
+the policy's reward the same random demos taught balancing (418 and 369 in session 26; 455 and 174 before
+the fix): see advrl.gail.airl. Pendulum (defaults, 30k, ~30 s): final −183, −256, −224, −325, −1,400 for
+seeds 0-4 from −1,209…−1,003 after the warm start (random ≈ −1,255, demos −160; session 26: −193, −236,
+−224, −225, −1,397; before the fix −203, −226, −298, −250, −1,580); without the warm start −1,407 and
+−1,605 (seeds 0, 1, before the fix)."""
 
 from pathlib import Path
 
