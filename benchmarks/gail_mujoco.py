@@ -195,7 +195,7 @@ def plot_curves(summary: dict, refs: dict, out_dir: Path, stem: str) -> list[Pat
         if not any(methods.get(m, {}).get("curves") for m in CURVE_METHODS):
             continue
         ref = refs.get(env)
-        fig, ax = plt.subplots(figsize=(7, 4.5))
+        fig, ax = plt.subplots(figsize=(10, 4.5))
         colours = plt.get_cmap("tab20").colors  # one colour per method (CURVE_METHODS outnumber tab10's)
         for i, method in enumerate(CURVE_METHODS):
             curves = methods.get(method, {}).get("curves", [])
@@ -216,7 +216,7 @@ def plot_curves(summary: dict, refs: dict, out_dir: Path, stem: str) -> list[Pat
             ax.axhline(0.0, ls="--", color="0.6", lw=0.8, label="random (0)")
         ax.set(title=f"{env}: true return", xlabel="env steps",
                ylabel="expert-normalised return" if ref else "true return (no random cell: raw)")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes: 12 curves
         fig.tight_layout()
         path = out_dir / f"{stem}_{env}.png"
         fig.savefig(path, dpi=100)
