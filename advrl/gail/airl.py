@@ -79,9 +79,10 @@ class AIRLConfig(GAILConfig):
     # in 30k (−1,407 / −1,605); with it HalfCheetah reaches 8,445 at 250k and Pendulum −183 / −256 (docstring)
     bc_steps: int | None = None
     # g(s) instead of g(s, a): Fu et al.'s disentangled reward, meant to transfer. HalfCheetah, 1M, after session
-    # 26-27's fixes: a fresh PPO on the frozen g(s) reached 4,595 / 6,124 (one AIRL seed, two PPO seeds) where g(s, a)
-    # gave 2,130 / 2,420 (PPO on the true reward 5,511); off by default until more AIRL seeds and the classic-control
-    # suite confirm it (gail_mujoco_findings.md, session 27; session 24's 500k screens, under the penalty bug, did not)
+    # 26-27's fixes: a fresh PPO on the frozen g(s) reached 4,595 / 6,124 / 3,657 (one AIRL seed, PPO seeds 0-2) where
+    # g(s, a) gave 2,130 / 1,428 (PPO on the true reward 5,511); off by default until more AIRL seeds and the classic
+    # control suite confirm it (gail_mujoco_findings.md, session 27; session 24's 500k screens, under the penalty bug,
+    # did not)
     state_only: bool = False
 
 
