@@ -2,9 +2,9 @@
 between the learned and the true per-step reward on the expert's demos, a uniformly random policy and
 the run's own (stochastic) policy — pooled, per episode, and within each source.
 
-Why: a fresh PPO on a frozen learned reward starts from random behaviour, so what it can climb is the
-reward's slope *within* the random policy's transitions; a reward that only separates expert-like from
-other behaviour (high pooled r, r ≈ 0 within random) gives it nothing to climb.
+Why: a fresh PPO on a frozen learned reward starts from random behaviour, so besides how well a reward
+separates expert-like from other behaviour (pooled r) the table shows its slope *within* a random policy's
+transitions, where that PPO starts; the transfer cells' returns stand beside them.
 
     .venv/bin/python -m benchmarks.reward_correlation [--cells KEY ...] [--random-episodes 5]
 
@@ -35,15 +35,9 @@ TRANSFER = {("airl", "reward_net.pt"): "airl_transfer", ("airl", "reward_g.pt"):
 def _demo_transitions(env_id: str) -> dict[str, np.ndarray]:
     from advrl.demos import load_demos
     from benchmarks.methods.experts import find_demos
+    from benchmarks.methods.reward_analysis import reward_inputs
 
-    demos = load_demos(find_demos(env_id), env=env_id)
-    episode = np.concatenate([[0], np.cumsum(demos.dones[:-1])]).astype(np.int64)
-    return {"obs": demos.obs, "acts": demos.acts, "next_obs": demos.next_obs, "rewards": demos.rewards,
-            "dones": demos.terminals & demos.dones, "episode": episode}
-
-
-def _pearson(x: np.ndarray, y: np.ndarray) -> float | None:
-    return None if np.ptp(x) < 1e-12 or np.ptp(y) < 1e-12 else float(np.corrcoef(x, y)[0, 1])
+    return reward_inputs(load_demos(find_demos(env_id), env=env_id))
 
 
 def analyse_cell(cell: Path, sources: dict[str, dict], policy_episodes: int, seed: int) -> list[dict]:
@@ -64,13 +58,9 @@ def analyse_cell(cell: Path, sources: dict[str, dict], policy_episodes: int, see
             continue
         reward = LearnedReward.load(cell / name)
         pooled = analyse(reward, all_sources, seed=seed)
-        within = {}
-        for src, tr in all_sources.items():
-            learned = np.asarray(reward(tr["obs"], tr["acts"], tr["next_obs"], tr["dones"]), dtype=float)
-            within[src] = _pearson(learned, np.asarray(tr["rewards"], dtype=float))
         rows.append({"cell": cell.name, "file": name, "reward": label, "term": reward.metadata.get("reward_term"),
-                     "transfer_return": _transfer_return(cell.name, name), "step_r": pooled["step_pearson"], "episode_r": pooled["episode_pearson"], "within": within,
-                     "samples": pooled["samples"]})
+                     "transfer_return": _transfer_return(cell.name, name), "step_r": pooled["step_pearson"],
+                     "episode_r": pooled["episode_pearson"], "within": pooled["within"], "samples": pooled["samples"]})
     return rows
 
 
@@ -158,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(f"{r['cell']} {r['file']}: pooled r {_fmt(r['step_r'])}, within random {_fmt(r['within']['random'])}",
               flush=True)
-    command = ".venv/bin/python -m benchmarks.reward_correlation " + " ".join(argv if argv is not None else sys.argv[1:])
+    args_text = " ".join(argv if argv is not None else sys.argv[1:])
+    command = f".venv/bin/python -m benchmarks.reward_correlation {args_text}"
     md, _, _ = write_report(rows, command.strip())
     print(f"report: {md}")
     return 0

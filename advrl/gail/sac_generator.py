@@ -66,8 +66,8 @@ class RelabellingReplayBuffer(ReplayBuffer):
 
     ``reward_fn`` (set after SAC builds the buffer) is called on each sampled batch
     ``(obs, acts, next_obs, dones)`` with actions in the env's units (SAC stores them
-    scaled to [-1, 1]) and true terminations as ``dones`` (time-limit cuts are not); with ``absorbing`` the absorbing
-    state's reward of the same discriminator is subtracted (the virtual absorbing state,
+    scaled to [-1, 1]) and true terminations as ``dones`` (time-limit cuts are not); with
+    ``absorbing`` the absorbing state's reward of the same discriminator is subtracted (the virtual absorbing state,
     see :meth:`RewardVecEnvWrapper._absorbing_rows`). Rewards stored at collection are
     ignored. No ``VecNormalize`` reward scaling, no ``optimize_memory_usage``."""
 

@@ -25,8 +25,9 @@ class ShapedRewardNet(nn.Module):
     """f(s, a, s') = g(s, a) + γ·h(s') − h(s) of a batch ``{"obs", "acts", "next_obs", "dones"[, "absorbing"]}``.
 
     A done flag (a true termination: the reward wrapper and the horizon's expert data do not
-    mark time-limit cuts, after which the MDP goes on) zeroes the γh(s') term; the virtual absorbing state (``--horizon
-    absorbing``) has potential 0, so its f is g of the absorbing state. ``gamma`` may be
+    mark time-limit cuts, after which the MDP goes on) zeroes the γh(s') term; the virtual
+    absorbing state (``--horizon absorbing``) has potential 0, so its f is g of the absorbing
+    state. ``gamma`` may be
     set later (AIRL binds it with the policy). :meth:`shaping_inputs` gives one tensor
     (g's features, normalised s and s', the two masks) that :meth:`shaped` turns into f.
     """

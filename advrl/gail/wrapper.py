@@ -175,20 +175,20 @@ class RewardVecEnvWrapper(VecEnvWrapper):
         if self.deferred:
             self._rollout.append((self._obs, self._actions, next_obs, terminated, dones))
             rewards = np.zeros(self.num_envs, np.float32)
-            if self.absorbing_horizon and dones.any():
-                self._absorbing_rows(dones, infos)
+            if self.absorbing_horizon and terminated.any():
+                self._absorbing_rows(terminated)
         else:
-            rewards = self._score(self._obs, self._actions, next_obs, terminated, ended=(dones, infos))
+            rewards = self._score(self._obs, self._actions, next_obs, terminated, ended=terminated)
         self._t[dones] = 0
         self._obs = obs
         return obs, rewards, dones, infos
 
     def _score(self, obs: np.ndarray, acts: np.ndarray, next_obs: np.ndarray, terminated: np.ndarray,
-               ended: tuple[np.ndarray, list[dict]] | None = None) -> np.ndarray:
+               ended: np.ndarray | None = None) -> np.ndarray:
         """The learned rewards of these transitions (``terminated``: true terminations; less
         the absorbing state's with a virtual absorbing horizon), the transitions into the
-        buffer — then, per step, the absorbing rows of the episodes ``ended`` there
-        (deferred mode adds those as the steps come)."""
+        buffer — then, per step, the absorbing rows of the episodes that terminated there
+        (``ended``, one flag per env; deferred mode adds those as the steps come)."""
         rewards = np.asarray(self.reward_fn(obs, acts, next_obs, terminated), dtype=np.float32)
         if rewards.shape != (len(obs),):
             raise ValueError(f"reward function returned shape {rewards.shape}, expected ({len(obs)},)")
@@ -196,7 +196,7 @@ class RewardVecEnvWrapper(VecEnvWrapper):
             self.buffer.add(obs, acts, next_obs, terminated)
         if self.absorbing_horizon:
             if ended is not None:
-                self._absorbing_rows(*ended)
+                self._absorbing_rows(ended)
             r_abs = self._absorbing_reward()
             if self.cap_absorbing and self._ended_early:
                 r_abs = min(r_abs, float(rewards.min()))
@@ -208,9 +208,8 @@ class RewardVecEnvWrapper(VecEnvWrapper):
     def rollout_rewards(self) -> tuple[np.ndarray, np.ndarray]:
         """(rewards, dones), each ``(steps, n_envs)``, of the steps recorded since the
         last call (``deferred`` mode; ``dones``: episode ends, time-limit cuts included),
-        scored in one batch by the current reward (less
-        the absorbing state's, with a virtual absorbing horizon); the transitions go to
-        the buffer as one chunk."""
+        scored in one batch by the current reward (less the absorbing state's, with a
+        virtual absorbing horizon); the transitions go to the buffer as one chunk."""
         if not self._rollout:
             raise RuntimeError("rollout_rewards: no steps recorded (deferred=True and a rollout first)")
         steps, n = len(self._rollout), self.num_envs
@@ -229,7 +228,7 @@ class RewardVecEnvWrapper(VecEnvWrapper):
                                                            np.asarray(self._actions)))
         return self._r_abs[1]
 
-    def _absorbing_rows(self, dones: np.ndarray, infos: list[dict]) -> None:
+    def _absorbing_rows(self, terminated: np.ndarray) -> None:
         """Virtual absorbing state (DAC, Kostrikov et al. 2019) for an on-policy learner.
 
         Every episode is thought of as lasting H steps, the steps after a true
@@ -243,7 +242,7 @@ class RewardVecEnvWrapper(VecEnvWrapper):
         Each termination puts one absorbing row, weighted H - t, in the buffer (here);
         the shift by r_abs is applied where rewards are computed.
         """
-        ended = [i for i in np.flatnonzero(terminations(dones, infos)) if self._t[i] < self.absorbing_horizon]
+        ended = [i for i in np.flatnonzero(terminated) if self._t[i] < self.absorbing_horizon]
         self._ended_early = self._ended_early or bool(ended)
         if ended and self.buffer is not None:
             n = len(ended)

@@ -50,7 +50,8 @@ AIRL_METHODS = ("airl", "airl_s")  # AIRL with g(s, a); with the state-only g(s)
 # transfer cell -> the cell whose reward it re-trains on
 TRANSFER_FROM = {"airl_transfer": "airl", "airl_g_transfer": "airl", "airl_s_transfer": "airl_s",
                  "airl_s_g_transfer": "airl_s", "gail_transfer": "gail_bc"}
-TRANSFER_FILE = {"airl_g_transfer": "reward_g.pt", "airl_s_g_transfer": "reward_g.pt"}  # the reward file beside the run's reward_net.pt, where not that
+# the reward file beside the run's reward_net.pt that a transfer cell re-trains on, where not that one
+TRANSFER_FILE = {"airl_g_transfer": "reward_g.pt", "airl_s_g_transfer": "reward_g.pt"}
 OFF_POLICY = ("sac", "gail_sac")
 
 
@@ -295,5 +296,6 @@ def run_mujoco_cell(cell: Cell, deps: dict[str, dict]) -> dict[str, Any]:
     return runners[cell.method](cell, b)
 
 
-__all__ = ["AIRL_ENVS", "AIRL_METHODS", "MUJOCO_BUDGETS", "MUJOCO_ENVS", "MUJOCO_METHODS", "MujocoBudget", "TRANSFER_FILE",
-           "TRANSFER_FROM", "mujoco_budget_text", "transfer_reward_path", "mujoco_grid", "run_mujoco_cell"]
+__all__ = ["AIRL_ENVS", "AIRL_METHODS", "MUJOCO_BUDGETS", "MUJOCO_ENVS", "MUJOCO_METHODS", "MujocoBudget",
+           "TRANSFER_FILE", "TRANSFER_FROM", "mujoco_budget_text", "transfer_reward_path", "mujoco_grid",
+           "run_mujoco_cell"]

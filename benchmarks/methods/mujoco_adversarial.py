@@ -1,5 +1,5 @@
-"""The MuJoCo grid's adversarial cells (``gail``, ``gail_bc``, ``gail_sac``, ``airl``, ``airl_s``): advrl's GAIL / AIRL as a user
-gets them (library defaults, the demo file), in a run directory that checkpoints every
+"""The MuJoCo grid's adversarial cells (``gail``, ``gail_bc``, ``gail_sac``, ``airl``, ``airl_s``): advrl's GAIL /
+AIRL as a user gets them (library defaults, the demo file), in a run directory that checkpoints every
 ``checkpoint_every`` rounds. A cell killed mid-run (worker lost, machine rebooted) is retried by the next
 grid run, which resumes it from ``checkpoint.pt``: the true-return curve and the time spent so far come
 back from ``progress.json`` (the checkpoint holds neither). The checkpoint holds D's fakes and GAIL-SAC's

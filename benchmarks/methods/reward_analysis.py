@@ -14,7 +14,12 @@ def rollout_transitions(env_id: str, act: Callable[[np.ndarray], Any], episodes:
     episode index of each step; ``dones`` are true terminations (a reward's input), not time-limit cuts."""
     from advrl.gail.experts import rollout
 
-    demos = rollout(env_id, act, episodes, seed=seed)
+    return reward_inputs(rollout(env_id, act, episodes, seed=seed))
+
+
+def reward_inputs(demos: Any) -> dict:
+    """:class:`advrl.demos.Demonstrations` (with rewards) as :func:`analyse`'s per-step arrays: a reward's inputs
+    (``dones``: true terminations, not time-limit cuts), the true rewards and each step's episode index."""
     episode = np.concatenate([[0], np.cumsum(demos.dones[:-1])]).astype(np.int64)
     return {"obs": demos.obs, "acts": demos.acts, "next_obs": demos.next_obs, "dones": demos.terminals & demos.dones,
             "rewards": demos.rewards, "episode": episode}
@@ -32,14 +37,16 @@ def _corr(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
 def analyse(reward_fn: Callable, sources: dict[str, dict], max_points: int = 200, seed: int = 0,
             absorbing_reward: float | None = None, horizon: int | None = None) -> dict[str, Any]:
     """Correlations of ``reward_fn(obs, acts, next_obs, dones)`` with the true reward over all sources,
-    plus small subsamples (per step, per episode) for the scatter plot. With ``absorbing_reward`` and
+    and within each source (``within``: Pearson per step), plus small subsamples (per step, per episode)
+    for the scatter plot. With ``absorbing_reward`` and
     ``horizon`` (GAIL's virtual absorbing state), an episode of T < horizon steps is credited
     ``(horizon - T) * absorbing_reward`` in its learned return (its true return is unchanged)."""
     rng = np.random.default_rng(seed)
     learned_all, true_all, ep_learned, ep_true = [], [], [], []
-    samples, episodes = {}, {}
+    samples, episodes, within = {}, {}, {}
     for name, tr in sources.items():
         learned = np.asarray(reward_fn(tr["obs"], tr["acts"], tr["next_obs"], tr["dones"]), dtype=float)
+        within[name] = _corr(np.asarray(tr["rewards"], dtype=float), learned)[0]
         learned_all.append(learned)
         true_all.append(tr["rewards"])
         idx = rng.choice(len(learned), size=min(max_points, len(learned)), replace=False)
@@ -57,4 +64,4 @@ def analyse(reward_fn: Callable, sources: dict[str, dict], max_points: int = 200
     epp, eps = _corr(np.concatenate(ep_true), np.concatenate(ep_learned))
     return {"step_pearson": sp, "step_spearman": ss, "episode_pearson": epp, "episode_spearman": eps,
             "n_steps": int(sum(len(x) for x in true_all)), "n_episodes": int(sum(len(x) for x in ep_true)),
-            "samples": samples, "episodes": episodes}
+            "within": within, "samples": samples, "episodes": episodes}

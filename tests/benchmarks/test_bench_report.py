@@ -72,5 +72,7 @@ def test_reward_analysis_correlations():
     assert perfect["episode_pearson"] > 0.999 and perfect["n_steps"] == 100 and perfect["n_episodes"] == 10
     inverted = analyse(lambda o, a, n, d: -o[:, 0], sources)
     assert inverted["step_pearson"] < -0.999
+    assert perfect["within"]["expert"] > 0.999 and perfect["within"]["random"] > 0.999  # r inside each source
+    assert inverted["within"]["random"] < -0.999
     constant_true = {k: {**v, "rewards": np.ones(50)} for k, v in sources.items()}
     assert analyse(lambda o, a, n, d: o[:, 0], constant_true)["step_pearson"] is None  # undefined, not NaN
