@@ -26,9 +26,9 @@ from benchmarks.methods.mujoco import MUJOCO_BUDGETS, MUJOCO_ENVS, MUJOCO_METHOD
 RESULTS = Path(__file__).resolve().parent / "results"
 LABEL = {"random": "random policy", "bc": "behavioural cloning", "ppo": "PPO, true reward",
          "gail": "GAIL-PPO, no warm start", "gail_bc": "GAIL-PPO (defaults: BC warm start)",
-         "sac": "SAC, true reward", "gail_sac": "GAIL-SAC (DAC)", "airl": "AIRL (PPO)",
+         "sac": "SAC, true reward", "gail_sac": "GAIL-SAC (DAC)", "airl": "AIRL, g(s, a)",
          "airl_transfer": "PPO on AIRL's frozen reward f", "airl_g_transfer": "PPO on AIRL's frozen g alone",
-         "airl_s": "AIRL, state-only g(s)", "airl_s_transfer": "PPO on state-only AIRL's frozen f",
+         "airl_s": "AIRL (defaults: state-only g(s))", "airl_s_transfer": "PPO on state-only AIRL's frozen f",
          "airl_s_g_transfer": "PPO on state-only AIRL's frozen g(s)", "gail_transfer": "PPO on GAIL's frozen reward"}
 CURVE_METHODS = ("ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer", "airl_g_transfer",
                  "airl_s", "airl_s_transfer", "airl_s_g_transfer", "gail_transfer")
@@ -43,16 +43,19 @@ HEADLINE: dict[str, tuple[str, str, str | None]] = {
     "hopper_sac_vs_rl": ("Hopper-v5", "gail_sac", "sac"),
     "hopper_sac_norm": ("Hopper-v5", "gail_sac", None),
     "halfcheetah_ppo_norm": ("HalfCheetah-v5", "gail_bc", None),
-    "airl_transfer_vs_rl": ("HalfCheetah-v5", "airl_transfer", "ppo"),
+    # AIRL as a user runs it: the state-only g(s) is the default since session 28 (the ``airl_s`` cells), its saved
+    # reward_net.pt (f); until then the name was on the ``airl`` cells (g(s, a)), now ``airl_sa_transfer_vs_rl``
+    "airl_transfer_vs_rl": ("HalfCheetah-v5", "airl_s_transfer", "ppo"),
     # beside them: GAIL-PPO without the warm start (``bc_steps`` 0: the adversarial reward alone)
     "halfcheetah_ppo_nobc_vs_rl": ("HalfCheetah-v5", "gail", "ppo"),
     "hopper_ppo_nobc_vs_rl": ("Hopper-v5", "gail", "ppo"),
     "swimmer_ppo_nobc_vs_rl": ("Swimmer-v5", "gail", "ppo"),
     "halfcheetah_ppo_nobc_norm": ("HalfCheetah-v5", "gail", None),
     "gail_transfer_vs_rl": ("HalfCheetah-v5", "gail_transfer", "ppo"),  # GAIL's reward beside AIRL's, re-trained
-    # AIRL's g(s, a) alone (reward_g.pt), which ``airl_transfer_vs_rl`` re-trained on until session 25
+    # AIRL with g(s, a) (``--no-state-only``): its f, and its g(s, a) alone (reward_g.pt)
+    "airl_sa_transfer_vs_rl": ("HalfCheetah-v5", "airl_transfer", "ppo"),
     "airl_g_transfer_vs_rl": ("HalfCheetah-v5", "airl_g_transfer", "ppo"),
-    # the same two with the state-only g(s) (Fu et al.'s disentangled reward, ``--state-only``)
+    # the defaults' state-only AIRL: its f (as ``airl_transfer_vs_rl``) and its g(s) alone
     "airl_s_transfer_vs_rl": ("HalfCheetah-v5", "airl_s_transfer", "ppo"),
     "airl_s_g_transfer_vs_rl": ("HalfCheetah-v5", "airl_s_g_transfer", "ppo"),
 }

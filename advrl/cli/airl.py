@@ -1,6 +1,6 @@
 """``advrl airl train`` — AIRL (Fu et al. 2018) from demonstration files. Its saved reward
-(``reward_net.pt``: f(s, a, s') = g + γh(s') − h(s); ``reward_g.pt``: g(s, a) alone, for new
-dynamics) re-trains a fresh PPO with ``advrl gail reward``.
+(``reward_net.pt``: f(s, a, s') = g + γh(s') − h(s); ``reward_g.pt``: g alone, for new
+dynamics; g(s) by default, g(s, a) with ``--no-state-only``) re-trains a fresh PPO with ``advrl gail reward``.
 
 Defaults live in :class:`advrl.gail.airl.AIRLConfig`; flags left out pass ``None`` and the
 config's default rules (``--help`` shows it). The flags are ``advrl gail train``'s where
@@ -39,12 +39,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train = verbs.add_parser("train", help="train AIRL on an env from a demo file (reward: advrl gail reward)",
                              formatter_class=config_help(_train_defaults))
     add_train_args(train, AIRL_FLAGS, out="runs/airl", choices={"policy_reward": ["f", "logit"]})
-    train.add_argument("--state-only", action="store_true",
-                       help="a state-only reward g(s) (Fu et al.'s disentangled reward) in place of g(s, a)")
+    train.add_argument("--state-only", action=argparse.BooleanOptionalAction, default=None,
+                       help="g(s), Fu et al.'s disentangled reward (default); --no-state-only: g(s, a)")
     train.set_defaults(func=_train)
 
 
 def _train(args: argparse.Namespace) -> int:
     from advrl.gail.airl import AIRLConfig, train_airl
 
-    return report(train_airl(AIRLConfig(state_only=args.state_only, **train_settings(args, AIRL_FLAGS, AIRLConfig))))
+    settings = train_settings(args, AIRL_FLAGS, AIRLConfig)
+    if args.state_only is not None:
+        settings["state_only"] = args.state_only
+    return report(train_airl(AIRLConfig(**settings)))

@@ -10,9 +10,10 @@ Everything but the discriminator is GAIL's (:func:`advrl.gail.trainer.build_gail
 demos, horizon, PPO generator, evaluation, checkpoints, run directory): the
 discriminator is :class:`AIRLRewardNet`, whose log π(a|s) comes from the current PPO
 policy (a callable the net is bound to once the generator exists), for expert and
-generator batches alike. The saved ``reward_net.pt`` is f(s, a, s') frozen — the reward
-with its potential shaping, without the policy term — and ``reward_g.pt`` g(s, a) alone
-(Fu et al.'s disentangled reward, for new dynamics), each a
+generator batches alike. g is state-only by default (g(s), Fu et al.'s disentangled reward;
+``state_only=False``: g(s, a)). The saved ``reward_net.pt`` is f(s, a, s') frozen — the reward
+with its potential shaping, without the policy term — and ``reward_g.pt`` g alone
+(Fu et al.'s reward for new dynamics), each a
 :class:`~advrl.gail.learned_reward.LearnedReward` (metadata ``algorithm: airl``), so
 ``advrl gail reward`` re-trains a fresh policy on either as it does on GAIL's. On
 HalfCheetah h stays ≈ 0, so f ≈ g (:mod:`advrl.gail.shaped_reward`).
@@ -78,12 +79,14 @@ class AIRLConfig(GAILConfig):
     # initial policy saturates D through −log π (HalfCheetah: f ≈ 0, 1,086 after 1M) and Pendulum is not learned
     # in 30k (−1,407 / −1,605); with it HalfCheetah reaches 8,445 at 250k and Pendulum −183 / −256 (docstring)
     bc_steps: int | None = None
-    # g(s) instead of g(s, a): Fu et al.'s disentangled reward, meant to transfer. HalfCheetah, 1M, after session
-    # 26-27's fixes: a fresh PPO on the frozen g(s) reached 4,595 / 6,124 / 3,657 (one AIRL seed, PPO seeds 0-2) where
-    # g(s, a) gave 2,130 / 1,428 (PPO on the true reward 5,511); off by default until more AIRL seeds and the classic
-    # control suite confirm it (gail_mujoco_findings.md, session 27; session 24's 500k screens, under the penalty bug,
-    # did not)
-    state_only: bool = False
+    # g(s) (Fu et al.'s disentangled reward, Sec. 5) by default, g(s, a) with ``state_only=False``
+    # (``--no-state-only``; imitation's AIRL default). HalfCheetah, 1M (session 28): AIRL itself 8,934 / 8,806 / 9,040
+    # with g(s) (seeds 0-2) against 9,118 / 8,889 with g(s, a) (seeds 0, 1); a fresh PPO on the frozen f reaches
+    # 3,578 / 2,691 / 4,872 (g(s)) against 883 / 3,215 (g(s, a)), on the frozen g alone 4,595 (g(s), seed 0) against
+    # 2,130 / 2,420 (PPO on the true reward 5,511; gail_mujoco.md). Classic control holds (CartPole from an untrained
+    # policy 500 / 492 / 500 / 500 against 500 / 333 / 500 / 483; random demos 12 / 13; Pendulum −218 / −342 / −301 /
+    # −238 / −1,213 against −183 / −256 / −224 / −325 / −1,400: tests/gail/test_airl_learning.py)
+    state_only: bool = True
 
 
 class AIRLRewardNet(ShapedRewardNet, Discriminator):
@@ -174,7 +177,7 @@ class AIRLRun(GAILRun):
         return self.frozen_reward(self.reward_net, "logit", algorithm="airl", reward_term="f(s,a,s')")
 
     def disentangled_reward(self) -> LearnedReward:
-        """g(s, a) (g(s) with ``state_only``) frozen (``reward_g.pt``): Fu et al.'s reward for new dynamics."""
+        """g(s) (g(s, a) with ``state_only`` off) frozen (``reward_g.pt``): Fu et al.'s reward for new dynamics."""
         term = "g(s,a)" if self.reward_net.g.config.use_action else "g(s)"
         return self.frozen_reward(self.reward_net.g, "logit", algorithm="airl", reward_term=term)
 

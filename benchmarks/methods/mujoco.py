@@ -13,15 +13,16 @@ Per env (HalfCheetah-v5, Hopper-v5, Swimmer-v5) and seed:
 * ``sac``: SB3 SAC on the true reward (``advrl.gail.sac_settings(purpose="rl")``: rl-zoo's rows), the
   off-policy budget;
 * ``gail_sac``: advrl's GAIL with ``algo="sac"`` (DAC), the off-policy budget;
-* ``airl`` (the envs of :data:`AIRL_ENVS`; naming it in ``--methods`` runs it on every env): advrl's AIRL,
-  the on-policy budget;
+* ``airl`` (the envs of :data:`AIRL_ENVS`; naming it in ``--methods`` runs it on every env): advrl's AIRL
+  with g(s, a) (``state_only=False``; the default until session 28), the on-policy budget;
 * ``airl_transfer``: a fresh PPO (generator settings) on the same seed's AIRL ``reward_net.pt`` (f(s, a, s') =
   g + γh(s') − h(s), frozen: the reward AIRL saves since session 25), the on-policy budget; depends on the ``airl``
   cell;
 * ``airl_g_transfer``: the same on that run's ``reward_g.pt`` (g(s, a) alone, Fu et al.'s disentangled reward;
   what ``airl_transfer`` re-trained on before session 25);
 * ``airl_s``, ``airl_s_transfer``, ``airl_s_g_transfer`` (as the three above): AIRL with the state-only
-  g(s) (``AIRLConfig.state_only``), Fu et al.'s disentangled reward, and PPO on its frozen f and g(s);
+  g(s) (``AIRLConfig.state_only``, the default since session 28), Fu et al.'s disentangled reward, and PPO on
+  its frozen f and g(s);
 * ``gail_transfer`` (the envs of :data:`AIRL_ENVS`, as AIRL): the same on the same seed's ``gail_bc`` reward
   (GAIL's -log(1 - D) as the library trains it by default, frozen), so the two learned rewards' transfer
   sits side by side; depends on the ``gail_bc`` cell.

@@ -81,8 +81,8 @@ def run_adversarial(cell: Cell, b: Any, demos: Path, out: Path, device: Any) -> 
     airl = cell.method in AIRL_METHODS
     config_type, build = (AIRLConfig, build_airl) if airl else (GAILConfig, build_gail)
     extra: dict[str, Any] = {"algo": "sac", "sac": dict(b.sac)} if cell.method == "gail_sac" else {}
-    if cell.method == "airl_s":
-        extra["state_only"] = True
+    if airl:  # ``airl``: g(s, a); ``airl_s``: g(s), the default since session 28 (explicit: cells resume)
+        extra["state_only"] = cell.method == "airl_s"
     if cell.method == "gail":  # GAIL-PPO without the warm start that became a default in session 20 (the
         extra["bc_steps"] = 0  # grid's earlier cells ran without it); ``gail_bc``: the defaults as they are
     config = config_type(

@@ -75,6 +75,7 @@ def _fabricate(results: Path) -> None:
         _row(HC, "gail_bc", 1, 3_000.0, ([0, 500_000, 1_000_000], [-300.0, 4_800.0, 3_000.0])),  # 50% at 500k
         _row(HC, "gail", 0, 500.0, ([0, 1_000_000], [-300.0, 500.0])),  # without the warm start: 0.2 of PPO
         _row(HC, "airl_transfer", 0, 500.0, ([0, 1_000_000], [-300.0, 500.0])),  # 500 / 2,500 = 0.2
+        _row(HC, "airl_s_transfer", 0, 1_500.0, ([0, 1_000_000], [-300.0, 1_500.0])),  # the defaults': 0.6
         _row(HC, "airl_g_transfer", 0, 250.0, ([0, 1_000_000], [-300.0, 250.0])),  # 250 / 2,500 = 0.1
         # Hopper: random 0, demo 1,000; GAIL-SAC 950 and 850 -> 0.9 normalised; SAC 1,000 -> ratio 0.9
         _row(HOP, "random", 0, 0.0, demo_return=1_000.0),
@@ -105,7 +106,8 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert h["halfcheetah_ppo_norm"] == pytest.approx(0.23)
     assert h["halfcheetah_ppo_nobc_vs_rl"] == pytest.approx(0.2)  # the issue's names are the defaults' cells
     assert h["halfcheetah_ppo_nobc_norm"] == pytest.approx(0.08)
-    assert h["airl_transfer_vs_rl"] == pytest.approx(0.2) and h["airl_g_transfer_vs_rl"] == pytest.approx(0.1)
+    assert h["airl_transfer_vs_rl"] == pytest.approx(0.6)  # AIRL's defaults: the state-only g(s)'s cells
+    assert h["airl_sa_transfer_vs_rl"] == pytest.approx(0.2) and h["airl_g_transfer_vs_rl"] == pytest.approx(0.1)
     assert h["hopper_sac_vs_rl"] == pytest.approx(0.9)
     assert h["hopper_sac_norm"] == pytest.approx(0.9)
     assert h["swimmer_ppo_vs_rl"] is None  # cells exist, but a ratio over a negative return means nothing
@@ -117,7 +119,7 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert h.pop("halfcheetah_demo_vs_rl") == pytest.approx(3.88)
     assert set(h) <= set(HEADLINE)
     assert out["references"][HC] == {"random": -300.0, "demo_mean": 9_700.0}
-    assert out["cells_expected"] == 84 and out["cells_done"] == 16
+    assert out["cells_expected"] == 84 and out["cells_done"] == 17
     assert out["ignored_other_budget"] == [f"{SW}__ppo__s1"]
     hop = out["tables"][HOP]
     assert hop["gail_sac"]["steps_to_50_per_seed"] == [200_000.0, 100_000.0]
@@ -134,7 +136,7 @@ def test_report_headline_normalisation_and_not_run(tmp_path):
     assert "| `hopper_demo_vs_rl`" not in text
     assert "| GAIL-PPO (defaults: BC warm start) | 2/3 | 2000.0 ± 1414.2 | 0.23 ± 0.14 |" in text
     assert "| PPO, true reward | 0/3 | not run | not run |" in text  # Hopper PPO
-    assert "| AIRL (PPO) | 0/3 | not run |" in text  # HalfCheetah AIRL
+    assert "| AIRL, g(s, a) | 0/3 | not run |" in text  # HalfCheetah AIRL
     assert "| Swimmer-v5 | not run | — |" in text  # no references
     assert "python -m benchmarks.run --grid mujoco --budget full" in text
     assert "`Hopper-v5__gail__s0`: RuntimeError: boom" in text

@@ -1,5 +1,6 @@
-"""`advrl airl train` end to end on a tiny budget: its reward_net.pt (f) and reward_g.pt (g) each
-re-trains a fresh PPO through `advrl gail reward`; --help shows every default."""
+"""`advrl airl train` end to end on a tiny budget: its reward_net.pt (f) and reward_g.pt (g: g(s) by
+default, g(s, a) with --no-state-only) each re-trains a fresh PPO through `advrl gail reward`; --help
+shows every default."""
 
 from pathlib import Path
 
@@ -35,13 +36,24 @@ def test_airl_train_then_gail_reward_on_its_f_and_g(tmp_path, capsys):
     pot = json.loads((out / "summary.json").read_text())["potential_on_demos"]  # how much of f is h's
     assert all(math.isfinite(v) for v in pot.values()) and pot["g_std"] > 0
     assert pot["f_minus_g_abs_max"] >= pot["f_minus_g_abs_mean"] >= 0
-    for name, term in (("reward_net.pt", "f(s,a,s')"), ("reward_g.pt", "g(s,a)")):
+    for name, term in (("reward_net.pt", "f(s,a,s')"), ("reward_g.pt", "g(s)")):
         reward = LearnedReward.load(out / name)
         assert reward.metadata["algorithm"] == "airl" and reward.metadata["reward_term"] == term
         assert reward.reward_name == "logit" and reward.absorbing_horizon == 500
         assert main(["gail", "reward", str(out / name), "--timesteps", "512", "--eval-episodes", "1"]) == 0
         text = capsys.readouterr().out
         assert f"AIRL reward {term}" in text and "true return" in text
+
+
+def test_no_state_only_gives_g_of_state_and_action(tmp_path, capsys):
+    out = tmp_path / "airl_sa"
+    assert main(["airl", "train", "--env", "CartPole-v1", "--demos", str(DEMOS), "--out", str(out), "--timesteps",
+                 "256", "--no-progress", "--eval-episodes", "1", "--device", "cpu", "--no-state-only"]) == 0
+    g = LearnedReward.load(out / "reward_g.pt")
+    assert g.metadata["reward_term"] == "g(s,a)" and g.net.config.use_action
+    import json
+
+    assert json.loads((out / "config.json").read_text())["state_only"] is False
 
 
 def test_airl_needs_demos_matching_the_env(tmp_path, capsys):
