@@ -23,10 +23,11 @@ The policy's reward during training is f, plus PPO's own entropy bonus (the env'
 −log π is an entropy bonus of weight 1 earned at every step an episode lasts: in an env
 that ends early it pays for surviving, whatever the demos do. Measured on CartPole
 (25k steps, seeds 1 and 2): with the logit, demos of a *random* policy (return 23)
-taught balancing (final returns 418 and 369; 455 and 174 before session 26's
-gradient-penalty fix, :mod:`advrl.gail.shaped_reward`); with f they do not (9 and 12;
-a test keeps it so), while the expert's demos teach it from an untrained policy (500 and
-333 since session 27's termination flags; 500 and 437 in session 26; 125 and 339 before the fix).
+taught balancing (final returns 418 and 369 with g(s, a); 455 and 174 before session 26's
+gradient-penalty fix, :mod:`advrl.gail.shaped_reward`); with f they do not (12 and 13 with the
+default g(s), 9 and 12 with g(s, a); a test keeps it so), while the expert's demos teach it from
+an untrained policy (500 and 492 with g(s); g(s, a): 500 and 333 since session 27's termination
+flags, 125 and 339 before the fix).
 ``AIRLConfig(policy_reward="logit")`` gives the logit where that is wanted (no early
 ends, or ``--horizon fixed``). Under either, the virtual absorbing state has potential 0
 and log π 0, so its f (and logit) is g there.
@@ -38,10 +39,11 @@ policy is narrow or far from the expert: on HalfCheetah under rl-zoo's PPO row (
 std 0.135) D(expert) is 1.000 from the first round, f gets no pull and the policy's
 reward stays ≈ 0 (1,086 after 1M env steps, 0.14 of the expert; 8,445 at 250k with the
 warm start; both before session 26's fix). On Pendulum (30k env steps, seeds 0-4) the
-warm-started AIRL reaches −183 / −256 / −224 / −325 / −1,400 (session 27) where the cold start ended at
-−1,407 / −1,605 (seeds 0-1, before the fix);
-CartPole holds the warm start's 500 at every evaluation to 100k (seeds 1, 2), and demos of
-a random policy still teach nothing (final 9 and 12).
+warm-started AIRL reaches −218 / −342 / −301 / −238 / −1,213 with g(s) (session 28; g(s, a):
+−183 / −256 / −224 / −325 / −1,400) where the cold start ended at −1,407 / −1,605 (seeds 0-1, g(s, a),
+before the fix);
+CartPole holds the warm start's 500 at every evaluation to 100k (seeds 1, 2; g(s, a)), and demos
+of a random policy still teach nothing.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class AIRLConfig(GAILConfig):
     ppo: dict[str, Any] = field(default_factory=lambda: {"ent_coef": 0.0})
     # GAIL's behaviour-cloning warm start and annealed BC term (None: GAIL's 1000 steps). Without it a narrow
     # initial policy saturates D through −log π (HalfCheetah: f ≈ 0, 1,086 after 1M) and Pendulum is not learned
-    # in 30k (−1,407 / −1,605); with it HalfCheetah reaches 8,445 at 250k and Pendulum −183 / −256 (docstring)
+    # in 30k (−1,407 / −1,605); with it HalfCheetah reaches 8,445 at 250k and Pendulum −218 / −342 (seeds 0, 1; tests)
     bc_steps: int | None = None
     # g(s) (Fu et al.'s disentangled reward, Sec. 5) by default, g(s, a) with ``state_only=False``
     # (``--no-state-only``; imitation's AIRL default). HalfCheetah, 1M (session 28): AIRL itself 8,934 / 8,806 / 9,040
