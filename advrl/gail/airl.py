@@ -84,7 +84,7 @@ class AIRLConfig(GAILConfig):
     # g(s) (Fu et al.'s disentangled reward, Sec. 5) by default, g(s, a) with ``state_only=False``
     # (``--no-state-only``; imitation's AIRL default). HalfCheetah, 1M (session 28): AIRL itself 8,934 / 8,806 / 9,040
     # with g(s) (seeds 0-2) against 9,118 / 8,889 with g(s, a) (seeds 0, 1); a fresh PPO on the frozen f reaches
-    # 3,578 / 2,691 / 4,872 (g(s)) against 883 / 3,215 (g(s, a)), on the frozen g alone 4,595 (g(s), seed 0) against
+    # 3,578 / 2,691 / 4,872 (g(s)) against 883 / 3,215 (g(s, a)), on the frozen g alone 4,595 / 2,252 / 4,681 against
     # 2,130 / 2,420 (PPO on the true reward 5,511; gail_mujoco.md). Classic control holds (CartPole from an untrained
     # policy 500 / 492 / 500 / 500 against 500 / 333 / 500 / 483; random demos 12 / 13; Pendulum −218 / −342 / −301 /
     # −238 / −1,213 against −183 / −256 / −224 / −325 / −1,400: tests/gail/test_airl_learning.py)
