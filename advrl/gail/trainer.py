@@ -333,8 +333,11 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     loop = _loop_config(cfg, generator.steps_per_round, device)
     schedule = [DiscriminatorDecay(cfg.d_lr, loop.rounds)] if cfg.d_lr_decay else []
     trainer = AdversarialTrainer(generator, net, objective, real, loop,
-                                 callbacks=[evaluator, *schedule, *(callbacks or [])], run_config=asdict(cfg),
-                                 resume_may_change=RESUME_MAY_CHANGE)
+                                 callbacks=[evaluator, *schedule, *(callbacks or [])],
+                                 run_config={**asdict(cfg), "demos": _file_facts(cfg.demos)},
+                                 # the demo file is its bytes: another path to the same file (from another
+                                 # folder, moved, copied) resumes; other bytes at the same path do not
+                                 resume_may_change=(*RESUME_MAY_CHANGE, "demos.path"))
     if cfg.out:  # every setting is valid by now: only then is an old run replaced
         prepare_run_dir(cfg.out, resume=cfg.resume, overwrite=cfg.overwrite)
     if cfg.bc_steps:

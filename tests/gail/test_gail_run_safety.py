@@ -50,6 +50,27 @@ def test_resume_with_other_settings_or_a_smaller_budget_is_one_line(tmp_path, ca
     assert "horizon: checkpoint 'absorbing', now 'fixed'" in _err(capsys)[0]
 
 
+def test_resume_takes_the_same_demo_file_by_another_path_but_not_another_file(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    monkeypatch.chdir(DEMOS.parents[2])  # the repository: the run names its demos by a relative path
+    base = [a if a != str(DEMOS) else "experts/demos/CartPole-v1.npz" for a in BASE]
+    assert main(base + ["--out", str(out), "--timesteps", "512"]) == 0
+    copy = tmp_path / "copy.npz"
+    copy.write_bytes(DEMOS.read_bytes())
+    monkeypatch.chdir(tmp_path)  # that relative path names nothing here
+    capsys.readouterr()
+    resumed = [a if a != str(DEMOS) else str(copy) for a in BASE]
+    assert main(resumed + ["--out", str(out), "--timesteps", "1024", "--resume"]) == 0  # same bytes: one file
+    assert json.loads((out / "summary.json").read_text())["env_steps"] == 1024
+    other = tmp_path / "other.npz"
+    other.write_bytes(DEMOS.with_name("Acrobot-v1.npz").read_bytes())
+    changed = [a if a != str(DEMOS) else str(other) for a in BASE]
+    changed[changed.index("CartPole-v1")] = "Acrobot-v1"
+    assert main(changed + ["--out", str(out), "--timesteps", "2048", "--resume"]) == 2
+    err = _err(capsys)
+    assert len(err) == 1 and "demos.sha256: checkpoint" in err[0], err
+
+
 def test_out_under_a_file_and_bad_numbers_name_the_flag(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")
