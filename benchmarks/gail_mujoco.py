@@ -27,7 +27,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 LABEL = {"random": "random policy", "bc": "behavioural cloning", "ppo": "PPO, true reward",
          "gail": "GAIL-PPO, no warm start", "gail_bc": "GAIL-PPO (defaults: BC warm start)",
          "sac": "SAC, true reward", "gail_sac": "GAIL-SAC (DAC)", "airl": "AIRL, g(s, a)",
-         "airl_transfer": "PPO on AIRL's frozen reward f", "airl_g_transfer": "PPO on AIRL's frozen g alone",
+         "airl_transfer": "PPO on g(s, a) AIRL's frozen f", "airl_g_transfer": "PPO on g(s, a) AIRL's frozen g(s, a)",
          "airl_s": "AIRL (defaults: state-only g(s))", "airl_s_transfer": "PPO on state-only AIRL's frozen f",
          "airl_s_g_transfer": "PPO on state-only AIRL's frozen g(s)", "gail_transfer": "PPO on GAIL's frozen reward"}
 CURVE_METHODS = ("ppo", "gail", "gail_bc", "sac", "gail_sac", "airl", "airl_transfer", "airl_g_transfer",
