@@ -201,9 +201,21 @@ class GAILRun:
 
 
 def _file_facts(path: str | None) -> dict[str, Any] | None:
-    if not path or not Path(path).is_file():
+    """The demos' path and the sha256 of their bytes (a folder, e.g. a Minari or HF dataset: of its
+    files' relative names and bytes)."""
+    if not path or not Path(path).exists():
         return {"path": path} if path else None
-    return {"path": str(path), "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+    return {"path": str(path), "sha256": _content_sha256(Path(path))}
+
+
+def _content_sha256(path: Path) -> str:
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for file in sorted(f for f in path.rglob("*") if f.is_file()):
+        digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def load_expert_demos(path: str | os.PathLike, env_id: str):

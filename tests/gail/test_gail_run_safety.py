@@ -2,6 +2,7 @@
 a resume with other settings is refused naming them, a budget below the checkpoint is
 an error, and SIGINT saves the checkpoint and the policy before exiting."""
 
+import hashlib
 import json
 import os
 import signal
@@ -104,3 +105,23 @@ def test_sigint_saves_checkpoint_and_policy(tmp_path):
     assert not (out / "summary.json").exists()  # not finished
     state = load_checkpoint(out / "checkpoint.pt")
     assert state["round"] >= 1
+
+
+def test_a_demo_folder_is_known_by_its_files_names_and_bytes(tmp_path):
+    """Minari / HF datasets are folders: a resume must tell one from another as it does files."""
+    from advrl.gail.trainer import _file_facts
+
+    def folder(name: str, files: dict[str, bytes]) -> str:
+        root = tmp_path / name
+        for rel, data in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(data)
+        return str(root)
+
+    files = {"data/main_data.hdf5": b"episodes", "metadata.json": b"{}"}
+    a, copy = _file_facts(folder("a", files)), _file_facts(folder("copy", files))
+    changed = _file_facts(folder("changed", {**files, "metadata.json": b"{ }"}))
+    renamed = _file_facts(folder("renamed", {"data/other.hdf5": b"episodes", "metadata.json": b"{}"}))
+    assert a["sha256"] == copy["sha256"] and a["path"] != copy["path"]
+    assert len({a["sha256"], changed["sha256"], renamed["sha256"]}) == 3
+    assert _file_facts(str(DEMOS))["sha256"] == hashlib.sha256(DEMOS.read_bytes()).hexdigest()  # a file: its bytes
