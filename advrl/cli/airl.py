@@ -5,7 +5,8 @@ dynamics; g(s) by default, g(s, a) with ``--no-state-only``) re-trains a fresh P
 Defaults live in :class:`advrl.gail.airl.AIRLConfig`; flags left out pass ``None`` and the
 config's default rules (``--help`` shows it). The flags are ``advrl gail train``'s where
 they apply (no ``--algo``: AIRL needs PPO's log-probabilities; ``--policy-reward`` in place
-of ``--reward``; no ``--next-obs``: f always sees s'), and ``--policy-reward``.
+of ``--reward``; no ``--next-obs``: f always sees s'), ``--policy-reward`` and
+``--state-only`` / ``--no-state-only``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ AIRL_FLAGS = {**{flag: spec for flag, spec in TRAIN_FLAGS.items()
                  if flag not in ("--algo", "--reward", "--entropy-weight")},
               "--policy-reward": ("policy_reward", str, "the policy's reward: f = g(s,a) + γh(s') - h(s) (with PPO's "
                                                         "entropy bonus), or logit: f - log π (Fu et al.; its entropy "
-                                                        "term pays for surviving where episodes end early)")}
+                                                        "term pays for surviving where episodes end early)"),
+              "--state-only": ("state_only", bool, "g(s), Fu et al.'s disentangled reward (default); --no-state-only: "
+                                                   "g(s, a)")}
 
 
 def _train_defaults() -> dict[str, str]:
@@ -39,15 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train = verbs.add_parser("train", help="train AIRL on an env from a demo file (reward: advrl gail reward)",
                              formatter_class=config_help(_train_defaults))
     add_train_args(train, AIRL_FLAGS, out="runs/airl", choices={"policy_reward": ["f", "logit"]})
-    train.add_argument("--state-only", action=argparse.BooleanOptionalAction, default=None,
-                       help="g(s), Fu et al.'s disentangled reward (default); --no-state-only: g(s, a)")
     train.set_defaults(func=_train)
 
 
 def _train(args: argparse.Namespace) -> int:
     from advrl.gail.airl import AIRLConfig, train_airl
 
-    settings = train_settings(args, AIRL_FLAGS, AIRLConfig)
-    if args.state_only is not None:
-        settings["state_only"] = args.state_only
-    return report(train_airl(AIRLConfig(**settings)))
+    return report(train_airl(AIRLConfig(**train_settings(args, AIRL_FLAGS, AIRLConfig))))

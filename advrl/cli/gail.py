@@ -90,7 +90,10 @@ def add_train_args(train: argparse.ArgumentParser, flags: dict[str, tuple[str, t
     train.add_argument("--env", required=True, help="gymnasium env id, e.g. CartPole-v1")
     train.add_argument("--demos", required=True, help="demo file (native, imitation, sb2, baselines, minari)")
     for flag, (name, kind, text) in flags.items():
-        train.add_argument(flag, type=kind, default=None, dest=name, help=text, choices=choices.get(name))
+        if kind is bool:  # --flag / --no-flag; neither: None, the config's default
+            train.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, dest=name, help=text)
+        else:
+            train.add_argument(flag, type=kind, default=None, dest=name, help=text, choices=choices.get(name))
     train.add_argument("--out", default=out, help="run directory (policy.zip, reward_net.pt, tb/, summary.json)")
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (same settings)")
     train.add_argument("--overwrite", action="store_true", help="replace an existing run in OUT")
