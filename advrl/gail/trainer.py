@@ -190,7 +190,8 @@ class GAILRun:
         random_return, _ = evaluate_expert(self.config.env_id, None, episodes=self.config.eval_episodes)
         final = self.evaluations[-1]["true_return"] if self.evaluations else None
         return {"algorithm": "gail", "env_id": self.config.env_id, "train_env_id": self.train_env_id,
-                "horizon": self.horizon.name, "demos": _file_facts(self.config.demos),
+                "horizon": self.horizon.name,
+                "demos": self.trainer.run_config["demos"],  # path and sha256, as build_gail read them
                 "demo_episodes": self.config.max_demo_episodes, "demo_return": self.demo_return,
                 "settings": asdict(self.config), "env_steps": int(self.model.num_timesteps),
                 "rounds": self.trainer.round, "curve": self.evaluations, "random_return": random_return,
