@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from advrl.cli import main
+from advrl.demos import load_demos, save_demos
 from advrl.core import load_checkpoint
 
 DEMOS = Path(__file__).resolve().parents[2] / "experts" / "demos" / "CartPole-v1.npz"
@@ -63,13 +64,13 @@ def test_resume_takes_the_same_demo_file_by_another_path_but_not_another_file(tm
     resumed = [a if a != str(DEMOS) else str(copy) for a in BASE]
     assert main(resumed + ["--out", str(out), "--timesteps", "1024", "--resume"]) == 0  # same bytes: one file
     assert json.loads((out / "summary.json").read_text())["env_steps"] == 1024
-    other = tmp_path / "other.npz"
-    other.write_bytes(DEMOS.with_name("Acrobot-v1.npz").read_bytes())
+    other = tmp_path / "other.npz"  # other CartPole demos (fewer episodes): the only setting that differs
+    save_demos(load_demos(DEMOS, env="CartPole-v1").first_episodes(2), other)
     changed = [a if a != str(DEMOS) else str(other) for a in BASE]
-    changed[changed.index("CartPole-v1")] = "Acrobot-v1"
     assert main(changed + ["--out", str(out), "--timesteps", "2048", "--resume"]) == 2
     err = _err(capsys)
-    assert len(err) == 1 and "demos.sha256: checkpoint" in err[0], err
+    assert len(err) == 1 and "other settings (demos.sha256: checkpoint" in err[0], err
+    assert err[0].count("; ") == 1, err  # the only difference named (the one "; " is before "resume with")
 
 
 def test_out_under_a_file_and_bad_numbers_name_the_flag(tmp_path, capsys):
