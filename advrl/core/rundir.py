@@ -4,10 +4,14 @@ write the run's ``summary.json`` last and atomically."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
 from typing import Any, Iterable
+
+import numpy as np
+import torch
 
 from advrl.core.checkpoint import atomic_path
 from advrl.core.errors import UserError
@@ -95,6 +99,41 @@ def settings_differences(saved: dict[str, Any], current: dict[str, Any], ignore:
             if k not in skip and k.rsplit(".", 1)[-1] not in skip and a[k] != b[k]]
 
 
+def content_sha256(*parts: Any) -> str:
+    """The sha256 of data as loaded, for a resume to compare instead of the path it came from:
+    arrays and tensors by dtype, shape and bytes; strings; numbers; lists, tuples and dicts (by
+    sorted key) of them. Other types raise ``TypeError``."""
+    digest = hashlib.sha256()
+
+    def feed(x: Any) -> None:
+        if isinstance(x, torch.Tensor):
+            x = x.detach().cpu().numpy()
+        if isinstance(x, np.ndarray):
+            x = np.ascontiguousarray(x)
+            digest.update(f"array {x.dtype.str} {x.shape};".encode())
+            digest.update(x.data)
+        elif isinstance(x, (str, bytes)):
+            raw = x.encode() if isinstance(x, str) else x
+            digest.update(f"{type(x).__name__} {len(raw)};".encode())
+            digest.update(raw)
+        elif x is None or isinstance(x, (bool, int, float)):
+            digest.update(f"{type(x).__name__} {x!r};".encode())
+        elif isinstance(x, dict):
+            digest.update(f"dict {len(x)};".encode())
+            for key in sorted(x, key=str):
+                feed(str(key))
+                feed(x[key])
+        elif isinstance(x, (list, tuple)):
+            digest.update(f"seq {len(x)};".encode())
+            for item in x:
+                feed(item)
+        else:
+            raise TypeError(f"content_sha256: cannot hash {type(x).__name__}")
+
+    feed(list(parts))
+    return digest.hexdigest()
+
+
 def write_summary(out: str | Path, summary: dict[str, Any], name: str = "summary.json") -> Path:
     """Write ``summary`` as JSON atomically: a finished run is one with this file."""
     path = Path(out) / name
@@ -103,4 +142,5 @@ def write_summary(out: str | Path, summary: dict[str, Any], name: str = "summary
     return path
 
 
-__all__ = ["RUN_MARKERS", "check_output_file", "prepare_run_dir", "settings_differences", "write_summary"]
+__all__ = ["RUN_MARKERS", "check_output_file", "content_sha256", "prepare_run_dir", "settings_differences",
+           "write_summary"]

@@ -19,7 +19,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from advrl.core import UserError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from advrl.core import UserError, load_checkpoint, rng_state, save_checkpoint, set_rng_state, settings_differences
 from advrl.dialogue.corpora import Pair
 from advrl.dialogue.generator import GeneratorConfig, Seq2SeqGenerator
 from advrl.dialogue.model import load_model, save_pretrained_atomic
@@ -59,20 +59,28 @@ def is_saved_model(path: str | Path) -> bool:
 
 
 def save_mle_checkpoint(generator: Seq2SeqGenerator, epoch: int, path: str | Path, step: int = 0,
-                        curve: list[dict[str, float]] | None = None) -> Path:
+                        curve: list[dict[str, float]] | None = None, settings: dict[str, Any] | None = None) -> Path:
     """Write the pre-training checkpoint after ``epoch`` epochs and ``step``
-    minibatches of the next (atomically), with the dev-perplexity ``curve`` so far."""
+    minibatches of the next (atomically), with the dev-perplexity ``curve`` so far and
+    the ``settings`` a resume must match (e.g. the corpus's ``corpus_sha256``)."""
     return save_checkpoint({"format": MLE_FORMAT, "epoch": epoch, "step": step, "curve": curve or [],
-                            "generator": generator.state_dict(), "rng": rng_state()}, path)
+                            "generator": generator.state_dict(), "rng": rng_state(), "settings": settings or {}},
+                           path)
 
 
-def resume_mle_checkpoint(generator: Seq2SeqGenerator, path: str | Path) -> tuple[int, int, list[dict[str, float]]]:
+def resume_mle_checkpoint(generator: Seq2SeqGenerator, path: str | Path,
+                          settings: dict[str, Any] | None = None) -> tuple[int, int, list[dict[str, float]]]:
     """Restore generator and RNG states from a pre-training checkpoint; the
     epochs and minibatches of the next it had done, and its curve.
-    :class:`UserError` for a file of another kind or model."""
+    :class:`UserError` for a file of another kind or model, or one saved with other ``settings``
+    (those both hold; a checkpoint from before settings were saved holds none)."""
     state = load_checkpoint(path)
     if state.get("format") != MLE_FORMAT:
         raise UserError(f"{path}: not an advrl dialogue pre-training checkpoint (format={state.get('format')!r})")
+    differ = settings_differences(state.get("settings") or {}, settings or {})
+    if differ:
+        raise UserError(f"--resume: {path} was pre-trained with other settings ({'; '.join(differ)}); "
+                        "resume with the same corpus, or start a new run")
     generator.load_state_dict(state["generator"])
     set_rng_state(state["rng"])
     return int(state["epoch"]), int(state.get("step", 0)), list(state.get("curve", []))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from advrl.core import UserError
+from advrl.core import UserError, content_sha256
 
 Pair = tuple[str, str]
 
@@ -40,6 +40,10 @@ class Splits:
 
     def all(self) -> list[Pair]:
         return self.train + self.dev + self.test
+
+    def sha256(self) -> str:
+        """The sha256 of the three lists' texts: what a resume compares, not the corpus's path."""
+        return content_sha256(self.train, self.dev, self.test)
 
 
 def chatterbot_dir() -> Path:

@@ -28,7 +28,8 @@ from advrl.dialogue.training import (DialogueConfig, adversarial_trainer, build_
 
 
 # settings a resume may change: the budget, devices and reporting (not what is learned)
-RESUME_MAY_CHANGE = ("rounds", "device", "mle_epochs", "d_pretrain_steps", "d_probe_pairs")
+# ("corpus", the path, may change: the corpus's ``corpus_sha256``, of its pairs as split, may not)
+RESUME_MAY_CHANGE = ("rounds", "device", "mle_epochs", "d_pretrain_steps", "d_probe_pairs", "corpus")
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,9 @@ def pretrain(run: RunConfig, config: DialogueConfig, splits: Splits | None = Non
     if config.generator.bf16 and gen.device.type == "cpu" and not native_bf16():
         print(f"advrl: warning: --bf16 on a CPU without AVX512 ({torch.backends.cpu.get_cpu_capability()}): "
               "bfloat16 is emulated there and MLE steps run ~40x slower than float32", file=sys.stderr)
-    start, step, curve = 0, 0, []
+    start, step, curve, settings = 0, 0, [], {"corpus_sha256": splits.sha256()}
     if resuming:
-        start, step, curve = resume_mle_checkpoint(gen, d.mle_checkpoint)
+        start, step, curve = resume_mle_checkpoint(gen, d.mle_checkpoint, settings)
         print(f"resuming MLE pre-training at epoch {start + 1}, minibatch {step}", file=sys.stderr)
     else:
         gen.tokenizer.save_pretrained(str(d.tokenizer))
@@ -110,12 +111,13 @@ def pretrain(run: RunConfig, config: DialogueConfig, splits: Splits | None = Non
             logger.log(epoch, {"mle/dev_ppl_word": ppl, "mle/dev_ppl_word_other_context": other})
             print(f"epoch {epoch}: dev per-word perplexity {ppl:.1f}, {other:.1f} with other contexts "
                   f"({len(dev)} pairs)", file=sys.stderr)
-        save_mle_checkpoint(gen, epoch, d.mle_checkpoint, curve=curve)
+        save_mle_checkpoint(gen, epoch, d.mle_checkpoint, curve=curve, settings=settings)
 
     pretrain_mle(gen, config.mle_epochs, logger=logger, progress=run.progress, start_epoch=start, start_step=step,
                  seed=config.seed, on_epoch_end=epoch_end, checkpoint=d.mle_checkpoint,
                  checkpoint_steps=run.mle_checkpoint_steps,
-                 on_checkpoint=lambda e, s: save_mle_checkpoint(gen, e, d.mle_checkpoint, step=s, curve=curve))
+                 on_checkpoint=lambda e, s: save_mle_checkpoint(gen, e, d.mle_checkpoint, step=s, curve=curve,
+                                                                settings=settings))
     logger.close()
     save_generator(gen, d.mle_model, stage="mle", corpus=run.corpus, epochs=config.mle_epochs, dev_curve=curve)
     return gen
@@ -140,7 +142,8 @@ def train(run: RunConfig, config: DialogueConfig) -> AdversarialTrainer:
     c = gen.model.config
     sizes = replace(config.model, d_model=c.d_model, layers=c.encoder_layers, heads=c.encoder_attention_heads,
                     ffn_dim=c.encoder_ffn_dim, dropout=c.dropout, max_positions=c.max_position_embeddings)
-    trainer.run_config = {"corpus": run.corpus, "model": run.model, **asdict(replace(config, model=sizes))}
+    trainer.run_config = {"corpus": run.corpus, "corpus_sha256": splits.sha256(), "model": run.model,
+                          **asdict(replace(config, model=sizes))}
     trainer.resume_may_change = set(RESUME_MAY_CHANGE)
     if run.resume:  # the core names a changed setting, or a state that does not fit, in one line
         trainer.resume(d.train_checkpoint)

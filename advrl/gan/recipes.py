@@ -17,8 +17,9 @@ from advrl.core import AdversarialTrainer, LoopConfig, UserError, resolve_device
 
 
 # settings a resume may change: the budget, devices, paths and reporting (not what is learned)
+# ("data", the path, may change: a run's ``data_sha256``, of the images as loaded, may not)
 RESUME_MAY_CHANGE = ("rounds", "device", "progress", "out", "logdir", "checkpoint_path", "checkpoint_every",
-                     "sample_every", "log_every", "eval_every", "baseline")
+                     "sample_every", "log_every", "eval_every", "baseline", "data")
 
 @dataclass(frozen=True)
 class Recipe:

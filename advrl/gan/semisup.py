@@ -49,7 +49,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 from advrl.core import (AdversarialTrainer, Callback, Discriminator, LoopConfig, TensorData, UserError, atomic_path,
-                        make_objective, prepare_run_dir, progress_iter, resolve_device, seed_everything,
+                        content_sha256, make_objective, prepare_run_dir, progress_iter, resolve_device, seed_everything,
                         write_summary)
 from advrl.gan.classifier import accuracy
 from advrl.gan.data import MNIST_FILES, _find, load_digits, load_mnist, random_shift, shifted, split_indices
@@ -510,7 +510,9 @@ def run_semisup(cfg: SemiSupConfig, split: SemiSupSplit | None = None, resume: b
                                         checkpoint_path=cfg.loop.checkpoint_path or str(out / "checkpoint.pt")))
     split = split or load_semisup_split(cfg.data, cfg.labels_per_class, cfg.n_train, cfg.split_seed)
     trainer, evaluator = build_semisup(cfg, split)
-    trainer.run_config, trainer.resume_may_change = asdict(as_run(cfg, trainer)), set(RESUME_MAY_CHANGE)
+    data_sha256 = content_sha256(split.unlabelled, split.labelled_x, split.labelled_y, split.test_x, split.test_y)
+    trainer.run_config = {**asdict(as_run(cfg, trainer)), "data_sha256": data_sha256}
+    trainer.resume_may_change = set(RESUME_MAY_CHANGE)
     if cfg.out:  # every setting is valid by now
         prepare_run_dir(cfg.out, resume=resume, overwrite=overwrite)
     if resume and trainer.config.checkpoint_path:

@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from advrl.core import (AdversarialTrainer, LoopConfig, Objective, TensorData, UserError, atomic_path, make_objective,
-                        prepare_run_dir, seed_everything, write_summary)
+from advrl.core import (AdversarialTrainer, LoopConfig, Objective, TensorData, UserError, atomic_path, content_sha256,
+                        make_objective, prepare_run_dir, seed_everything, write_summary)
 from advrl.gan.data import ImageData, load_image_data
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import (ConditionalDCGANGenerator, DCGANDiscriminator, DCGANGenerator,
@@ -104,7 +104,8 @@ def train_gan(cfg: GanConfig, resume: bool = False, overwrite: bool = False) -> 
                                     logdir=cfg.loop.logdir or str(out / "tb")))
     trainer = build_gan(cfg)  # validates every setting before anything is written
     prepare_run_dir(out, resume=resume, overwrite=overwrite)
-    trainer.run_config, trainer.resume_may_change = asdict(as_run(cfg, trainer)), set(RESUME_MAY_CHANGE)
+    trainer.run_config = {**asdict(as_run(cfg, trainer)), "data_sha256": content_sha256(trainer.real_data.data)}
+    trainer.resume_may_change = set(RESUME_MAY_CHANGE)
     if resume:
         trainer.resume(trainer.config.checkpoint_path)
     with atomic_path(out / "config.json") as tmp:

@@ -33,3 +33,24 @@ def test_stages_are_kept_unless_resume_or_overwrite(tmp_path, corpus, tiny, caps
     assert main(train + ["--overwrite"]) == 0
     assert main(["dialogue", "train", *common, "--rounds", "0"]) == 2
     assert "rounds" in _err(capsys)[0]
+
+
+def test_resume_compares_the_corpus_not_its_path(tmp_path, corpus, tiny, capsys):
+    """Both stages resume from the same pairs under another path and refuse other pairs naming
+    ``corpus_sha256`` (pre-training compared nothing; adversarial training compared the path)."""
+    copy, other = tmp_path / "copy.tsv", tmp_path / "other.tsv"
+    copy.write_bytes(corpus.read_bytes())
+    other.write_text(corpus.read_text().replace("bye", "farewell"))
+    out = ["--out", str(tmp_path / "run"), *tiny]
+    assert main(["dialogue", "pretrain", "--corpus", f"tsv:{corpus}", *out, "--mle-epochs", "1"]) == 0
+    capsys.readouterr()
+    for stage in (["pretrain", "--mle-epochs", "2"], ["train", "--d-pretrain", "1", "--rounds", "2"]):
+        if stage[0] == "train":
+            assert main(["dialogue", "train", "--corpus", f"tsv:{corpus}", *out, *stage[1:-1], "1"]) == 0
+            capsys.readouterr()
+        assert main(["dialogue", stage[0], "--corpus", f"tsv:{other}", *out, *stage[1:], "--resume"]) == 2
+        err = _err(capsys)
+        assert len(err) == 1 and "corpus_sha256: checkpoint" in err[0], err
+        assert main(["dialogue", stage[0], "--corpus", f"tsv:{copy}", *out, *stage[1:], "--resume"]) == 0
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["rounds"] == 2 and summary["settings"]["corpus"] == f"tsv:{copy}"
