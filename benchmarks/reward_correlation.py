@@ -58,10 +58,18 @@ def analyse_cell(cell: Path, sources: dict[str, dict], policy_episodes: int, see
             continue
         reward = LearnedReward.load(cell / name)
         pooled = analyse(reward, all_sources, seed=seed)
-        rows.append({"cell": cell.name, "file": name, "reward": label, "term": reward.metadata.get("reward_term"),
+        rows.append({"cell": cell.name, "file": name, "reward": label, "term": _term(reward),
                      "transfer_return": _transfer_return(cell.name, name), "step_r": pooled["step_pearson"],
                      "episode_r": pooled["episode_pearson"], "within": pooled["within"], "samples": pooled["samples"]})
     return rows
+
+
+def _term(reward) -> str:
+    """What the file scores: AIRL's recorded term, else GAIL's D through its reward transform."""
+    if reward.metadata.get("reward_term"):
+        return reward.metadata["reward_term"]
+    return {"neg_log_one_minus_d": "−log(1 − D(s,a))", "log_d": "log D(s,a)"}.get(reward.reward_name,
+                                                                                     f"D(s,a), {reward.reward_name}")
 
 
 def _transfer_return(key: str, reward_file: str) -> float | None:
