@@ -109,6 +109,8 @@ def content_sha256(*parts: Any) -> str:
         if isinstance(x, torch.Tensor):
             x = x.detach().cpu().numpy()
         if isinstance(x, np.ndarray):
+            if x.dtype.hasobject:  # its bytes are pointers
+                raise TypeError("content_sha256: cannot hash an object array")
             x = np.ascontiguousarray(x)
             digest.update(f"array {x.dtype.str} {x.shape};".encode())
             digest.update(x.data)
