@@ -3,8 +3,6 @@ data + a GAN beat the same network trained on the 100 labels alone."""
 
 from __future__ import annotations
 
-import gzip
-import struct
 from dataclasses import replace
 
 import numpy as np
@@ -112,17 +110,12 @@ def test_pick_labels_per_class_and_seeded():
         pick_labels(labels, 51)
 
 
-def _write_idx(path, array: np.ndarray) -> None:
-    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
-
-
-def test_full_mnist_directory_uses_train_for_training_and_test_for_evaluation(tmp_path):
+def test_full_mnist_directory_uses_train_for_training_and_test_for_evaluation(tmp_path, write_idx):
     rng = np.random.default_rng(0)
-    _write_idx(tmp_path / "train-images-idx3-ubyte.gz", rng.integers(0, 255, (60, 28, 28)))
-    _write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.arange(60) % 10)
-    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 255, (20, 28, 28)))
-    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(20) % 10)
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", rng.integers(0, 255, (60, 28, 28)))
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.arange(60) % 10)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 255, (20, 28, 28)))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(20) % 10)
     split = load_semisup_split(f"mnist:{tmp_path}", labels_per_class=2)
     assert len(split.unlabelled) == 60 and len(split.test_y) == 20 and len(split.labelled_y) == 20
     assert "train/test IDX files" in split.source

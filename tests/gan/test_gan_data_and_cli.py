@@ -14,16 +14,10 @@ from advrl.gan import (MinibatchDiscrimination, classifier_score, frechet_distan
                        read_idx)
 
 
-def _write_idx(path, array: np.ndarray, gz: bool = True) -> None:
-    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    data = header + array.astype(np.uint8).tobytes()
-    path.write_bytes(gzip.compress(data) if gz else data)
-
-
-def test_idx_round_trip_raw_and_gz(tmp_path):
+def test_idx_round_trip_raw_and_gz(tmp_path, write_idx):
     imgs = np.random.default_rng(0).integers(0, 255, (5, 28, 28))
-    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", imgs)
-    _write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.arange(5), gz=False)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", imgs)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.arange(5), gz=False)
     data = load_mnist(tmp_path)
     assert data.images.shape == (5, 1, 28, 28)
     assert data.labels.tolist() == [0, 1, 2, 3, 4]
@@ -51,17 +45,17 @@ def test_digits_default():
         ("empty", "no MNIST IDX files found"),
     ],
 )
-def test_bad_image_inputs_give_one_clear_error(tmp_path, capsys, setup, message):
+def test_bad_image_inputs_give_one_clear_error(tmp_path, capsys, write_idx, setup, message):
     if setup == "not_idx":
         (tmp_path / "t10k-images-idx3-ubyte").write_text("this is not idx\n")
-        _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(3))
+        write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(3))
     elif setup == "truncated":
         raw = gzip.compress(bytes([0, 0, 8, 3]) + struct.pack(">3I", 10, 28, 28) + b"\0" * 100)
         (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(raw)
-        _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(10))
+        write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(10))
     elif setup == "wrong_shape":
-        _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((3, 10, 10)))
-        _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(3))
+        write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((3, 10, 10)))
+        write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(3))
     code = main(["gan", "train", "--data", f"mnist:{tmp_path}", "--rounds", "1", "--out", str(tmp_path / "o"),
                  "--no-progress"])
     err = capsys.readouterr().err.strip().splitlines()

@@ -5,13 +5,11 @@ resume with other settings names them."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import random
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import time
@@ -86,23 +84,19 @@ def test_existing_run_kept_and_resume_mismatch_named(tmp_path, capsys):
     assert "no checkpoint" in capsys.readouterr().err
 
 
-def _mnist_dir(path: Path, seed: int) -> str:
-    """A tiny ``mnist:DIR``: 32 random 28×28 images and their labels as gzipped IDX files."""
-    path.mkdir()
-    rng = np.random.default_rng(seed)
-    for name, array in (("t10k-images-idx3-ubyte.gz", rng.integers(0, 255, (32, 28, 28))),
-                        ("t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, 32))):
-        header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-        (path / name).write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes(), mtime=0))
-    return f"mnist:{path}"
-
-
-def test_resume_compares_the_images_not_their_path(tmp_path, capsys):
+def test_resume_compares_the_images_not_their_path(tmp_path, capsys, write_idx):
     """The same images under another path resume; other images under the same kind of spec
     are refused naming ``data_sha256`` (the path alone once decided both ways)."""
-    first = _mnist_dir(tmp_path / "a", seed=0)
+    def mnist_dir(name: str, seed: int) -> str:  # 32 random 28×28 images and their labels
+        (tmp_path / name).mkdir()
+        rng = np.random.default_rng(seed)
+        write_idx(tmp_path / name / "t10k-images-idx3-ubyte.gz", rng.integers(0, 255, (32, 28, 28)))
+        write_idx(tmp_path / name / "t10k-labels-idx1-ubyte.gz", rng.integers(0, 10, 32))
+        return f"mnist:{tmp_path / name}"
+
+    first = mnist_dir("a", seed=0)
     shutil.copytree(tmp_path / "a", tmp_path / "a_copy")
-    other = _mnist_dir(tmp_path / "b", seed=1)
+    other = mnist_dir("b", seed=1)
     args = [a for a in ARGS if a not in ("--data", "digits")]
     args[args.index("--rounds") + 1] = "2"
     out = ["--out", str(tmp_path / "run")]
