@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from advrl.core.errors import UserError
+from advrl.core.errors import UserError, first_line
 from envs.fixed_horizon import FixedHorizon, make_fixed_horizon
 
 ENTRY_POINT = "envs.fixed_horizon:make_fixed_horizon"
@@ -38,6 +38,12 @@ def check_env_id(env_id: str) -> None:
         close = [k for k in gym.registry if env_id.lower().split("-")[0] in k.lower()][:5]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UserError(f"unknown env id {env_id!r} (not in gymnasium's registry){hint}")
+    entry_point = gym.registry[env_id].entry_point
+    if isinstance(entry_point, str):  # importing it is where a missing extra (Box2D, MuJoCo, ALE) shows
+        try:
+            gym.envs.registration.load_env_creator(entry_point)
+        except gym.error.DependencyNotInstalled as exc:
+            raise UserError(f"env {env_id!r} needs a package that is not installed: {first_line(exc)}") from None
 
 
 def fixed_horizon_id(env_id: str) -> str:

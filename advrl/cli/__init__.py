@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import signal
 import sys
 import threading
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         from advrl.core.interrupts import TrainingInterrupted
 
         try:
+            _check_values(parser, args)
             result = args.func(args)
         except (UserError, OSError, FloatingPointError) as exc:  # OS errors name their file
             print(f"advrl: error: {_one_line(exc)}", file=sys.stderr)
@@ -57,6 +59,33 @@ def main(argv: list[str] | None = None) -> int:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
     return int(result or 0)
+
+
+def _leaf_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The sub-command's own parser (``advrl COMMAND [VERB]``) that parsed ``args``."""
+    for key in ("command", "verb"):
+        sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if sub is None or getattr(args, key, None) not in sub.choices:
+            break
+        parser = sub.choices[getattr(args, key)]
+    return parser
+
+
+def _check_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """What every command refuses in one line: a NaN or infinite number, a seed gymnasium and NumPy
+    would not take, an empty ``--out`` (an unset shell variable: it would write nowhere, or here)."""
+    from advrl.core import UserError, check_out, check_seed
+
+    for action in _leaf_parser(parser, args)._actions:
+        if not action.option_strings:
+            continue
+        flag, value = max(action.option_strings, key=len), getattr(args, action.dest, None)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UserError(f"{flag} must be a finite number, got {value}")
+        if action.dest.endswith("seed") and isinstance(value, int):
+            check_seed(value, flag)
+        if action.dest == "out" and isinstance(value, str):
+            check_out(value, flag)
 
 
 def _raise_interrupt(signum, frame):  # noqa: ARG001

@@ -196,11 +196,13 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _stdin_lines():
-    """Lines of stdin, with a ``> `` prompt when it is a terminal."""
+    """Lines of stdin, with a ``> `` prompt when it is a terminal; bytes that are not UTF-8
+    become U+FFFD (a chat line in another encoding is still a line to reply to)."""
+    raw = getattr(sys.stdin, "buffer", None)
     while True:
         if sys.stdin.isatty():
             print("> ", end="", flush=True)
-        line = sys.stdin.readline()
+        line = raw.readline().decode("utf-8", errors="replace") if raw is not None else sys.stdin.readline()
         if not line:
             return
         yield line

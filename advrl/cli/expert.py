@@ -51,12 +51,12 @@ def _positive(args: argparse.Namespace, *names: str) -> None:
 def _train(args: argparse.Namespace) -> int:
     import torch
 
+    from advrl.core import check_output_file, resolve_device
     from advrl.gail.experts import check_env_id, evaluate_expert, train_expert
-
-    from advrl.core import check_output_file
 
     torch.set_num_threads(1)
     _positive(args, "timesteps", "eval_episodes")
+    resolve_device(args.device)  # refused here, not after training on the CPU instead
     check_env_id(args.env)
     out = check_output_file(args.out or f"runs/experts/{args.env.replace('/', '_')}-ppo.zip",
                             overwrite=args.overwrite)
@@ -69,11 +69,9 @@ def _train(args: argparse.Namespace) -> int:
 def _rollout(args: argparse.Namespace) -> int:
     import torch
 
-    from advrl.core import check_output_file
+    from advrl.core import UserError, check_output_file
     from advrl.demos import save_demos
     from advrl.gail.experts import rollout_expert
-
-    from advrl.core import UserError
     from advrl.gail.sb3_io import ALGOS
 
     torch.set_num_threads(1)  # one observation at a time: threads only add overhead

@@ -176,12 +176,13 @@ def report(run) -> int:
 def _run_ppo(args: argparse.Namespace, reward_spec: str) -> int:
     import torch
 
-    from advrl.core import UserError, check_output_file
+    from advrl.core import UserError, check_output_file, resolve_device
     from advrl.gail.ppo_on_reward import train_ppo_on_reward
 
     for flag, value in (("--timesteps", args.timesteps), ("--eval-episodes", args.eval_episodes)):
         if value < 1:
             raise UserError(f"{flag} must be >= 1, got {value}")
+    resolve_device(args.device)
     if args.out:
         check_output_file(args.out, overwrite=args.overwrite)
 

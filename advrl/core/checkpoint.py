@@ -48,6 +48,10 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[
     a checkpoint this library wrote.
     """
     path = Path(path)
+    if path.is_dir():
+        inside = sorted(p.name for p in path.glob("*.pt"))
+        hint = f"; it holds {', '.join(inside)}" if inside else ""
+        raise UserError(f"{path}: a directory, not a checkpoint file{hint}")
     if not path.is_file():
         raise UserError(f"{path}: no such checkpoint file")
     try:
@@ -59,7 +63,22 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[
         reason = first_line(exc)
         if "weights_only" in reason or "Weights only load failed" in reason:
             reason = "it holds objects other than tensors and plain containers (not unpickled, for safety)"
+        elif _zip_without_torch_data(path):
+            reason = "a zip archive but not a torch one, e.g. an SB3 policy zip"
+        else:
+            reason = f"truncated, corrupt or not a torch file: {reason}"
         raise UserError(f"{path}: not a readable advrl checkpoint ({reason})") from None
     if not isinstance(state, dict):
         raise UserError(f"{path}: expected a dict checkpoint, found {type(state).__name__}")
     return state
+
+
+def _zip_without_torch_data(path: Path) -> bool:
+    """A readable zip archive holding no ``data.pkl``: not what ``torch.save`` writes."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return not any(name.endswith("data.pkl") for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False

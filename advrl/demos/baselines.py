@@ -49,6 +49,9 @@ def read_baselines(reader: NpzReader) -> Demonstrations:
     rews = _field(reader, "rews") if "rews" in reader else None
     lens_key = next((k for k in ("lens", "ep_lens") if k in reader), None)
     lens = reader.get(lens_key).astype(np.int64).reshape(-1) if lens_key else None
+    if lens is not None and (len(lens) == 0 or lens.min() < 1):
+        raise UserError(f"{path}: field '{lens_key}' holds {'no episode lengths' if len(lens) == 0 else 'a length < 1'}"
+                        "; expected one length >= 1 per episode")
     ret_key = next((k for k in ("ep_rets", "rets") if k in reader), None)
     objects = obs.dtype == object
     stacked = not objects and (obs.ndim >= 3 or (rews is not None and rews.ndim == 2))

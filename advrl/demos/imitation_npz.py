@@ -19,6 +19,11 @@ KEYS = ("obs", "acts", "indices", "terminal")
 
 def read_imitation_npz(reader: NpzReader) -> Demonstrations:
     path = reader.path
+    missing = [key for key in KEYS if key not in reader]
+    if missing:  # detected by 'obs' + 'acts' alone: say which layout was assumed and what it needs
+        raise UserError(f"{path}: read as imitation's npz (obs, acts, indices, terminal), but field(s) "
+                        f"{', '.join(map(repr, missing))} are missing; a file of your own is easiest written with "
+                        "advrl.demos.save_demos (the native format)")
     obs = reader.get("obs")
     acts = reader.get("acts")
     indices = reader.get("indices").astype(np.int64).reshape(-1)

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from advrl.demos.dataset import Demonstrations
 from advrl.demos.npzfile import NpzReader
 from advrl.demos.validate import validate_demos
-from advrl.core.errors import UserError
+from advrl.core.errors import UserError, first_line
 
 FORMATS = ("advrl", "imitation-npz", "imitation-hf", "sb2", "baselines", "minari")
 
@@ -99,7 +99,10 @@ def _spaces(env: Any) -> tuple[Any, Any, str | None]:
             spec = gym.spec(env)
         except Exception as exc:
             raise UserError(f"unknown env id {env!r} ({exc})") from exc
-        made = gym.make(spec.id)
+        try:
+            made = gym.make(spec.id)
+        except gym.error.DependencyNotInstalled as exc:
+            raise UserError(f"env {env!r} needs a package that is not installed: {first_line(exc)}") from None
         try:
             return made.observation_space, made.action_space, spec.id
         finally:
@@ -135,5 +138,6 @@ def load_demos(
             stored = demos.metadata.get("env_id")
             if stored and stored != env_id:
                 demos.metadata.setdefault("notes", []).append(f"file says env {stored}; validated against {env_id}")
+                demos.metadata["file_env_id"] = stored
             demos.metadata["env_id"] = env_id
     return demos

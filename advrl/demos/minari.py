@@ -80,6 +80,9 @@ def read_minari(path: Path, allow_pickle: bool = False) -> Demonstrations:
         episodes, skipped = [], []
         for name in names:
             group = h5file[name]
+            if not isinstance(group, h5py.Group):
+                raise UserError(f"{hdf5}: '{name}' is a {type(group).__name__}, not a group; expected a Minari "
+                                "dataset (each episode_<i> a group of observations, actions, ...)")
             terms = _dataset(group, "terminations", hdf5) if "terminations" in group else None
             truncs = _dataset(group, "truncations", hdf5) if "truncations" in group else None
             if "infos" in group and "infos" not in skipped:

@@ -26,6 +26,7 @@ from advrl.core.errors import UserError
 
 FORMAT_VERSION = 1
 REQUIRED = ("obs", "acts", "next_obs", "dones", "terminals")
+PER_STEP_FLAGS = ("dones", "terminals", "rewards", "next_obs_missing")  # one value per step: shape [N]
 
 
 def _json_safe(metadata: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -72,28 +73,39 @@ def save_demos(demos: Demonstrations, path: str | os.PathLike) -> Path:
 def read_native(reader: NpzReader) -> Demonstrations:
     """Read a native archive (``advrl_format_version`` present)."""
     path = reader.path
-    version = int(np.asarray(reader.get("advrl_format_version")).reshape(-1)[0])
+    try:
+        version = int(np.asarray(reader.get("advrl_format_version")).reshape(-1)[0])
+    except (ValueError, TypeError, IndexError):
+        raise UserError(f"{path}: field 'advrl_format_version' is not an integer; expected {FORMAT_VERSION}") from None
     if version != FORMAT_VERSION:
         raise UserError(
             f"{path}: field 'advrl_format_version' is {version}; expected {FORMAT_VERSION} (this advrl reads version 1)"
         )
     arrays = {key: reader.get(key) for key in REQUIRED}
+    for key in ("rewards", "next_obs_missing"):
+        if key in reader:
+            arrays[key] = reader.get(key)
+    for key, value in arrays.items():
+        if np.ndim(value) == 0:
+            raise UserError(f"{path}: field '{key}' is a single value; expected one row per step")
     n = len(arrays["acts"])
     for key, value in arrays.items():
         if len(value) != n:
             raise UserError(f"{path}: field '{key}' has {len(value)} rows; expected {n} (the length of 'acts')")
+        if key in PER_STEP_FLAGS and value.ndim != 1:
+            raise UserError(f"{path}: field '{key}' has shape {list(value.shape)}; expected [{n}] (one value per step)")
     if n == 0:
         raise UserError(f"{path}: contains no transitions (field 'acts' has 0 rows); expected at least one step")
-    rewards = reader.get("rewards") if "rewards" in reader else None
-    if rewards is not None and len(rewards) != n:
-        raise UserError(f"{path}: field 'rewards' has {len(rewards)} rows; expected {n} (the length of 'acts')")
-    missing = reader.get("next_obs_missing") if "next_obs_missing" in reader else np.zeros(n, dtype=bool)
-    meta: dict[str, Any] = {}
+    rewards = arrays.get("rewards")
+    missing = arrays.get("next_obs_missing", np.zeros(n, dtype=bool))
+    meta: Any = {}
     if "metadata_json" in reader:
         try:
             meta = json.loads(str(reader.get("metadata_json")))
         except json.JSONDecodeError as exc:
             raise UserError(f"{path}: field 'metadata_json' is not valid JSON ({exc})") from exc
+        if not isinstance(meta, dict):
+            raise UserError(f"{path}: field 'metadata_json' holds a JSON {type(meta).__name__}; expected an object")
     meta.setdefault("skipped", [])
     meta["original_format"] = meta.get("format", "advrl")
     meta["format"] = "advrl"

@@ -53,6 +53,8 @@ class NpzReader:
 
     def is_object(self, key: str) -> bool:
         """Whether the stored array has dtype object (without unpickling it)."""
+        if key not in self.keys:
+            raise UserError(f"{self.path}: missing field '{key}'; found fields {sorted(self.keys)}")
         try:
             with zipfile.ZipFile(self.path) as zf, zf.open(key + ".npy") as f:
                 version = np.lib.format.read_magic(f)

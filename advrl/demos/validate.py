@@ -104,4 +104,30 @@ def validate_demos(demos: Any, observation_space: Any, action_space: Any, source
     obs = _check(np.asarray(demos.obs), observation_space, source, "obs")
     next_obs = _check(np.asarray(demos.next_obs), observation_space, source, "next_obs")
     acts = _check(np.asarray(demos.acts), action_space, source, "acts")
+    _check_action_bounds(acts, action_space, source)
     demos.obs, demos.next_obs, demos.acts = obs, next_obs, acts
+
+
+ACTION_SLACK = 0.05  # share of a Box's range an action may lie beyond it (float noise, a slightly wider policy)
+
+
+def _check_action_bounds(acts: np.ndarray, space: Any, source: str) -> None:
+    """Box actions far outside the env's bounds are refused: the env clips what it is given, so such
+    demos do not show what the expert did, and GAIL's discriminator would tell them from the policy's
+    (clipped) actions by their size alone."""
+    from gymnasium import spaces
+
+    if not isinstance(space, spaces.Box) or not len(acts):
+        return
+    low, high = np.broadcast_to(space.low, space.shape), np.broadcast_to(space.high, space.shape)
+    finite = np.isfinite(low) & np.isfinite(high)
+    if not finite.any():
+        return
+    slack = ACTION_SLACK * (high - low)
+    outside = finite & ((acts < low - slack) | (acts > high + slack))
+    if outside.any():
+        steps = int(outside.reshape(len(acts), -1).any(axis=1).sum())
+        raise UserError(
+            f"{source}: field 'acts' lies outside the env's action bounds in {steps} of {len(acts)} steps (values "
+            f"from {float(acts.min()):.3g} to {float(acts.max()):.3g}; bounds {float(low.min()):.3g} to "
+            f"{float(high.max()):.3g}); expected the actions the env was given (rescaled or clipped to its bounds)")

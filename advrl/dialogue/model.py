@@ -29,6 +29,11 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         check_at_least(self, 1, "d_model", "layers", "heads", "ffn_dim", "max_positions")
+        if self.heads is not None and self.d_model % self.heads:
+            raise UserError(f"heads = {self.heads}: must divide d_model = {self.d_model} (each head gets "
+                            "d_model / heads dimensions)")
+        if not 0.0 <= self.dropout < 1.0:  # NaN fails too
+            raise UserError(f"dropout = {self.dropout}: must be from 0 up to (not including) 1")
 
 
 def check_at_least(config: Any, low: int, *names: str) -> None:

@@ -102,5 +102,9 @@ class LearnedReward:
             net.load_state_dict(state["state_dict"])
         except (TypeError, ValueError, RuntimeError, KeyError) as exc:
             raise UserError(f"{path}: reward net config/weights do not match ({exc})") from None
+        bad = [name for name, t in net.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
+        if bad:
+            more = f" and {len(bad) - 2} more" if len(bad) > 2 else ""
+            raise UserError(f"{path}: the reward net's {', '.join(bad[:2])}{more} hold NaN or infinite values")
         return cls(net, state.get("reward_name", "neg_log_one_minus_d"), state.get("env_id"),
                    state.get("metadata"), device)

@@ -27,7 +27,8 @@ import gymnasium as gym
 import numpy as np
 
 from advrl.core import (AdversarialTrainer, Callback, LoopConfig, TrainingInterrupted, UserError, atomic_path,
-                        make_objective, prepare_run_dir, resolve_device, seed_everything, write_summary)
+                        check_number, check_out, check_seed, make_objective, prepare_run_dir, resolve_device,
+                        seed_everything, write_summary)
 from advrl.gail.bc import BCResult, BehaviourCloner, bc_pretrain
 from advrl.gail.d_schedule import DiscriminatorDecay
 from advrl.gail.evaluation import TrueRewardEval, normalised
@@ -224,7 +225,22 @@ def load_expert_demos(path: str | os.PathLike, env_id: str):
     import envs
     from advrl.demos import load_demos
 
-    return load_demos(path, env=envs.base_env_id(env_id))
+    base = envs.base_env_id(env_id)
+    demos = load_demos(path, env=base)
+    recorded = demos.metadata.get("file_env_id")  # set where the file names another env id
+    if recorded and _task(recorded) != _task(base):
+        raise UserError(f"{path}: demos of {recorded} (the file's env_id), not of {base}; the spaces agree, the "
+                        f"task does not (another version of the same env is accepted)")
+    return demos
+
+
+def _task(env_id: str) -> tuple[str | None, str]:
+    """An env id without its version: ``HalfCheetah-v3`` and ``HalfCheetah-v5`` are one task."""
+    try:
+        namespace, name, _ = gym.envs.registration.parse_env_id(env_id)
+    except gym.error.Error:  # not an id gymnasium could register: compared as it is
+        return None, env_id
+    return namespace, name
 
 
 def _demos(cfg: GAILConfig, demos: Any) -> Any:
@@ -235,8 +251,9 @@ def _demos(cfg: GAILConfig, demos: Any) -> Any:
             raise UserError("GAIL needs expert demonstrations: give --demos FILE")
         demos = load_expert_demos(cfg.demos, cfg.env_id)
     if cfg.max_demo_episodes is not None:
-        if cfg.max_demo_episodes < 1:
-            raise UserError(f"--demo-episodes must be >= 1, got {cfg.max_demo_episodes}")
+        if cfg.max_demo_episodes > demos.n_episodes:
+            raise UserError(f"--demo-episodes {cfg.max_demo_episodes}: {cfg.demos or 'the demos given'} "
+                            f"{'holds' if cfg.demos else 'hold'} {demos.n_episodes} episodes")
         demos = demos.first_episodes(cfg.max_demo_episodes)
     return demos
 
@@ -320,6 +337,7 @@ def build_gail(config: GAILConfig, demos: Any = None, callbacks: list[Callback] 
     cfg = config if config.d_epochs is not None else replace(config, d_epochs=kind.d_epochs)
     if cfg.bc_steps is None:
         cfg = replace(cfg, bc_steps=_default_bc_steps(cfg, kind))
+    _check_numbers(cfg)
     _check_bc(cfg)
     horizon = make_horizon(cfg.horizon)
     envs.check_env_id(cfg.env_id)
@@ -375,13 +393,33 @@ def _default_bc_steps(cfg: GAILConfig, kind: GeneratorKind) -> int:
     return kind.bc_steps
 
 
-def _check_bc(cfg: GAILConfig) -> None:
+def _check_numbers(cfg: GAILConfig) -> None:
+    """Every numeric setting in its range, as one error naming the flag (NaN and infinities refused)."""
+    check_seed(cfg.seed)
+    check_out(cfg.out)
+    for flag, value in (("--timesteps", cfg.total_timesteps), ("--batch-size", cfg.batch_size),
+                        ("--buffer-rounds", cfg.buffer_rounds), ("--eval-episodes", cfg.eval_episodes),
+                        ("--final-eval-episodes", cfg.final_eval_episodes)):
+        check_number(flag, value, low=1)
+    check_number("--d-steps", cfg.d_steps, low=1, optional=True)
+    check_number("--demo-episodes", cfg.max_demo_episodes, low=1, optional=True)
+    check_number("--d-epochs", cfg.d_epochs, above=0)
+    check_number("--d-lr", cfg.d_lr, above=0)
+    check_number("--buffer-recent", cfg.buffer_recent, low=0, high=1)
+    for flag, value in (("--gp-weight", cfg.gp_weight), ("--entropy-weight", cfg.entropy_weight)):
+        check_number(flag, value, low=0)
+    check_number("--gp-target", cfg.gp_target, low=0, optional=True)
+    check_number("--eval-every", cfg.eval_every_steps)
+    check_number("--checkpoint-every", cfg.checkpoint_every, low=0)
     if cfg.bc_steps < 0:
         raise UserError(f"--bc-steps must be >= 0, got {cfg.bc_steps}")
+    check_number("--bc-anneal", cfg.bc_anneal)
     if not 0.0 <= cfg.bc_anneal <= 1.0:
         raise UserError(f"--bc-anneal is a fraction of the run: expected 0 to 1, got {cfg.bc_anneal}")
-    if cfg.bc_passes <= 0:
-        raise UserError(f"--bc-passes must be > 0, got {cfg.bc_passes}")
+    check_number("--bc-passes", cfg.bc_passes, above=0)
+
+
+def _check_bc(cfg: GAILConfig) -> None:
     if cfg.bc_steps and cfg.algo != "ppo":
         raise UserError(f"--bc-steps warm-starts the PPO generator only, not --algo {cfg.algo}")
 

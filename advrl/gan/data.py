@@ -77,6 +77,9 @@ def load_mnist(directory: str | Path, split: str = "all") -> ImageData:
     images, labels = [], []
     for name in splits:
         img_path, lbl_path = (_find(directory, stem) for stem in MNIST_FILES[name])
+        if img_path is not None and lbl_path is None:
+            raise UserError(f"{img_path}: its labels file {MNIST_FILES[name][1]}(.gz) is not beside it "
+                            "(MNIST images are read with their labels)")
         if img_path is None or lbl_path is None:
             continue
         x, y = read_idx(img_path), read_idx(lbl_path)

@@ -239,7 +239,7 @@ def mode_objective(method: ModeMethod, gp_weight: float | None = None) -> Object
     gp_weight = method.gp_weight if gp_weight is None else gp_weight
     if gp_weight is None:
         return make_objective(method.objective)
-    if gp_weight < 0:
+    if not 0 <= gp_weight < math.inf:
         raise UserError(f"--gp-weight must be >= 0, got {gp_weight}")
     target = 1.0 if method.objective.startswith("wgan") else 0.0
     return make_objective(method.objective, gp_weight=gp_weight, gp_target=target)

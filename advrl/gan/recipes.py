@@ -9,6 +9,8 @@ images, ``advrl.gan.METHODS`` for the 2-D mixtures); a config's ``lr``/``d_steps
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
@@ -48,7 +50,7 @@ def lookup(table: Mapping[str, R], name: str, flag: str) -> R:
 
 def check_positive(**values: float) -> None:
     """A :class:`UserError` naming the flags (``batch_size`` → ``--batch-size``) whose value is not > 0."""
-    bad = [name for name, value in values.items() if value <= 0]
+    bad = [name for name, value in values.items() if not (0 < value < math.inf)]  # NaN and infinity too
     if bad:
         flags = " and ".join(f"--{name.replace('_', '-')}" for name in bad)
         raise UserError(f"{flags} must be positive, got {', '.join(str(values[b]) for b in bad)}")

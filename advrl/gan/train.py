@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from advrl.core import (AdversarialTrainer, LoopConfig, Objective, TensorData, UserError, atomic_path, content_sha256,
                         make_objective, prepare_run_dir, seed_everything, write_summary)
 from advrl.gan.data import ImageData, load_image_data
@@ -13,7 +15,7 @@ from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import (ConditionalDCGANGenerator, DCGANDiscriminator, DCGANGenerator,
                               ProjectionDCGANDiscriminator)
 from advrl.gan.plots import SampleGridCallback, save_curves
-from advrl.gan.recipes import RESUME_MAY_CHANGE, Recipe, as_run, lookup, loop_for
+from advrl.gan.recipes import RESUME_MAY_CHANGE, Recipe, as_run, check_positive, lookup, loop_for
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,10 @@ def _check_settings(cfg: GanConfig, objective: Objective, data: ImageData) -> No
     """One clear line for an EMA decay out of range or settings a conditional GAN cannot take."""
     if not 0.0 <= cfg.ema_decay < 1.0:
         raise UserError(f"--ema-decay must be in [0, 1), got {cfg.ema_decay}")
+    check_positive(z_dim=cfg.z_dim, width=cfg.width)
+    for flag, value in (("--minibatch-kernels", cfg.minibatch_kernels), ("--sample-every", cfg.sample_every)):
+        if value < 0:
+            raise UserError(f"{flag} must be >= 0 (0: off), got {value}")
     if not cfg.conditional:
         return
     clash = [flag for flag, on in (("--feature-matching", cfg.feature_matching),
@@ -93,6 +99,11 @@ def _check_settings(cfg: GanConfig, objective: Objective, data: ImageData) -> No
         raise UserError(f"--conditional does not combine with {', '.join(clash)}; use --loss ns or minimax alone")
     if len(data.labels) != len(data.images) or int(data.labels.min()) < 0:
         raise UserError(f"{data.source}: --conditional needs one class label >= 0 per image")
+    missing = sorted(set(range(_n_classes(data))) - set(np.asarray(data.labels).tolist()))
+    if missing:  # classes are 0..max label: one without images would be learned from nothing
+        shown = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
+        raise UserError(f"{data.source}: --conditional needs labels 0..K-1 with images of each; labels up to "
+                        f"{_n_classes(data) - 1}, but none of class {shown}")
 
 
 def train_gan(cfg: GanConfig, resume: bool = False, overwrite: bool = False) -> AdversarialTrainer:

@@ -184,3 +184,54 @@ def test_copy_of_reference_file_with_bad_env_id(tmp_path, shared_data):
     shutil.copy(shared_data("demos", "sb2-expert-cartpole.npz"), path)
     with pytest.raises(ValueError, match="unknown env id 'NoSuchEnv-v0'"):
         load_demos(path, env="NoSuchEnv-v0")
+
+
+def _native_with(tmp_path, **override) -> str:
+    """A native file with some arrays replaced (``None``: left out)."""
+    arrays = dict(np.load(_native(tmp_path)))
+    arrays.update(override)
+    path = tmp_path / "edited.npz"
+    np.savez(path, **{k: v for k, v in arrays.items() if v is not None})
+    return path
+
+
+@pytest.mark.parametrize("override, words", [
+    (dict(metadata_json=np.array("[1, 2]")), "'metadata_json' holds a JSON list; expected an object"),
+    (dict(advrl_format_version=np.array("one")), "'advrl_format_version' is not an integer"),
+    (dict(obs=np.array(1.0)), "field 'obs' is a single value"),
+    (dict(dones=np.zeros((16, 2), bool)), "field 'dones' has shape [16, 2]; expected [16]"),
+    (dict(rewards=np.zeros((16, 3))), "field 'rewards' has shape [16, 3]; expected [16]"),
+    (dict(next_obs_missing=np.zeros(3, bool)), "field 'next_obs_missing' has 3 rows; expected 16"),
+])
+def test_native_fields_of_the_wrong_kind(tmp_path, override, words):
+    assert words in _error(_native_with(tmp_path, **override))
+
+
+@pytest.mark.parametrize("lens, words", [(np.zeros(0, np.int64), "holds no episode lengths"),
+                                         (np.array([150, -50]), "holds a length < 1")])
+def test_baselines_episode_lengths_that_cannot_be(tmp_path, lens, words):
+    path = tmp_path / "bl.npz"
+    np.savez(path, obs=np.zeros((100, 4), np.float32), acs=np.zeros(100, np.int64), lens=lens, ep_rets=np.zeros(2))
+    assert f"field 'lens' {words}" in _error(path)
+
+
+def test_baselines_without_actions_says_the_field_is_missing(tmp_path):
+    path = tmp_path / "bl.npz"
+    np.savez(path, obs=np.zeros((2, 5, 4), np.float32), ep_rets=np.zeros(2))
+    assert "missing field 'acs'; found fields ['ep_rets', 'obs']" in _error(path)
+
+
+def test_obs_and_acts_alone_say_which_layout_was_assumed(tmp_path):
+    path = tmp_path / "mine.npz"
+    np.savez(path, obs=np.zeros((10, 4), np.float32), acts=np.zeros(10, np.int64))
+    msg = _error(path)
+    assert "read as imitation's npz" in msg and "'indices', 'terminal' are missing" in msg and "save_demos" in msg
+
+
+def test_minari_episode_that_is_not_a_group(tmp_path):
+    import h5py
+
+    path = tmp_path / "main_data.hdf5"
+    with h5py.File(path, "w") as f:
+        f["episode_0"] = np.zeros(3)
+    assert "'episode_0' is a Dataset, not a group" in _error(path)

@@ -109,3 +109,18 @@ def test_opensubtitles_sample_decodes_to_english(shared_data):
         neg = load_opensubtitles(d, kind)
         assert [c for c, _ in neg.test] == [c for c, _ in splits.test]
         assert sum(a != b for (_, a), (_, b) in zip(neg.test, splits.test)) > 200
+
+
+@pytest.mark.parametrize("kind", ["tsv", "jsonl", "dailydialog"])
+def test_corpus_that_is_not_utf8_is_one_error_naming_it(tmp_path, kind):
+    if kind == "dailydialog":
+        path = tmp_path / "dialogues_train.txt"
+        spec = f"dailydialog:{tmp_path}"
+    else:
+        path = tmp_path / f"corpus.{kind}"
+        spec = f"{kind}:{path}"
+    path.write_bytes(b"caf\xe9\tau lait\n")  # Latin-1, not UTF-8
+    with pytest.raises(ValueError, match=r"corpus\.\w+: not UTF-8 text|dialogues_train\.txt: not UTF-8 text") as err:
+        load_corpus(spec)
+    assert "\n" not in str(err.value) and "byte 0xe9" in str(err.value)
+

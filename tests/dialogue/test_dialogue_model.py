@@ -61,3 +61,22 @@ def test_same_seed_same_generator():
 
     (r1, p1), (r2, p2) = run(), run()
     assert r1 == r2 and all(torch.equal(a, b) for a, b in zip(p1, p2))
+
+
+@pytest.mark.parametrize("kwargs, words", [(dict(d_model=16, heads=3), "heads = 3: must divide d_model = 16"),
+                                           (dict(dropout=2.0), "dropout = 2.0: must be from 0"),
+                                           (dict(dropout=float("nan")), "dropout = nan")])
+def test_model_sizes_that_cannot_be_built_are_refused(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        ModelConfig(**kwargs)
+
+
+def test_chat_reads_stdin_bytes_that_are_not_utf8(monkeypatch):
+    import io
+    import sys
+
+    from advrl.cli.dialogue import _stdin_lines
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"caf\xe9\nhello\n"), encoding="utf-8"))
+    assert list(_stdin_lines()) == ["caf\ufffd\n", "hello\n"]
+

@@ -43,6 +43,10 @@ def test_digits_default():
         ("truncated", "IDX body has"),
         ("wrong_shape", "expected images of shape [N, 28, 28]"),
         ("empty", "no MNIST IDX files found"),
+        ("no_labels", "its labels file t10k-labels-idx1-ubyte(.gz) is not beside it"),
+        ("width_0", "--width must be positive, got 0"),
+        ("conditional_gap", "--conditional needs labels 0..K-1 with images of each; labels up to 200, "
+                            "but none of class 0, 1, 2, 3, 4, ..."),
     ],
 )
 def test_bad_image_inputs_give_one_clear_error(tmp_path, capsys, write_idx, setup, message):
@@ -56,12 +60,18 @@ def test_bad_image_inputs_give_one_clear_error(tmp_path, capsys, write_idx, setu
     elif setup == "wrong_shape":
         write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((3, 10, 10)))
         write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(3))
+    elif setup == "no_labels":
+        write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((3, 28, 28)))
+    elif setup in ("width_0", "conditional_gap"):
+        write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((3, 28, 28)))
+        write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.full(3, 200))
+    extra = {"width_0": ["--width", "0"], "conditional_gap": ["--conditional"]}.get(setup, [])
     code = main(["gan", "train", "--data", f"mnist:{tmp_path}", "--rounds", "1", "--out", str(tmp_path / "o"),
-                 "--no-progress"])
+                 "--no-progress", *extra])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and err[0].startswith("advrl: error:") and message in err[0], err
-    if setup != "empty":
+    if setup not in ("empty", "width_0"):
         assert str(tmp_path) in err[0]
 
 
