@@ -18,6 +18,7 @@ from advrl.core.errors import UserError
 
 # what marks a directory as an advrl run (any one of them)
 RUN_MARKERS = ("checkpoint.pt", "summary.json", "config.json", "tb")
+SINGLE_STAGE_MARKERS = ("checkpoint.pt", "config.json")  # what only single-stage runs (GAIL, GAN) write
 
 
 def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = False,
@@ -39,6 +40,11 @@ def prepare_run_dir(out: str | Path, *, resume: bool = False, overwrite: bool = 
     _refuse_file_parent(out, (out, *out.parents), flag)
     mine = [out / m for m in (outputs if outputs is not None else RUN_MARKERS)]
     is_run = out.is_dir() and any(p.exists() for p in mine)
+    if outputs is not None:  # a stage of a multi-stage run: not into a single-stage run's directory (GAIL, GAN)
+        foreign = [m for m in SINGLE_STAGE_MARKERS if m not in outputs and (out / m).exists()]
+        if foreign:
+            raise UserError(f"{flag} {out} holds another kind of run ({', '.join(foreign)}); choose another "
+                            "directory")
     if resume and overwrite:
         raise UserError("--resume and --overwrite contradict each other; give one")
     if resume:

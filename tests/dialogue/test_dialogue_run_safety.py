@@ -54,3 +54,16 @@ def test_resume_compares_the_corpus_not_its_path(tmp_path, corpus, tiny, capsys)
         assert main(["dialogue", stage[0], "--corpus", f"tsv:{copy}", *out, *stage[1:], "--resume"]) == 0
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["rounds"] == 2 and summary["settings"]["corpus"] == f"tsv:{copy}"
+
+
+def test_a_stage_is_not_written_into_another_kind_of_run(tmp_path, capsys):
+    from advrl.cli import main
+
+    gail_run = tmp_path / "gail_run"
+    gail_run.mkdir()
+    for name in ("checkpoint.pt", "config.json", "policy.zip"):
+        (gail_run / name).write_bytes(b"x")
+    assert main(["dialogue", "pretrain", "--corpus", "chatterbot", "--out", str(gail_run)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds another kind of run (checkpoint.pt, config.json)" in err[0], err
+    assert sorted(p.name for p in gail_run.iterdir()) == ["checkpoint.pt", "config.json", "policy.zip"]
