@@ -95,6 +95,20 @@ def _files(work: Path) -> dict[str, str]:
     pol = Path(POLICY).read_bytes()
     (work / "cut.zip").write_bytes(pol[: len(pol) // 2])
     f["cut_zip"] = str(work / "cut.zip")
+    # session 30's hostile-user pass
+    meta = json.loads(str(z["metadata_json"]))
+    np.savez(work / "other_task.npz", **{**dict(np.load(CARTPOLE)),
+                                         "metadata_json": np.array(json.dumps({**meta, "env_id": "MyBalancer-v0"}))})
+    f["other_task"] = str(work / "other_task.npz")
+    p = dict(np.load(PENDULUM))
+    np.savez(work / "big_actions.npz", **{**p, "acts": p["acts"] * 50})
+    f["big_actions"] = str(work / "big_actions.npz")
+    np.savez(work / "meta_list.npz", **{**dict(np.load(CARTPOLE)), "metadata_json": np.array("[1, 2]")})
+    f["meta_list"] = str(work / "meta_list.npz")
+    np.savez(work / "obs_acts.npz", obs=np.zeros((10, 4), np.float32), acts=np.zeros(10, np.int64))
+    f["obs_acts"] = str(work / "obs_acts.npz")
+    (work / "latin1.tsv").write_bytes(b"caf\xe9\tau lait\n")
+    f["latin1_tsv"] = str(work / "latin1.tsv")
     return f
 
 
@@ -175,6 +189,30 @@ def cases(f: dict[str, str], w: Path) -> list[Case]:
                                         "--episodes", "0", "--out", str(w / "r3.npz")], 2, "--episodes"),
         Case("expert", "train onto an existing file", ["expert", "train", "--env", "CartPole-v1", "--out", f["afile"]],
              2, "--overwrite"),
+        # session 30's hostile-user pass: slipped through or ended in a traceback before
+        Case("gail", "--d-lr nan", gail("--d-lr", "nan"), 2, "--d-lr"),
+        Case("gail", "--d-lr 0", gail("--d-lr", "0"), 2, "--d-lr"),
+        Case("gail", "--seed -1", gail("--seed", "-1"), 2, "--seed"),
+        Case("gail", "--out '' (an unset shell variable)", GAIL + ["--out", ""], 2, "--out"),
+        Case("gail", "demos of another task, same spaces", GAIL[:5] + [f["other_task"]] + GAIL[6:] + ["--out", run + "x"],
+             2, "MyBalancer-v0"),
+        Case("gail", "--demo-episodes beyond the file's 10", gail("--demo-episodes", "11"), 2, "--demo-episodes"),
+        Case("gail", "Box actions 50x the env's bounds", ["gail", "train", "--env", "Pendulum-v1", "--demos",
+             f["big_actions"], "--out", str(w / "g_bad")], 2, "big_actions.npz"),
+        Case("gail", "env whose extra is not installed (Box2D)", ["gail", "train", "--env", "LunarLander-v3",
+             "--demos", CARTPOLE, "--out", str(w / "g_bad")], 2, "LunarLander-v3"),
+        Case("gail", "gail reward on a run directory", ["gail", "reward", run], 2, "a directory"),
+        Case("gail", "gail reward on a policy zip", ["gail", "reward", run + "/policy.zip"], 2, "policy.zip"),
+        Case("gan", "--width 0", gan("--width", "0"), 2, "--width"),
+        Case("gan", "--lr inf", gan("--lr", "inf"), 2, "--lr"),
+        Case("dialogue", "corpus not UTF-8", dlg("tsv:" + f["latin1_tsv"]), 2, "latin1.tsv"),
+        Case("dialogue", "--heads 3 with --d-model 16", dlg("tsv:" + f["toy_tsv"], "--heads", "3"), 2, "heads"),
+        Case("dialogue", "pretrain into a GAIL run's directory", ["dialogue", "pretrain", "--corpus",
+             "tsv:" + f["toy_tsv"], "--out", run, *TINY], 2, "another kind of run"),
+        Case("demos", "metadata_json a JSON list", ["demos", "inspect", f["meta_list"]], 2, "metadata_json"),
+        Case("demos", "obs and acts alone", ["demos", "inspect", f["obs_acts"]], 2, "read as imitation's npz"),
+        Case("expert", "train --device cuda (no GPU here)", ["expert", "train", "--env", "CartPole-v1", "--device",
+             "cuda", "--out", str(w / "e.zip")], 2, "cuda"),
         Case("signals", "SIGINT during GAIL training", GAIL + ["--out", str(w / "sig1"), "--timesteps", "10000000",
                                                                 "--eval-every", "0"], 130, "checkpoint of round",
              signal_after=3.0, signal_when="sig1/tb", check="sig1/policy.zip"),
