@@ -120,6 +120,10 @@ def load_semisup_split(spec: str, labels_per_class: int = 10, n_train: int = 800
         source = f"digits (seeded {n}/{len(te)} split)"
     else:
         raise UserError(f"unknown --data {spec!r}; expected 'digits' or 'mnist:DIR'")
+    classes = np.unique(y.numpy())
+    if len(classes) < 2 or classes[0] != 0 or classes[-1] != len(classes) - 1:  # else accuracy means nothing
+        shown = ", ".join(map(str, classes[:5])) + (", ..." if len(classes) > 5 else "")
+        raise UserError(f"{source}: the training labels must be classes 0..K-1 with K >= 2; they are {shown}")
     lab = pick_labels(y.numpy(), labels_per_class, seed)
     return SemiSupSplit(x, x[lab], y[lab], tx, ty, source)
 

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from advrl.cli import main
-from advrl.core import LoopConfig, make_objective
+from advrl.core import LoopConfig, UserError, make_objective
 from advrl.gan.semisup import (SemiSupClassifier, SemiSupConfig, SemiSupervisedDiscriminator, data_init,
                                load_semisup_split, pick_labels, run_semisup)
 
@@ -119,6 +119,17 @@ def test_full_mnist_directory_uses_train_for_training_and_test_for_evaluation(tm
     split = load_semisup_split(f"mnist:{tmp_path}", labels_per_class=2)
     assert len(split.unlabelled) == 60 and len(split.test_y) == 20 and len(split.labelled_y) == 20
     assert "train/test IDX files" in split.source
+
+
+@pytest.mark.parametrize("labels, words", [(np.full(60, 200), "they are 200"), (np.arange(60) % 10 + 1, "they are 1, 2, 3, 4, 5")])
+def test_labels_that_are_not_classes_0_to_k_are_refused(tmp_path, write_idx, labels, words):
+    rng = np.random.default_rng(0)
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", rng.integers(0, 255, (60, 28, 28)))
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", labels)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 255, (20, 28, 28)))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(20) % 10)
+    with pytest.raises(UserError, match=f"training labels must be classes 0..K-1 with K >= 2; {words}"):
+        load_semisup_split(f"mnist:{tmp_path}", labels_per_class=2)
 
 
 def test_shared_mnist_fixed_8k_2k_split(shared_data):
