@@ -60,7 +60,8 @@ def test_out_of_range_settings_are_one_line(tmp_path, capsys, family, extra, wor
 
 def test_env_whose_extra_is_not_installed_is_one_line(tmp_path, monkeypatch, capsys):
     (tmp_path / "advrl_test_needs_extra.py").write_text(
-        "import gymnasium\nraise gymnasium.error.DependencyNotInstalled('FancySim is not installed, pip install fancysim')\n")
+        "import gymnasium\n"
+        "raise gymnasium.error.DependencyNotInstalled('FancySim is not installed, pip install fancysim')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     env_id = "AdvrlTestNeedsExtra-v0"
     gym.register(env_id, entry_point="advrl_test_needs_extra:Env")

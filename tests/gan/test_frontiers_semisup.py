@@ -121,7 +121,8 @@ def test_full_mnist_directory_uses_train_for_training_and_test_for_evaluation(tm
     assert "train/test IDX files" in split.source
 
 
-@pytest.mark.parametrize("labels, words", [(np.full(60, 200), "they are 200"), (np.arange(60) % 10 + 1, "they are 1, 2, 3, 4, 5")])
+@pytest.mark.parametrize("labels, words", [(np.full(60, 200), "they are 200"),
+                                           (np.arange(60) % 10 + 1, "they are 1, 2, 3, 4, 5")])
 def test_labels_that_are_not_classes_0_to_k_are_refused(tmp_path, write_idx, labels, words):
     rng = np.random.default_rng(0)
     write_idx(tmp_path / "train-images-idx3-ubyte.gz", rng.integers(0, 255, (60, 28, 28)))
