@@ -42,7 +42,7 @@ def check_env_id(env_id: str) -> None:
     if isinstance(entry_point, str):  # importing it is where a missing extra (Box2D, MuJoCo, ALE) shows
         try:
             gym.envs.registration.load_env_creator(entry_point)
-        except gym.error.DependencyNotInstalled as exc:
+        except (gym.error.DependencyNotInstalled, ImportError) as exc:
             raise UserError(f"env {env_id!r} needs a package that is not installed: {first_line(exc)}") from None
 
 
@@ -60,6 +60,8 @@ def base_env_id(env_id: str) -> str:
     spec = gym.registry.get(env_id)
     if spec is not None and spec.entry_point == ENTRY_POINT and isinstance(spec.kwargs, dict):
         return spec.kwargs.get("env_id", env_id)
+    if spec is None and env_id.startswith("advrl/") and env_id.endswith("-fixed"):  # on-demand, not yet registered
+        return env_id[len("advrl/"):-len("-fixed")]
     return env_id
 
 

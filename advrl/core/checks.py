@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
+
+import numpy as np
 
 from advrl.core.errors import UserError
 
@@ -16,7 +19,7 @@ def check_number(flag: str, value: Any, *, low: float | None = None, high: float
     ``value <= high`` (each bound when given); ``optional``: ``None`` passes. The error names ``flag``."""
     if value is None and optional:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise UserError(f"{flag} must be a finite number, got {value!r}")
     if low is not None and value < low:
         raise UserError(f"{flag} must be >= {low:g}, got {value:g}")
@@ -28,7 +31,7 @@ def check_number(flag: str, value: Any, *, low: float | None = None, high: float
 
 def check_seed(seed: Any, flag: str = "--seed") -> None:
     """A seed gymnasium and NumPy accept: an integer from 0 to 2**32 - 1."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= SEED_MAX:
         raise UserError(f"{flag} must be an integer from 0 to {SEED_MAX}, got {seed!r}")
 
 

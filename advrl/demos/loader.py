@@ -101,7 +101,7 @@ def _spaces(env: Any) -> tuple[Any, Any, str | None]:
             raise UserError(f"unknown env id {env!r} ({exc})") from exc
         try:
             made = gym.make(spec.id)
-        except gym.error.DependencyNotInstalled as exc:
+        except (gym.error.DependencyNotInstalled, ImportError) as exc:
             raise UserError(f"env {env!r} needs a package that is not installed: {first_line(exc)}") from None
         try:
             return made.observation_space, made.action_space, spec.id

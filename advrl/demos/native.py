@@ -75,7 +75,7 @@ def read_native(reader: NpzReader) -> Demonstrations:
     path = reader.path
     try:
         version = int(np.asarray(reader.get("advrl_format_version")).reshape(-1)[0])
-    except (ValueError, TypeError, IndexError):
+    except (ValueError, TypeError, IndexError, OverflowError):
         raise UserError(f"{path}: field 'advrl_format_version' is not an integer; expected {FORMAT_VERSION}") from None
     if version != FORMAT_VERSION:
         raise UserError(
@@ -92,6 +92,8 @@ def read_native(reader: NpzReader) -> Demonstrations:
     for key, value in arrays.items():
         if len(value) != n:
             raise UserError(f"{path}: field '{key}' has {len(value)} rows; expected {n} (the length of 'acts')")
+        if key in PER_STEP_FLAGS and value.ndim == 2 and value.shape[1] == 1:
+            arrays[key] = value = value.reshape(-1)  # [N, 1]: one value per step all the same
         if key in PER_STEP_FLAGS and value.ndim != 1:
             raise UserError(f"{path}: field '{key}' has shape {list(value.shape)}; expected [{n}] (one value per step)")
     if n == 0:

@@ -119,7 +119,8 @@ def _check_action_bounds(acts: np.ndarray, space: Any, source: str) -> None:
 
     if not isinstance(space, spaces.Box) or not len(acts):
         return
-    low, high = np.broadcast_to(space.low, space.shape), np.broadcast_to(space.high, space.shape)
+    low = np.broadcast_to(space.low, space.shape).astype(np.float64)  # no overflow of integer Boxes' range
+    high = np.broadcast_to(space.high, space.shape).astype(np.float64)
     finite = np.isfinite(low) & np.isfinite(high)
     if not finite.any():
         return

@@ -228,7 +228,7 @@ def load_expert_demos(path: str | os.PathLike, env_id: str):
     base = envs.base_env_id(env_id)
     demos = load_demos(path, env=base)
     recorded = demos.metadata.get("file_env_id")  # set where the file names another env id
-    if recorded and _task(recorded) != _task(base):
+    if recorded and _task(envs.base_env_id(recorded)) != _task(base):
         raise UserError(f"{path}: demos of {recorded} (the file's env_id), not of {base}; the spaces agree, the "
                         f"task does not (another version of the same env is accepted)")
     return demos
@@ -398,9 +398,9 @@ def _check_numbers(cfg: GAILConfig) -> None:
     check_seed(cfg.seed)
     check_out(cfg.out)
     for flag, value in (("--timesteps", cfg.total_timesteps), ("--batch-size", cfg.batch_size),
-                        ("--buffer-rounds", cfg.buffer_rounds), ("--eval-episodes", cfg.eval_episodes),
-                        ("--final-eval-episodes", cfg.final_eval_episodes)):
+                        ("--buffer-rounds", cfg.buffer_rounds), ("--eval-episodes", cfg.eval_episodes)):
         check_number(flag, value, low=1)
+    check_number("--final-eval-episodes", cfg.final_eval_episodes, low=0, optional=True)  # 0/None: --eval-episodes
     check_number("--d-steps", cfg.d_steps, low=1, optional=True)
     check_number("--demo-episodes", cfg.max_demo_episodes, low=1, optional=True)
     check_number("--d-epochs", cfg.d_epochs, above=0)
@@ -410,7 +410,7 @@ def _check_numbers(cfg: GAILConfig) -> None:
         check_number(flag, value, low=0)
     check_number("--gp-target", cfg.gp_target, low=0, optional=True)
     check_number("--eval-every", cfg.eval_every_steps)
-    check_number("--checkpoint-every", cfg.checkpoint_every, low=0)
+    check_number("checkpoint_every", cfg.checkpoint_every, low=0)  # a config field (no flag)
     if cfg.bc_steps < 0:
         raise UserError(f"--bc-steps must be >= 0, got {cfg.bc_steps}")
     check_number("--bc-anneal", cfg.bc_anneal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from advrl.cli import main
@@ -37,6 +38,7 @@ def test_refused_in_one_line_before_any_work(tmp_path, monkeypatch, capsys, argv
     (dict(value=0.5, low=0, high=1), True), (dict(value=1.5, low=0, high=1), False),
     (dict(value=0.0, above=0), False), (dict(value=1e-9, above=0), True), (dict(value=float("nan")), False),
     (dict(value=None, optional=True), True), (dict(value=None), False), (dict(value=True), False),
+    (dict(value=np.int64(3), low=1), True), (dict(value=np.float32(0.5), above=0), True),
 ])
 def test_check_number(kwargs, ok):
     if ok:
@@ -49,6 +51,7 @@ def test_check_number(kwargs, ok):
 def test_check_seed_bounds():
     check_seed(0)
     check_seed(2**32 - 1)
+    check_seed(np.int64(7))  # a seed from NumPy arithmetic
     for bad in (-1, 2**32, 1.0, "3"):
         with pytest.raises(UserError, match="--seed must be an integer from 0 to 4294967295"):
             check_seed(bad)

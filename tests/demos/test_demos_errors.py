@@ -198,6 +198,7 @@ def _native_with(tmp_path, **override) -> str:
 @pytest.mark.parametrize("override, words", [
     (dict(metadata_json=np.array("[1, 2]")), "'metadata_json' holds a JSON list; expected an object"),
     (dict(advrl_format_version=np.array("one")), "'advrl_format_version' is not an integer"),
+    (dict(advrl_format_version=np.array(np.inf)), "'advrl_format_version' is not an integer"),
     (dict(obs=np.array(1.0)), "field 'obs' is a single value"),
     (dict(dones=np.zeros((16, 2), bool)), "field 'dones' has shape [16, 2]; expected [16]"),
     (dict(rewards=np.zeros((16, 3))), "field 'rewards' has shape [16, 3]; expected [16]"),
@@ -235,3 +236,19 @@ def test_minari_episode_that_is_not_a_group(tmp_path):
     with h5py.File(path, "w") as f:
         f["episode_0"] = np.zeros(3)
     assert "'episode_0' is a Dataset, not a group" in _error(path)
+
+
+def test_per_step_fields_of_shape_n_by_1_still_load(tmp_path):
+    demos = load_demos(_native_with(tmp_path, rewards=np.ones((16, 1)), dones=np.zeros((16, 1), bool)))
+    assert demos.rewards.shape == (16,) and demos.dones.shape == (16,)
+
+
+def test_action_bounds_of_an_integer_box_do_not_overflow():
+    import gymnasium as gym
+
+    from advrl.demos.validate import _check_action_bounds
+
+    space = gym.spaces.Box(-128, 127, (1,), np.int8)  # high - low overflows in int8
+    _check_action_bounds(np.array([[-128], [127], [0]], np.int8), space, "x")  # at the bounds: accepted
+    with pytest.raises(ValueError, match="outside the env's action bounds in 1 of 2 steps"):
+        _check_action_bounds(np.array([[0.0], [500.0]]), space, "x")

@@ -30,7 +30,7 @@ def _with_env_id(tmp_path: Path, env_id: str) -> Path:
     arrays = dict(np.load(DEMOS))
     meta = json.loads(str(arrays["metadata_json"]))
     arrays["metadata_json"] = np.array(json.dumps({**meta, "env_id": env_id}))
-    path = tmp_path / f"{env_id}.npz"
+    path = tmp_path / f"{env_id.replace('/', '_')}.npz"
     np.savez(path, **arrays)
     return path
 
@@ -41,6 +41,9 @@ def test_demos_of_another_task_are_refused_another_version_is_not(tmp_path):
     demos = load_expert_demos(_with_env_id(tmp_path, "CartPole-v0"), "CartPole-v1")
     assert demos.n_episodes == 10 and demos.metadata["env_id"] == "CartPole-v1"
     assert load_expert_demos(DEMOS, "advrl/CartPoleFixed-v1").n_episodes == 10  # fixed horizon: the same task
+    for recorded in ("advrl/CartPoleFixed-v1", "advrl/CartPole-v1-fixed"):  # rolled out on a fixed-horizon id
+        for train in ("CartPole-v1", "advrl/CartPoleFixed-v1"):
+            assert load_expert_demos(_with_env_id(tmp_path, recorded), train).n_episodes == 10
 
 
 @pytest.mark.parametrize("family", ["gail", "airl"])
