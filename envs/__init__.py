@@ -65,4 +65,26 @@ def base_env_id(env_id: str) -> str:
     return env_id
 
 
-__all__ = ["FIXED", "FixedHorizon", "base_env_id", "check_env_id", "fixed_horizon_id", "make_fixed_horizon"]
+def task_of(env_id: str) -> tuple[str | None, str]:
+    """An env id without its version or fixed-horizon wrapping (namespace, name): ``HalfCheetah-v3``,
+    ``HalfCheetah-v5`` and ``advrl/HalfCheetah-v5-fixed`` are one task."""
+    env_id = base_env_id(env_id)
+    try:
+        namespace, name, _ = gym.envs.registration.parse_env_id(env_id)
+    except gym.error.Error:  # not an id gymnasium could register: compared as it is
+        return None, env_id
+    return namespace, name
+
+
+def names_a_registered_task(text: str) -> bool:
+    """Whether ``text`` is a versioned id of a task gymnasium knows in some version (``HalfCheetah-v3``: how
+    rl-zoo names its policy zips; not ``sac-Pendulum-v1``, not ``policy``)."""
+    try:
+        namespace, name, version = gym.envs.registration.parse_env_id(text)
+    except gym.error.Error:
+        return False
+    return version is not None and any(task_of(k) == (namespace, name) for k in gym.registry)
+
+
+__all__ = ["FIXED", "FixedHorizon", "base_env_id", "check_env_id", "fixed_horizon_id", "make_fixed_horizon",
+           "names_a_registered_task", "task_of"]

@@ -12,7 +12,8 @@ from typing import Any, Callable
 import gymnasium as gym
 import numpy as np
 
-from envs import check_env_id
+from advrl.core import UserError
+from envs import check_env_id, names_a_registered_task, task_of
 from advrl.gail.ppo_settings import EXPERT_DEFAULT_RUN, EXPERT_RUNS, ppo_settings
 from advrl.gail.sb3_io import ObsNormalizer, load_obs_normalizer, load_policy, obs_norm_path
 
@@ -110,6 +111,10 @@ def rollout_expert(
     (see :func:`rollout`)."""
     check_env_id(env_id)
     if policy_path is not None:
+        named = Path(policy_path).stem  # rl-zoo names a policy zip by its env: HalfCheetah-v3.zip
+        if names_a_registered_task(named) and task_of(named) != task_of(env_id):
+            raise UserError(f"{policy_path}: a policy for {named} by its name, asked to act in {env_id}; roll it out "
+                            "in its own env (another version of it is fine), or rename the file if the name is wrong")
         expert = ExpertPolicy(policy_path, gym.make(env_id), algo=algo)
         act = lambda obs: expert.act(obs, deterministic)  # noqa: E731
         algo = expert.algo

@@ -228,19 +228,10 @@ def load_expert_demos(path: str | os.PathLike, env_id: str):
     base = envs.base_env_id(env_id)
     demos = load_demos(path, env=base)
     recorded = demos.metadata.get("file_env_id")  # set where the file names another env id
-    if recorded and _task(envs.base_env_id(recorded)) != _task(base):
+    if recorded and envs.task_of(recorded) != envs.task_of(base):
         raise UserError(f"{path}: demos of {recorded} (the file's env_id), not of {base}; the spaces agree, the "
                         f"task does not (another version of the same env is accepted)")
     return demos
-
-
-def _task(env_id: str) -> tuple[str | None, str]:
-    """An env id without its version: ``HalfCheetah-v3`` and ``HalfCheetah-v5`` are one task."""
-    try:
-        namespace, name, _ = gym.envs.registration.parse_env_id(env_id)
-    except gym.error.Error:  # not an id gymnasium could register: compared as it is
-        return None, env_id
-    return namespace, name
 
 
 def _demos(cfg: GAILConfig, demos: Any) -> Any:

@@ -166,7 +166,10 @@ def test_zip_for_other_spaces_is_one_line(tmp_path, capsys):
 
 def test_rl_zoo_zip_on_another_mujoco_env_is_one_line(shared_data, tmp_path, capsys):
     path = _zoo_zip(shared_data, "Swimmer")
-    assert "[8]" in _rollout_error(capsys, tmp_path, path, "Hopper-v5")
+    assert "a policy for Swimmer-v3 by its name" in _rollout_error(capsys, tmp_path, path, "Hopper-v5")
+    renamed = tmp_path / "policy.zip"  # without the name, the spaces tell
+    renamed.write_bytes(path.read_bytes())
+    assert "[8]" in _rollout_error(capsys, tmp_path, renamed, "Hopper-v5")
 
 
 def test_unknown_or_wrong_algo_is_one_line(tmp_path, capsys):

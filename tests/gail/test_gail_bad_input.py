@@ -105,3 +105,14 @@ def test_expert_train_refuses_a_device_it_cannot_use_before_training(tmp_path, c
     assert main(["expert", "train", "--env", "CartPole-v1", "--device", "tpu", "--out", str(out)]) == 2
     assert "unknown device 'tpu'" in _one_error(capsys)
     assert not out.exists()
+
+
+def test_rollout_of_a_zip_named_for_another_env_is_refused(tmp_path, capsys):
+    policy = Path(__file__).resolve().parents[2] / "experts" / "CartPole-v1-ppo.zip"
+    (tmp_path / "Acrobot-v1.zip").write_bytes(policy.read_bytes())  # rl-zoo names a zip by its env
+    (tmp_path / "CartPole-v0.zip").write_bytes(policy.read_bytes())
+    roll = ["expert", "rollout", "--env", "CartPole-v1", "--episodes", "1", "--algo", "ppo", "--policy"]
+    assert main([*roll, str(tmp_path / "Acrobot-v1.zip"), "--out", str(tmp_path / "a.npz")]) == 2
+    assert "a policy for Acrobot-v1 by its name, asked to act in CartPole-v1" in _one_error(capsys)
+    assert main([*roll, str(tmp_path / "CartPole-v0.zip"), "--out", str(tmp_path / "b.npz")]) == 0  # another version
+    assert (tmp_path / "b.npz").is_file() and not (tmp_path / "a.npz").exists()
