@@ -107,6 +107,8 @@ def _files(work: Path) -> dict[str, str]:
     f["meta_list"] = str(work / "meta_list.npz")
     np.savez(work / "obs_acts.npz", obs=np.zeros((10, 4), np.float32), acts=np.zeros(10, np.int64))
     f["obs_acts"] = str(work / "obs_acts.npz")
+    (work / "CartPole-v1.zip").write_bytes(pol)  # rl-zoo's naming: the zip is named for its env
+    f["named_zip"] = str(work / "CartPole-v1.zip")
     (work / "latin1.tsv").write_bytes(b"caf\xe9\tau lait\n")
     f["latin1_tsv"] = str(work / "latin1.tsv")
     return f
@@ -211,6 +213,8 @@ def cases(f: dict[str, str], w: Path) -> list[Case]:
              "tsv:" + f["toy_tsv"], "--out", run, *TINY], 2, "another kind of run"),
         Case("demos", "metadata_json a JSON list", ["demos", "inspect", f["meta_list"]], 2, "metadata_json"),
         Case("demos", "obs and acts alone", ["demos", "inspect", f["obs_acts"]], 2, "read as imitation's npz"),
+        Case("expert", "rollout of a zip named for another env", ["expert", "rollout", "--env", "Acrobot-v1",
+             "--policy", f["named_zip"], "--episodes", "1", "--out", str(w / "r4.npz")], 2, "by its name"),
         Case("expert", "train --device cuda (no GPU here)", ["expert", "train", "--env", "CartPole-v1", "--device",
              "cuda", "--out", str(w / "e.zip")], 2, "cuda"),
         Case("signals", "SIGINT during GAIL training", GAIL + ["--out", str(w / "sig1"), "--timesteps", "10000000",
