@@ -9,7 +9,7 @@ from typing import Any, Callable
 from advrl.demos.dataset import Demonstrations
 from advrl.demos.npzfile import NpzReader
 from advrl.demos.validate import validate_demos
-from advrl.core.errors import UserError, first_line
+from advrl.core.errors import UserError
 
 FORMATS = ("advrl", "imitation-npz", "imitation-hf", "sb2", "baselines", "minari")
 
@@ -95,14 +95,14 @@ def _spaces(env: Any) -> tuple[Any, Any, str | None]:
     if isinstance(env, str):
         import gymnasium as gym
 
+        from envs import check_env_id
+
         try:
             spec = gym.spec(env)
         except Exception as exc:
             raise UserError(f"unknown env id {env!r} ({exc})") from exc
-        try:
-            made = gym.make(spec.id)
-        except (gym.error.DependencyNotInstalled, ImportError) as exc:
-            raise UserError(f"env {env!r} needs a package that is not installed: {first_line(exc)}") from None
+        check_env_id(spec.id)  # one line for an env whose extra is not installed
+        made = gym.make(spec.id)
         try:
             return made.observation_space, made.action_space, spec.id
         finally:

@@ -396,14 +396,14 @@ def _check_numbers(cfg: GAILConfig) -> None:
     check_number("--demo-episodes", cfg.max_demo_episodes, low=1, optional=True)
     check_number("--d-epochs", cfg.d_epochs, above=0)
     check_number("--d-lr", cfg.d_lr, above=0)
-    check_number("--buffer-recent", cfg.buffer_recent, low=0, high=1)
+    if not 0.0 <= cfg.buffer_recent <= 1.0:  # NaN fails too
+        raise UserError(f"--buffer-recent is a share of each batch: expected 0 to 1, got {cfg.buffer_recent}")
     for flag, value in (("--gp-weight", cfg.gp_weight), ("--entropy-weight", cfg.entropy_weight)):
         check_number(flag, value, low=0)
     check_number("--gp-target", cfg.gp_target, low=0, optional=True)
     check_number("--eval-every", cfg.eval_every_steps)
     check_number("checkpoint_every", cfg.checkpoint_every, low=0)  # a config field (no flag)
-    if cfg.bc_steps < 0:
-        raise UserError(f"--bc-steps must be >= 0, got {cfg.bc_steps}")
+    check_number("--bc-steps", cfg.bc_steps, low=0)
     check_number("--bc-anneal", cfg.bc_anneal)
     if not 0.0 <= cfg.bc_anneal <= 1.0:
         raise UserError(f"--bc-anneal is a fraction of the run: expected 0 to 1, got {cfg.bc_anneal}")

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from advrl.core import (AdversarialTrainer, Discriminator, LoopConfig, Objective, UserError, atomic_path,
-                        make_objective, prepare_run_dir, seed_everything)
+                        check_number, make_objective, prepare_run_dir, seed_everything)
 from advrl.gan.generator import NetworkGenerator
 from advrl.gan.models import BNMLPGenerator, MaxoutMLPDiscriminator, MLPDiscriminator, MLPGenerator
 from advrl.gan.recipes import Recipe, as_run, check_positive, lookup, loop_for
@@ -239,8 +239,7 @@ def mode_objective(method: ModeMethod, gp_weight: float | None = None) -> Object
     gp_weight = method.gp_weight if gp_weight is None else gp_weight
     if gp_weight is None:
         return make_objective(method.objective)
-    if not 0 <= gp_weight < math.inf:
-        raise UserError(f"--gp-weight must be >= 0, got {gp_weight}")
+    check_number("--gp-weight", gp_weight, low=0)
     target = 1.0 if method.objective.startswith("wgan") else 0.0
     return make_objective(method.objective, gp_weight=gp_weight, gp_target=target)
 
