@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from advrl.core import UserError, content_sha256
 
@@ -34,6 +35,15 @@ def not_utf8(path: str | Path, exc: UnicodeDecodeError) -> UserError:
     """The one error for a corpus file that is not UTF-8 text (binary, Latin-1, a zip given as tsv:)."""
     return UserError(f"{path}: not UTF-8 text ({exc.reason}, byte 0x{exc.object[exc.start]:02x}); "
                      "corpus files are read as UTF-8")
+
+
+@contextmanager
+def reading_utf8(path: str | Path) -> Iterator[None]:
+    """Around the read of a corpus file: a ``UnicodeDecodeError`` becomes :func:`not_utf8`'s line."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc) from None
 
 
 @dataclass
@@ -74,10 +84,10 @@ def load_chatterbot(directory: str | Path | None = None) -> list[Pair]:
         raise UserError(f"{directory}: no *.yml chatterbot files found")
     pairs: list[Pair] = []
     for file in files:
+        with reading_utf8(file):
+            text = file.read_text(encoding="utf-8")
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as exc:
-            raise not_utf8(file, exc) from None
+            data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
             raise UserError(f"{file}:{line}: not valid YAML ({exc.__class__.__name__})") from exc
@@ -101,18 +111,15 @@ def _read_pairs(path: str | Path, parse: Callable[[str, Path, int], Pair | None]
     a file with no pair is an error naming it."""
     path = _existing(path)
     pairs: list[Pair] = []
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                pair = parse(raw.rstrip("\n").rstrip("\r"), path, lineno)
-                if pair is None:
-                    continue
-                context, reply = pair
-                if not context.strip() or not reply.strip():
-                    raise UserError(f"{path}:{lineno}: empty context or reply")
-                pairs.append((context.strip(), reply.strip()))
-    except UnicodeDecodeError as exc:
-        raise not_utf8(path, exc) from None
+    with reading_utf8(path), path.open(encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            pair = parse(raw.rstrip("\n").rstrip("\r"), path, lineno)
+            if pair is None:
+                continue
+            context, reply = pair
+            if not context.strip() or not reply.strip():
+                raise UserError(f"{path}:{lineno}: empty context or reply")
+            pairs.append((context.strip(), reply.strip()))
     if not pairs:
         raise UserError(f"{path}: corpus is empty ({empty})")
     return pairs
@@ -152,10 +159,8 @@ def load_jsonl(path: str | Path) -> list[Pair]:
 def load_vocabulary(path: str | Path) -> list[str]:
     """The ``movie_25000`` dictionary: word of id ``i`` is line ``i`` (1-based)."""
     path = _existing(path)
-    try:
+    with reading_utf8(path):
         words = path.read_text(encoding="utf-8").split("\n")
-    except UnicodeDecodeError as exc:
-        raise not_utf8(path, exc) from None
     if words and words[-1] == "":
         words.pop()
     if not words:
@@ -180,21 +185,18 @@ def load_id_pairs(path: str | Path, vocab: list[str]) -> list[Pair]:
     """Lines ``src ids|tgt ids`` decoded through ``vocab``."""
     path = _existing(path)
     pairs: list[Pair] = []
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                line = raw.strip()
-                if not line:
-                    continue
-                if "|" not in line:
-                    raise UserError(f"{path}:{lineno}: expected 'source ids|target ids', found no '|' separator")
-                src, tgt = line.split("|", 1)
-                context, reply = decode_ids(src, vocab, path, lineno), decode_ids(tgt, vocab, path, lineno)
-                if not context or not reply:
-                    raise UserError(f"{path}:{lineno}: empty source or target")
-                pairs.append((context, reply))
-    except UnicodeDecodeError as exc:
-        raise not_utf8(path, exc) from None
+    with reading_utf8(path), path.open(encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            line = raw.strip()
+            if not line:
+                continue
+            if "|" not in line:
+                raise UserError(f"{path}:{lineno}: expected 'source ids|target ids', found no '|' separator")
+            src, tgt = line.split("|", 1)
+            context, reply = decode_ids(src, vocab, path, lineno), decode_ids(tgt, vocab, path, lineno)
+            if not context or not reply:
+                raise UserError(f"{path}:{lineno}: empty source or target")
+            pairs.append((context, reply))
     if not pairs:
         raise UserError(f"{path}: corpus is empty (no 'src|tgt' lines)")
     return pairs

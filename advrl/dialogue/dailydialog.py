@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from advrl.core import UserError
-from advrl.dialogue.corpora import not_utf8
+from advrl.dialogue.corpora import reading_utf8
 
 TURN_SEP = " | "  # between context turns: a character the corpus's text never uses as a word
 SPLIT_FILES = {"train": "dialogues_train.txt", "dev": "dialogues_validation.txt", "test": "dialogues_test.txt"}
@@ -44,10 +44,8 @@ def _split_lines(directory: Path, split: str) -> tuple[list[str], str]:
     name = SPLIT_FILES[split]
     plain = directory / name
     if plain.is_file():
-        try:
+        with reading_utf8(plain):
             return plain.read_text(encoding="utf-8").splitlines(), str(plain)
-        except UnicodeDecodeError as exc:
-            raise not_utf8(plain, exc) from None
     archive = directory / f"{split}.zip"
     if split == "train" and archive.is_file():
         try:
@@ -55,11 +53,10 @@ def _split_lines(directory: Path, split: str) -> tuple[list[str], str]:
                 member = next((m for m in z.namelist() if m.endswith(name)), None)
                 if member is None:
                     raise UserError(f"{archive}: holds no {name}")
-                text = io.TextIOWrapper(z.open(member), encoding="utf-8").read()
+                with reading_utf8(f"{archive}!{member}"):
+                    text = io.TextIOWrapper(z.open(member), encoding="utf-8").read()
         except zipfile.BadZipFile:
             raise UserError(f"{archive}: not a readable zip archive") from None
-        except UnicodeDecodeError as exc:
-            raise not_utf8(f"{archive}!{member}", exc) from None
         return text.splitlines(), f"{archive}!{member}"
     raise UserError(f"{directory}: no {name}" + (" or train.zip" if split == "train" else "")
                     + " (expected DailyDialog's official split)")
