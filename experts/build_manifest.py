@@ -31,6 +31,16 @@ OWN = "advrl (made here)"
 # ../shared/data/experts/rl-zoo, not shipped), trained on the -v3 envs: they drive gymnasium's -v5 envs
 ZOO_DEMOS = {"HalfCheetah-v5": "HalfCheetah-v3", "Hopper-v5": "Hopper-v3", "Swimmer-v5": "Swimmer-v3"}
 ZOO_SOURCE = "rl-zoo SAC expert sac/{zoo} (DLR-RM/rl-trained-agents, MIT), deterministic"
+# a stronger Hopper demonstrator than the rl-zoo expert (weak on v5), for benchmarks/hopper_demonstrator.py:
+# advrl's own GAIL-SAC policy, the MuJoCo grid's Hopper seed-2 cell (not shipped; the grid remakes it)
+STRONG = {"demos/Hopper-v5-strong.npz": (
+    "Hopper-v5",
+    ".venv/bin/advrl expert rollout --env Hopper-v5 --policy "
+    "benchmarks/grid_runs/mujoco_full/Hopper-v5__gail_sac__s2/policy.zip --algo sac --episodes 25 "
+    "--out experts/demos/Hopper-v5-strong.npz --seed 0",
+    "advrl GAIL-SAC policy: the MuJoCo grid's Hopper-v5 `gail_sac` seed-2 cell (300k env steps from "
+    "demos/Hopper-v5.npz; not shipped, `python -m benchmarks.run --grid mujoco --budget full --envs Hopper-v5 "
+    "--methods gail_sac --seeds 2` re-runs that cell), deterministic")}
 # demo files in other libraries' layouts, from an SB3 SAC expert (not the shipped PPO one):
 # held out from tuning, the way a user's own file would be
 HELDOUT = {"heldout/Pendulum-v1-sac-sb2.npz": "Pendulum-v1", "heldout/Pendulum-v1-sac-imitation.npz": "Pendulum-v1"}
@@ -66,6 +76,9 @@ def main() -> int:
             files.append(_demo_row(demos, f"demos/{env}.npz", env,
                                    COMMANDS["zoo_demos"].format(env=env, zoo=zoo, episodes=demos.n_episodes),
                                    source=ZOO_SOURCE.format(zoo=zoo)))
+    for rel, (env, command, source) in STRONG.items():
+        if (HERE / rel).is_file():
+            files.append(_demo_row(load_demos(HERE / rel, env=env), rel, env, command, source=source))
     for rel, env in HELDOUT.items():
         if (HERE / rel).is_file():
             files.append(_demo_row(load_demos(HERE / rel, env=env), rel, env, COMMANDS["heldout"],
@@ -81,7 +94,8 @@ def main() -> int:
              "The MuJoCo demos (`-v5`, 25 deterministic episodes each, float32) are rolled out from the RL Baselines3 "
              "Zoo's SAC experts (MIT; `../shared/data/experts/rl-zoo/`, not shipped here), trained on the `-v3` envs, "
              "read without unpickling. The Hopper expert is weak on v5: most episodes fall after ~300 steps "
-             "(≈ 1,100), a few run long, hence its spread.", "",
+             "(≈ 1,100), a few run long, hence its spread; `demos/Hopper-v5-strong.npz` is a stronger Hopper "
+             "demonstrator (`benchmarks/hopper_demonstrator.py`).", "",
              "| file | env | episodes | mean ± std return | seed | source | command |",
              "|---|---|---|---|---|---|---|"]
     for f in files:

@@ -1,0 +1,166 @@
+"""Is Hopper's GAIL-PPO bounded by its demonstrator? The same run from a stronger demo file.
+
+The rl-zoo Hopper expert is weak on ``Hopper-v5`` (the demo file's mean is 1,297: most episodes fall
+after ~300 steps), while PPO on the true reward reaches ~2,800 with the generator's settings, so
+``hopper_ppo_vs_rl`` (GAIL-PPO ÷ PPO) cannot reach 0.9 by imitating that file. This benchmark runs
+GAIL-PPO exactly as the MuJoCo grid's ``gail_bc`` cells do (the library's defaults, 1M env steps,
+evaluation every 25k on 10 episodes, 50 for the final figure, seeds 0-2), as a user would from the
+command line, from ``experts/demos/Hopper-v5-strong.npz``: 25 deterministic episodes of a stronger
+policy (advrl's GAIL-SAC, the grid's Hopper seed-2 cell, 2,868 on the true reward; see
+``experts/MANIFEST.md``). It reports them beside the grid's cells (PPO on the true reward, GAIL-PPO
+from the rl-zoo file), read from ``benchmarks/results/mujoco_full``.
+
+    .venv/bin/python -m benchmarks.hopper_demonstrator --run   # trains what is missing (resumes), then reports
+    .venv/bin/python -m benchmarks.hopper_demonstrator         # the report from the finished runs
+
+Writes ``benchmarks/results/hopper_demonstrator.{md,json,png}``; the JSON's ``headline`` holds
+``hopper_ppo_vs_rl_strong_demos`` (GAIL-PPO ÷ PPO on the true reward, means over seeds) and
+``hopper_ppo_norm_strong_demos`` (expert-normalised: random 0, the strong file's mean 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.grid import load_results, write_json_atomic
+from benchmarks.metrics import align_curves
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+ENV = "Hopper-v5"
+DEMOS = "experts/demos/Hopper-v5-strong.npz"
+RUNS = ROOT / "benchmarks" / "grid_runs" / "hopper_demonstrator"
+SEEDS = (0, 1, 2)
+STEPS = 1_000_000
+
+
+def command(seed: int, resume: bool) -> list[str]:
+    """The CLI run of one seed (the grid's ``gail_bc`` budget: 1M, evaluation every 25k)."""
+    return [str(ROOT / ".venv" / "bin" / "advrl"), "gail", "train", "--env", ENV, "--demos", DEMOS,
+            "--timesteps", str(STEPS), "--seed", str(seed), "--eval-every", "25000", "--eval-episodes", "10",
+            "--final-eval-episodes", "50", "--device", "cpu", "--out", str((RUNS / f"gail_s{seed}").relative_to(ROOT)),
+            *(["--resume"] if resume else [])]
+
+
+def run_missing() -> None:
+    """Train the seeds without a ``summary.json`` (resuming those with a checkpoint), one at a time."""
+    for seed in SEEDS:
+        out = RUNS / f"gail_s{seed}"
+        if (out / "summary.json").is_file():
+            continue
+        cmd = command(seed, resume=(out / "checkpoint.pt").is_file())
+        print(" ".join(cmd), flush=True)
+        subprocess.run(cmd, cwd=ROOT, check=True)
+
+
+def _grid(method: str) -> list[dict]:
+    rows = [r for r in load_results(RESULTS / "mujoco_full") if r["env"] == ENV and r["method"] == method]
+    return sorted(rows, key=lambda r: r["seed"])
+
+
+def _curve(result: dict) -> tuple[list, list]:
+    curve = result.get("curve") or {}
+    return curve.get("steps", []), curve.get("returns", [])
+
+
+def report() -> dict:
+    """Markdown, JSON and PNG from the finished runs and the grid's cells."""
+    summaries = [json.loads((RUNS / f"gail_s{s}" / "summary.json").read_text()) for s in SEEDS
+                 if (RUNS / f"gail_s{s}" / "summary.json").is_file()]
+    if not summaries:
+        raise SystemExit(f"no finished run under {RUNS}: run with --run first")
+    digest = hashlib.sha256((ROOT / DEMOS).read_bytes()).hexdigest()
+    for s in summaries:  # the runs imitated the file shipped at DEMOS (its bytes, wherever it lay then)
+        if s["demos"].get("sha256") != digest:
+            raise SystemExit(f"run seed {s['settings']['seed']} imitated {s['demos']}, not {DEMOS} (sha256 {digest})")
+    strong = [s["final_true_return"] for s in summaries]
+    strong_demo = summaries[0]["demo_return"]
+    ppo = [r["result"]["final_return"] for r in _grid("ppo")]
+    zoo = [r["result"]["final_return"] for r in _grid("gail_bc")]
+    random = float(np.mean([r["result"]["final_return"] for r in _grid("random")]))
+    zoo_demo = _grid("gail_bc")[0]["result"]["demo_return"]
+    ppo_mean = float(np.mean(ppo))
+
+    def norm(x: float, demo: float) -> float:
+        return (x - random) / (demo - random)
+
+    rows = [("PPO, true reward (grid `ppo`)", None, ppo),
+            ("GAIL-PPO from the rl-zoo file (grid `gail_bc`)", zoo_demo, zoo),
+            ("GAIL-PPO from the stronger file (this benchmark)", strong_demo, strong)]
+    headline = {"hopper_ppo_vs_rl_strong_demos": float(np.mean(strong)) / ppo_mean,
+                "hopper_ppo_norm_strong_demos": float(np.mean([norm(x, strong_demo) for x in strong])),
+                "hopper_ppo_vs_rl": float(np.mean(zoo)) / ppo_mean,
+                "strong_demos_vs_rl": strong_demo / ppo_mean, "zoo_demos_vs_rl": zoo_demo / ppo_mean}
+    lines = ["# Hopper-v5: GAIL-PPO from a weak and a stronger demonstrator", "",
+             "Command: `.venv/bin/python -m benchmarks.hopper_demonstrator --run`. " + " ".join(
+                 __doc__.split("\n\n")[1].split()), "",
+             "| run | demo file mean | final true return per seed | mean | ÷ PPO on the true reward | "
+             "expert-normalised (own file) |", "|---|---|---|---|---|---|"]
+    for label, demo, finals in rows:
+        lines.append(f"| {label} | {'' if demo is None else f'{demo:,.0f}'} | "
+                     f"{' / '.join(f'{x:,.0f}' for x in finals)} | {np.mean(finals):,.0f} | "
+                     f"{np.mean(finals) / ppo_mean:.3f} | "
+                     f"{'' if demo is None else f'{np.mean([norm(x, demo) for x in finals]):.2f}'} |")
+    lines += ["", f"Random policy: {random:.1f} (grid `random` cells). Commands of the three runs:", ""]
+    lines += [f"    {' '.join(command(s, False)).replace(str(ROOT) + '/', '')}" for s in SEEDS]
+    lines += ["", "Headline: " + ", ".join(f"`{k}` = {v:.3f}" for k, v in headline.items()), "",
+              "![curves](hopper_demonstrator.png)"]
+    (RESULTS / "hopper_demonstrator.md").write_text("\n".join(lines) + "\n")
+    write_json_atomic(RESULTS / "hopper_demonstrator.json", {
+        "headline": headline, "command": ".venv/bin/python -m benchmarks.hopper_demonstrator --run",
+        "runs": [{"seed": s["settings"]["seed"], "final_true_return": s["final_true_return"],
+                  "final_normalised_return": s["final_normalised_return"],
+                  "curve": [[c["env_steps"], c["true_return"]] for c in s["curve"]]} for s in summaries],
+        "demos": {"path": DEMOS, "sha256": digest}, "ppo_final": ppo, "gail_zoo_final": zoo, "random": random, "zoo_demo_return": zoo_demo,
+        "strong_demo_return": strong_demo})
+    _plot(summaries, [_curve(r["result"]) for r in _grid("ppo")], [_curve(r["result"]) for r in _grid("gail_bc")],
+          strong_demo, zoo_demo)
+    print("\n".join(lines))
+    return headline
+
+
+def _plot(summaries: list[dict], ppo: list[tuple], zoo: list[tuple], strong_demo: float, zoo_demo: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    strong = [([c["env_steps"] for c in s["curve"]], [c["true_return"] for c in s["curve"]]) for s in summaries]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for label, curves, colour in (("PPO, true reward", ppo, "C0"), ("GAIL-PPO, rl-zoo demos", zoo, "C1"),
+                                  ("GAIL-PPO, stronger demos", strong, "C2")):
+        curves = [c for c in curves if len(c[0])]
+        if not curves:
+            continue
+        grid, vals = align_curves(curves)
+        mean, std = vals.mean(0), vals.std(0)
+        ax.plot(grid, mean, color=colour, label=f"{label} ({len(curves)} seeds)")
+        ax.fill_between(grid, mean - std, mean + std, color=colour, alpha=0.2)
+    ax.axhline(zoo_demo, ls=":", color="C1", label="rl-zoo demo file's mean")
+    ax.axhline(strong_demo, ls=":", color="C2", label="stronger demo file's mean")
+    ax.set(title=f"{ENV}: true return (deterministic policy)", xlabel="env steps", ylabel="true return")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(RESULTS / "hopper_demonstrator.png", dpi=100)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", action="store_true", help="train the seeds that have not finished first")
+    args = parser.parse_args(argv)
+    if args.run:
+        run_missing()
+    report()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
