@@ -31,6 +31,14 @@ OWN = "advrl (made here)"
 # ../shared/data/experts/rl-zoo, not shipped), trained on the -v3 envs: they drive gymnasium's -v5 envs
 ZOO_DEMOS = {"HalfCheetah-v5": "HalfCheetah-v3", "Hopper-v5": "Hopper-v3", "Swimmer-v5": "Swimmer-v3"}
 ZOO_SOURCE = "rl-zoo SAC expert sac/{zoo} (DLR-RM/rl-trained-agents, MIT), deterministic"
+# MuJoCo experts made here, for an env none of advrl's settings were tuned on (benchmarks/gail_walker.py):
+# PPO with advrl.gail.ppo_settings.DEFAULT, 1M env steps
+OWN_MUJOCO = {"Walker2d-v5": 1_000_000}
+OWN_MUJOCO_COMMANDS = {
+    "policy": ".venv/bin/advrl expert train --env {env} --timesteps {steps} --seed 0 --device cpu "
+              "--out experts/{env}-ppo.zip",
+    "demos": ".venv/bin/advrl expert rollout --env {env} --policy experts/{env}-ppo.zip --episodes 25 "
+             "--out experts/demos/{env}.npz --seed 0"}
 # a stronger Hopper demonstrator than the rl-zoo expert (weak on v5), for benchmarks/hopper_demonstrator.py:
 # advrl's own GAIL-SAC policy, the MuJoCo grid's Hopper seed-2 cell (not shipped; the grid remakes it)
 STRONG = {"demos/Hopper-v5-strong.npz": (
@@ -76,6 +84,17 @@ def main() -> int:
             files.append(_demo_row(demos, f"demos/{env}.npz", env,
                                    COMMANDS["zoo_demos"].format(env=env, zoo=zoo, episodes=demos.n_episodes),
                                    source=ZOO_SOURCE.format(zoo=zoo)))
+    for env, steps in OWN_MUJOCO.items():
+        policy = HERE / f"{env}-ppo.zip"
+        if policy.is_file():
+            mean, std = evaluate_expert(env, policy, episodes=20, seed=10_000)
+            files.append({"path": policy.name, "kind": "policy", "env_id": env, "seed": 0, "source": OWN,
+                          "command": OWN_MUJOCO_COMMANDS["policy"].format(env=env, steps=steps), "timesteps": steps,
+                          "episodes": 20, "mean_return": round(mean, 3), "std_return": round(std, 3),
+                          "bytes": policy.stat().st_size, "obs_norm": None})
+        if (HERE / "demos" / f"{env}.npz").is_file():
+            files.append(_demo_row(load_demos(HERE / "demos" / f"{env}.npz", env=env), f"demos/{env}.npz", env,
+                                   OWN_MUJOCO_COMMANDS["demos"].format(env=env)))
     for rel, (env, command, source) in STRONG.items():
         if (HERE / rel).is_file():
             files.append(_demo_row(load_demos(HERE / rel, env=env), rel, env, command, source=source))
@@ -93,7 +112,8 @@ def main() -> int:
              "held-out checks.", "",
              "The MuJoCo demos (`-v5`, 25 deterministic episodes each, float32) are rolled out from the RL Baselines3 "
              "Zoo's SAC experts (MIT; `../shared/data/experts/rl-zoo/`, not shipped here), trained on the `-v3` envs, "
-             "read without unpickling. The Hopper expert is weak on v5: most episodes fall after ~300 steps "
+             "read without unpickling; `Walker2d-v5-ppo.zip` and its demos were made here (PPO with the settings of an "
+             "env without a tuned row, `benchmarks/gail_walker.py`). The Hopper expert is weak on v5: most episodes fall after ~300 steps "
              "(≈ 1,100), a few run long, hence its spread; `demos/Hopper-v5-strong.npz` is a stronger Hopper "
              "demonstrator (`benchmarks/hopper_demonstrator.py`).", "",
              "| file | env | episodes | mean ± std return | seed | source | command |",
