@@ -8,13 +8,14 @@ block (A B B A ...): whichever side runs first after a switch was measured 3-7% 
 (Acrobot, GAIL always first: ratio 0.90; PPO always first: 0.97). Process CPU time is
 summed per side (torch and BLAS on one thread), so a load that drifts during the run
 falls on both sides alike. Ratio = GAIL env steps per CPU-second ÷ PPO's. Each env is
-measured ``--repeats`` times (fresh runs, seeds 0, 1, ...): one 60k-step measurement of the same
-settings was seen anywhere from 0.865 to 0.922 (MountainCarContinuous), so the table gives the
-median and the range. The control rows run two identical plain PPOs the same way (their ratio is
-the method's noise); the ablation rows run GAIL with less learning per env step (``--ablate``:
-the discriminator once per round, no BC term) to show how much of the gap GAIL's learning is.
+measured ``--repeats`` times (fresh runs, seeds 0, 1, ...; every env once per pass) and the
+table gives the median ratio and the range: single measurements of the same settings differ by
+several percent. The control rows run two identical plain PPOs the same way (their ratio is the
+method's noise); the ablation rows run GAIL with less learning per env step (``--ablate``'s env,
+:data:`ABLATION`: a quarter of the default discriminator updates, no BC term after the warm start)
+to show how much of the gap GAIL's learning is.
 
-    .venv/bin/python -m benchmarks.gail_throughput
+    .venv/bin/python -m benchmarks.gail_throughput [--report-only]
 
 Writes ``benchmarks/results/gail_throughput.json`` (headline ``throughput_ratio_min``)
 and ``gail_throughput.md``; run it on an otherwise idle machine.
@@ -106,16 +107,55 @@ def spread(rows: list[dict]) -> dict:
     return {"median": float(np.median(ratios)), "min": ratios[0], "max": ratios[-1], "n": len(ratios)}
 
 
+def _row(label: str, rows: list[dict], s: dict) -> str:
+    """A table row: per-round sizes, the rates of the measurement whose ratio is the median, the spread."""
+    first = rows[0]
+    mid = min(rows, key=lambda r: abs(r["ratio"] - s["median"]))
+    return (f"| {label} | {first['env_steps_per_round']} | {first['d_steps_per_round']} | "
+            f"{mid['gail_steps_per_cpu_s']:.0f} | {mid['ppo_steps_per_cpu_s']:.0f} | "
+            f"{s['median']:.3f} | {s['min']:.3f} | {s['max']:.3f} |")
+
+
+def write_report(data: dict) -> None:
+    """``gail_throughput.md`` from the JSON's measurements."""
+    runs, ctrl, ablation = data["rows"], data["control"], data["ablation"]
+    repeats = max(len(rows) for rows in runs.values())
+    lines = ["# GAIL throughput vs plain PPO (same settings, same process, interleaved)", "",
+             f"Command: `{data['command']}`. " + " ".join(__doc__.split("\n\n")[1].split()), "",
+             f"| env | env steps / round | D steps / round | GAIL steps per CPU-s | PPO steps per CPU-s | "
+             f"ratio, median of {repeats} | lowest | highest |",
+             "|---|---|---|---|---|---|---|---|"]
+    lines += [_row(env_id, rows, data["per_env"][env_id]) for env_id, rows in runs.items()]
+    if ablation:
+        settings = ", ".join(f"{k} {v:g}" for k, v in data["ablation_settings"].items())
+        lines.append(_row(f"ablation: {ablation[0]['env']}, {settings}", ablation, data["ablation_spread"]))
+    if ctrl:
+        c = data["control_spread"]
+        lines.append(f"| control: plain PPO vs the same plain PPO, {ctrl[0]['env']} | | | | | {c['median']:.3f} | "
+                     f"{c['min']:.3f} | {c['max']:.3f} |")
+    lines += ["", "Steps per CPU-second: the measurement whose ratio is the median.", "",
+              f"Headline: `throughput_ratio_min` = {data['headline']['throughput_ratio_min']:.3f} (the lowest env's "
+              "median)"]
+    (RESULTS / "gail_throughput.md").write_text("\n".join(lines) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60_000, help="env steps per side and env")
     parser.add_argument("--block", type=int, default=5, help="rounds (rollouts) per side before switching")
     parser.add_argument("--repeats", type=int, default=3, help="measurements per env (seeds 0, 1, ...)")
     parser.add_argument("--envs", nargs="+", default=list(ENVS), choices=list(ENVS))
-    parser.add_argument("--control", default="Acrobot-v1", help="env of the PPO-vs-PPO control rows ('' for none)")
-    parser.add_argument("--ablate", default="MountainCarContinuous-v0",
+    parser.add_argument("--control", default="Acrobot-v1", choices=[*ENVS, ""],
+                        help="env of the PPO-vs-PPO control rows ('' for none)")
+    parser.add_argument("--ablate", default="MountainCarContinuous-v0", choices=[*ENVS, ""],
                         help="env of the ablation rows (GAIL with less learning; '' for none)")
+    parser.add_argument("--report-only", action="store_true", help="rebuild the markdown from the JSON")
     args = parser.parse_args(argv)
+    if args.report_only:
+        write_report(json.loads((RESULTS / "gail_throughput.json").read_text()))
+        return 0
+    if args.repeats < 1 or args.steps < 1 or args.block < 1:
+        parser.error("--repeats, --steps and --block must be at least 1")
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -140,33 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     per_env = {env_id: spread(rows) for env_id, rows in runs.items()}
     headline = {"throughput_ratio_min": min(s["median"] for s in per_env.values()),
                 **{f"throughput_ratio_{env_id.split('-')[0].lower()}": s["median"] for env_id, s in per_env.items()}}
+    data = {"headline": headline, "command": command.strip(), "per_env": per_env, "rows": runs, "control": ctrl,
+            "control_spread": spread(ctrl) if ctrl else None, "ablation": ablation, "ablation_settings": ABLATION,
+            "ablation_spread": spread(ablation) if ablation else None}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "gail_throughput.json").write_text(json.dumps(
-        {"headline": headline, "command": command.strip(), "per_env": per_env, "rows": runs, "control": ctrl,
-         "control_spread": spread(ctrl) if ctrl else None, "ablation": ablation, "ablation_settings": ABLATION,
-         "ablation_spread": spread(ablation) if ablation else None}, indent=2))
-    lines = ["# GAIL throughput vs plain PPO (same settings, same process, interleaved)", "",
-             f"Command: `{command.strip()}`. " + " ".join(__doc__.split("\n\n")[1].split()), "",
-             f"| env | env steps / round | D steps / round | GAIL steps per CPU-s | PPO steps per CPU-s | "
-             f"ratio, median of {args.repeats} | lowest | highest |",
-             "|---|---|---|---|---|---|---|---|"]
-
-    def row(label: str, rows: list[dict], s: dict) -> str:
-        first = rows[0]
-        return (f"| {label} | {first['env_steps_per_round']} | {first['d_steps_per_round']} | "
-                f"{np.median([r['gail_steps_per_cpu_s'] for r in rows]):.0f} | "
-                f"{np.median([r['ppo_steps_per_cpu_s'] for r in rows]):.0f} | "
-                f"{s['median']:.3f} | {s['min']:.3f} | {s['max']:.3f} |")
-
-    lines += [row(env_id, runs[env_id], per_env[env_id]) for env_id in args.envs]
-    if ablation:
-        lines.append(row(f"ablation: {args.ablate}, d_epochs 0.25, bc_anneal 0", ablation, spread(ablation)))
-    if ctrl:
-        c = spread(ctrl)
-        lines.append(f"| control: plain PPO vs the same plain PPO, {args.control} | | | | | {c['median']:.3f} | "
-                     f"{c['min']:.3f} | {c['max']:.3f} |")
-    lines += ["", f"Headline: `throughput_ratio_min` = {headline['throughput_ratio_min']:.3f} (the lowest env's median)"]
-    (RESULTS / "gail_throughput.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / "gail_throughput.json").write_text(json.dumps(data, indent=2))
+    write_report(data)
     return 0
 
 
