@@ -1,14 +1,15 @@
 """Is Hopper's GAIL-PPO bounded by its demonstrator? The same run from a stronger demo file.
 
-The rl-zoo Hopper expert is weak on ``Hopper-v5`` (the demo file's mean is 1,297: most episodes fall
-after ~300 steps), while PPO on the true reward reaches ~2,800 with the generator's settings, so
-``hopper_ppo_vs_rl`` (GAIL-PPO ÷ PPO) cannot reach 0.9 by imitating that file. This benchmark runs
-GAIL-PPO exactly as the MuJoCo grid's ``gail_bc`` cells do (the library's defaults, 1M env steps,
-evaluation every 25k on 10 episodes, 50 for the final figure, seeds 0-2), as a user would from the
-command line, from ``experts/demos/Hopper-v5-strong.npz``: 25 deterministic episodes of a stronger
-policy (advrl's GAIL-SAC, the grid's Hopper seed-2 cell, 2,868 on the true reward; see
+The rl-zoo Hopper expert is weak on ``Hopper-v5``: most of its demo episodes fall after ~300 steps,
+far below what PPO on the true reward reaches with the generator's settings, and ``hopper_ppo_vs_rl``
+(GAIL-PPO ÷ PPO) misses 0.9. This benchmark runs GAIL-PPO exactly as the MuJoCo grid's ``gail_bc``
+cells do (the library's defaults, 1M env steps, evaluation every 25k on 10 episodes, 50 for the final
+figure, seeds 0-2), as a user would from the command line, from ``experts/demos/Hopper-v5-strong.npz``:
+25 deterministic episodes of a stronger policy (advrl's GAIL-SAC, the grid's Hopper seed-2 cell; see
 ``experts/MANIFEST.md``). It reports them beside the grid's cells (PPO on the true reward, GAIL-PPO
-from the rl-zoo file), read from ``benchmarks/results/mujoco_full``.
+from the rl-zoo file), read from ``benchmarks/results/mujoco_full``. The two files differ in more than
+their demonstrator's return: the stronger one's episodes all last 1,000 steps (no termination), so it
+also holds ~3x the transitions.
 
     .venv/bin/python -m benchmarks.hopper_demonstrator --run   # trains what is missing (resumes), then reports
     .venv/bin/python -m benchmarks.hopper_demonstrator         # the report from the finished runs
@@ -50,12 +51,14 @@ def command(seed: int, resume: bool) -> list[str]:
 
 
 def run_missing() -> None:
-    """Train the seeds without a ``summary.json`` (resuming those with a checkpoint), one at a time."""
+    """Train the seeds without a ``summary.json``, one at a time: resumed from a checkpoint, or started
+    again (``--overwrite``) when stopped before the first one."""
     for seed in SEEDS:
         out = RUNS / f"gail_s{seed}"
         if (out / "summary.json").is_file():
             continue
-        cmd = command(seed, resume=(out / "checkpoint.pt").is_file())
+        resume = (out / "checkpoint.pt").is_file()
+        cmd = command(seed, resume=resume) + ([] if resume else ["--overwrite"])
         print(" ".join(cmd), flush=True)
         subprocess.run(cmd, cwd=ROOT, check=True)
 
@@ -80,6 +83,10 @@ def report() -> dict:
     for s in summaries:  # the runs imitated the file shipped at DEMOS (its bytes, wherever it lay then)
         if s["demos"].get("sha256") != digest:
             raise SystemExit(f"run seed {s['settings']['seed']} imitated {s['demos']}, not {DEMOS} (sha256 {digest})")
+        want = {"env_id": ENV, "total_timesteps": STEPS, "eval_every_steps": 25_000, "eval_episodes": 10,
+                "final_eval_episodes": 50}
+        if {k: s["settings"].get(k) for k in want} != want:
+            raise SystemExit(f"run seed {s['settings']['seed']}: settings differ from {want}")
     strong = [s["final_true_return"] for s in summaries]
     strong_demo = summaries[0]["demo_return"]
     ppo = [r["result"]["final_return"] for r in _grid("ppo")]
@@ -108,7 +115,11 @@ def report() -> dict:
                      f"{' / '.join(f'{x:,.0f}' for x in finals)} | {np.mean(finals):,.0f} | "
                      f"{np.mean(finals) / ppo_mean:.3f} | "
                      f"{'' if demo is None else f'{np.mean([norm(x, demo) for x in finals]):.2f}'} |")
-    lines += ["", f"Random policy: {random:.1f} (grid `random` cells). Commands of the three runs:", ""]
+    lines += ["", f"Random policy: {random:.1f} (grid `random` cells). The rl-zoo file's mean is "
+              f"{zoo_demo / ppo_mean:.2f} of PPO's, the stronger file's {strong_demo / ppo_mean:.2f}: given a PPO-level "
+              f"demonstrator, GAIL-PPO ends at {np.mean(strong) / ppo_mean:.2f} of PPO. Commands of the three runs "
+              "(made under `runs/strong/` and copied here; the report checks the demo file by its sha256 and the "
+              "settings):", ""]
     lines += [f"    {' '.join(command(s, False)).replace(str(ROOT) + '/', '')}" for s in SEEDS]
     lines += ["", "Headline: " + ", ".join(f"`{k}` = {v:.3f}" for k, v in headline.items()), "",
               "![curves](hopper_demonstrator.png)"]
