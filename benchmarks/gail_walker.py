@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.grid import write_json_atomic
-from benchmarks.metrics import align_curves
+from benchmarks.metrics import plot_band
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -213,10 +213,8 @@ def _plot(gail: dict[int, dict], demo_mean: float, ppo_mean: float) -> None:
     import matplotlib.pyplot as plt
 
     curves = [([c["env_steps"] for c in g["curve"]], [c["true_return"] for c in g["curve"]]) for g in gail.values()]
-    grid, vals = align_curves(curves)
     fig, ax = plt.subplots(figsize=(9, 4.5))
-    ax.plot(grid, vals.mean(0), color="C2", label=f"GAIL-PPO, library defaults ({len(curves)} seeds)")
-    ax.fill_between(grid, vals.mean(0) - vals.std(0), vals.mean(0) + vals.std(0), color="C2", alpha=0.2)
+    plot_band(ax, curves, "GAIL-PPO, library defaults", "C2")
     ax.axhline(demo_mean, ls=":", color="k", label="demo file's mean")
     ax.axhline(ppo_mean, ls="--", color="C0", label="PPO on the true reward, final (mean)")
     ax.set(title=f"{ENV}: true return (deterministic policy)", xlabel="env steps", ylabel="true return")

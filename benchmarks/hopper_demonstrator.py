@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.grid import load_results, write_json_atomic
-from benchmarks.metrics import align_curves
+from benchmarks.metrics import plot_band
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -147,13 +147,7 @@ def _plot(summaries: list[dict], ppo: list[tuple], zoo: list[tuple], strong_demo
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for label, curves, colour in (("PPO, true reward", ppo, "C0"), ("GAIL-PPO, rl-zoo demos", zoo, "C1"),
                                   ("GAIL-PPO, stronger demos", strong, "C2")):
-        curves = [c for c in curves if len(c[0])]
-        if not curves:
-            continue
-        grid, vals = align_curves(curves)
-        mean, std = vals.mean(0), vals.std(0)
-        ax.plot(grid, mean, color=colour, label=f"{label} ({len(curves)} seeds)")
-        ax.fill_between(grid, mean - std, mean + std, color=colour, alpha=0.2)
+        plot_band(ax, curves, label, colour)
     ax.axhline(zoo_demo, ls=":", color="C1", label="rl-zoo demo file's mean")
     ax.axhline(strong_demo, ls=":", color="C2", label="stronger demo file's mean")
     ax.set(title=f"{ENV}: true return (deterministic policy)", xlabel="env steps", ylabel="true return")
