@@ -21,28 +21,24 @@ Writes ``benchmarks/results/gail_walker.{md,json,png}``; the JSON's ``headline``
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import re
-import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 
+from benchmarks import gail_cli_runs as cli
+from benchmarks.gail_cli_runs import ADVRL, STEPS
 from benchmarks.grid import write_json_atomic
 from benchmarks.metrics import plot_band
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = cli.ROOT
 RESULTS = ROOT / "benchmarks" / "results"
 RUNS = ROOT / "benchmarks" / "grid_runs" / "gail_walker"
 ENV = "Walker2d-v5"
 EXPERT = "experts/Walker2d-v5-ppo.zip"
 DEMOS = "experts/demos/Walker2d-v5.npz"
 SEEDS = (0, 1, 2)
-STEPS = 1_000_000
-ADVRL = ".venv/bin/advrl"
 
 
 def commands() -> dict[str, list[str]]:
@@ -56,9 +52,7 @@ def commands() -> dict[str, list[str]]:
         cmds[f"ppo_s{seed}"] = [ADVRL, "gail", "ppo", "--reward", "true", "--env", ENV, "--timesteps", str(STEPS),
                                 "--seed", str(seed), "--eval-episodes", "50", "--device", "cpu",
                                 "--out", f"{runs}/ppo_s{seed}.zip"]
-        cmds[f"gail_s{seed}"] = [ADVRL, "gail", "train", "--env", ENV, "--demos", DEMOS, "--timesteps", str(STEPS),
-                                 "--seed", str(seed), "--eval-every", "25000", "--eval-episodes", "10",
-                                 "--final-eval-episodes", "50", "--device", "cpu", "--out", f"{runs}/gail_s{seed}"]
+        cmds[f"gail_s{seed}"] = cli.gail_train_command(ENV, DEMOS, seed, RUNS / f"gail_s{seed}")
     return cmds
 
 
@@ -94,12 +88,9 @@ def run_missing() -> None:
         if _done(name) and not (name == "demos" and "expert" in remade):
             continue
         if name.startswith("gail"):
-            cmd = [*cmd, "--resume" if (RUNS / name / "checkpoint.pt").is_file() else "--overwrite"]
-        elif name != "expert":
-            cmd = [*cmd, "--overwrite"]  # a zip or demo file left by a run that did not finish
-        print(" ".join(cmd), flush=True)
-        with open(RUNS / f"{name}.log", "a") as log:
-            subprocess.run(cmd, cwd=ROOT, check=True, stdout=log, stderr=subprocess.STDOUT)
+            cli.run_gail(cmd, RUNS / name, RUNS / f"{name}.log")
+        else:  # --overwrite: a zip or demo file left by a run that did not finish
+            cli.run_command(cmd if name == "expert" else [*cmd, "--overwrite"], RUNS / f"{name}.log")
         remade.add(name)
     if remade or not (RUNS / "reeval.json").is_file():
         reevaluate()
@@ -123,15 +114,6 @@ def reevaluate(episodes: int = 100, seed: int = 20_000) -> dict[str, list[float]
     return out
 
 
-def _check_settings(summary: dict, seed: int) -> None:
-    """... with the settings :func:`commands` gives (a run made elsewhere and copied here included)."""
-    want = {"env_id": ENV, "seed": seed, "total_timesteps": STEPS, "eval_every_steps": 25_000, "eval_episodes": 10,
-            "final_eval_episodes": 50}
-    got = {k: summary["settings"].get(k) for k in want}
-    if got != want:
-        raise SystemExit(f"GAIL seed {seed}: settings {got}, expected {want}")
-
-
 def report() -> dict:
     """Markdown, JSON and PNG from the finished steps."""
     from advrl.demos import load_demos
@@ -140,15 +122,9 @@ def report() -> dict:
     demo_mean = float(demos.episode_returns.mean())
     ppo = {s: _ppo_return(f"ppo_s{s}") for s in SEEDS if (RUNS / f"ppo_s{s}.log").is_file()}
     ppo = {s: v for s, v in ppo.items() if v is not None}
-    gail = {s: json.loads((RUNS / f"gail_s{s}" / "summary.json").read_text()) for s in SEEDS
-            if (RUNS / f"gail_s{s}" / "summary.json").is_file()}
+    gail = cli.gail_summaries(RUNS, SEEDS, ENV, DEMOS)
     if not ppo or not gail:
         raise SystemExit(f"nothing finished under {RUNS} (PPO {sorted(ppo)}, GAIL {sorted(gail)}): run with --run")
-    digest = hashlib.sha256((ROOT / DEMOS).read_bytes()).hexdigest()
-    for seed, g in gail.items():  # the runs imitated the shipped file's bytes (wherever it lay then) ...
-        if g["demos"].get("sha256") != digest:
-            raise SystemExit(f"GAIL seed {seed} imitated {g['demos']}, not {DEMOS} (sha256 {digest})")
-        _check_settings(g, seed)
     random = float(np.mean([g["random_return"] for g in gail.values()]))
     finals = [g["final_true_return"] for g in gail.values()]
     ppo_mean = float(np.mean(list(ppo.values())))
@@ -195,11 +171,11 @@ def report() -> dict:
     (RESULTS / "gail_walker.md").write_text("\n".join(lines) + "\n")
     write_json_atomic(RESULTS / "gail_walker.json", {
         "headline": headline, "command": ".venv/bin/python -m benchmarks.gail_walker --run",
-        "commands": {k: " ".join(v) for k, v in cmds.items()}, "demos": {"path": DEMOS, "sha256": digest},
+        "commands": {k: " ".join(v) for k, v in cmds.items()}, "demos": {"path": DEMOS, "sha256": cli.demo_sha256(DEMOS)},
         "demo_mean": demo_mean, "reevaluated": reeval, "random": random,
         "ppo_final": ppo, "gail": {s: {"final_true_return": g["final_true_return"],
                                         "final_normalised_return": g["final_normalised_return"],
-                                        "curve": [[c["env_steps"], c["true_return"]] for c in g["curve"]]}
+                                        "curve": [list(point) for point in zip(*cli.summary_curve(g))]}
                                     for s, g in gail.items()}})
     _plot(gail, demo_mean, ppo_mean)
     print("\n".join(lines))
@@ -212,27 +188,12 @@ def _plot(gail: dict[int, dict], demo_mean: float, ppo_mean: float) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    curves = [([c["env_steps"] for c in g["curve"]], [c["true_return"] for c in g["curve"]]) for g in gail.values()]
     fig, ax = plt.subplots(figsize=(9, 4.5))
-    plot_band(ax, curves, "GAIL-PPO, library defaults", "C2")
+    plot_band(ax, [cli.summary_curve(g) for g in gail.values()], "GAIL-PPO, library defaults", "C2")
     ax.axhline(demo_mean, ls=":", color="k", label="demo file's mean")
     ax.axhline(ppo_mean, ls="--", color="C0", label="PPO on the true reward, final (mean)")
-    ax.set(title=f"{ENV}: true return (deterministic policy)", xlabel="env steps", ylabel="true return")
-    ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(RESULTS / "gail_walker.png", dpi=100)
-    plt.close(fig)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", action="store_true", help="run the missing steps first")
-    args = parser.parse_args(argv)
-    if args.run:
-        run_missing()
-    report()
-    return 0
+    cli.save_plot(fig, ax, f"{ENV}: true return (deterministic policy)", RESULTS / "gail_walker.png", "upper left")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.main(__doc__.splitlines()[0], run_missing, report))

@@ -21,46 +21,33 @@ Writes ``benchmarks/results/hopper_demonstrator.{md,json,png}``; the JSON's ``he
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import json
-import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 
+from benchmarks import gail_cli_runs as cli
 from benchmarks.grid import load_results, write_json_atomic
 from benchmarks.metrics import plot_band
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = cli.ROOT
 RESULTS = ROOT / "benchmarks" / "results"
 ENV = "Hopper-v5"
 DEMOS = "experts/demos/Hopper-v5-strong.npz"
 RUNS = ROOT / "benchmarks" / "grid_runs" / "hopper_demonstrator"
 SEEDS = (0, 1, 2)
-STEPS = 1_000_000
 
 
-def command(seed: int, resume: bool) -> list[str]:
+def command(seed: int) -> list[str]:
     """The CLI run of one seed (the grid's ``gail_bc`` budget: 1M, evaluation every 25k)."""
-    return [str(ROOT / ".venv" / "bin" / "advrl"), "gail", "train", "--env", ENV, "--demos", DEMOS,
-            "--timesteps", str(STEPS), "--seed", str(seed), "--eval-every", "25000", "--eval-episodes", "10",
-            "--final-eval-episodes", "50", "--device", "cpu", "--out", str((RUNS / f"gail_s{seed}").relative_to(ROOT)),
-            *(["--resume"] if resume else [])]
+    return cli.gail_train_command(ENV, DEMOS, seed, RUNS / f"gail_s{seed}")
 
 
 def run_missing() -> None:
-    """Train the seeds without a ``summary.json``, one at a time: resumed from a checkpoint, or started
-    again (``--overwrite``) when stopped before the first one."""
+    """Train the seeds without a ``summary.json``, one at a time (resumed where a checkpoint is)."""
     for seed in SEEDS:
         out = RUNS / f"gail_s{seed}"
-        if (out / "summary.json").is_file():
-            continue
-        resume = (out / "checkpoint.pt").is_file()
-        cmd = command(seed, resume=resume) + ([] if resume else ["--overwrite"])
-        print(" ".join(cmd), flush=True)
-        subprocess.run(cmd, cwd=ROOT, check=True)
+        if not (out / "summary.json").is_file():
+            cli.run_gail(command(seed), out)
 
 
 def _grid(method: str) -> list[dict]:
@@ -75,18 +62,9 @@ def _curve(result: dict) -> tuple[list, list]:
 
 def report() -> dict:
     """Markdown, JSON and PNG from the finished runs and the grid's cells."""
-    summaries = [json.loads((RUNS / f"gail_s{s}" / "summary.json").read_text()) for s in SEEDS
-                 if (RUNS / f"gail_s{s}" / "summary.json").is_file()]
+    summaries = list(cli.gail_summaries(RUNS, SEEDS, ENV, DEMOS).values())
     if not summaries:
         raise SystemExit(f"no finished run under {RUNS}: run with --run first")
-    digest = hashlib.sha256((ROOT / DEMOS).read_bytes()).hexdigest()
-    for s in summaries:  # the runs imitated the file shipped at DEMOS (its bytes, wherever it lay then)
-        if s["demos"].get("sha256") != digest:
-            raise SystemExit(f"run seed {s['settings']['seed']} imitated {s['demos']}, not {DEMOS} (sha256 {digest})")
-        want = {"env_id": ENV, "total_timesteps": STEPS, "eval_every_steps": 25_000, "eval_episodes": 10,
-                "final_eval_episodes": 50}
-        if {k: s["settings"].get(k) for k in want} != want:
-            raise SystemExit(f"run seed {s['settings']['seed']}: settings differ from {want}")
     strong = [s["final_true_return"] for s in summaries]
     strong_demo = summaries[0]["demo_return"]
     ppo = [r["result"]["final_return"] for r in _grid("ppo")]
@@ -120,7 +98,7 @@ def report() -> dict:
               f"demonstrator, GAIL-PPO ends at {np.mean(strong) / ppo_mean:.2f} of PPO. Commands of the three runs "
               "(made under `runs/strong/` and copied here; the report checks the demo file by its sha256 and the "
               "settings):", ""]
-    lines += [f"    {' '.join(command(s, False)).replace(str(ROOT) + '/', '')}" for s in SEEDS]
+    lines += [f"    {' '.join(command(s))}" for s in SEEDS]
     lines += ["", "Headline: " + ", ".join(f"`{k}` = {v:.3f}" for k, v in headline.items()), "",
               "![curves](hopper_demonstrator.png)"]
     (RESULTS / "hopper_demonstrator.md").write_text("\n".join(lines) + "\n")
@@ -128,8 +106,8 @@ def report() -> dict:
         "headline": headline, "command": ".venv/bin/python -m benchmarks.hopper_demonstrator --run",
         "runs": [{"seed": s["settings"]["seed"], "final_true_return": s["final_true_return"],
                   "final_normalised_return": s["final_normalised_return"],
-                  "curve": [[c["env_steps"], c["true_return"]] for c in s["curve"]]} for s in summaries],
-        "demos": {"path": DEMOS, "sha256": digest}, "ppo_final": ppo, "gail_zoo_final": zoo, "random": random, "zoo_demo_return": zoo_demo,
+                  "curve": [list(point) for point in zip(*cli.summary_curve(s))]} for s in summaries],
+        "demos": {"path": DEMOS, "sha256": cli.demo_sha256(DEMOS)}, "ppo_final": ppo, "gail_zoo_final": zoo, "random": random, "zoo_demo_return": zoo_demo,
         "strong_demo_return": strong_demo})
     _plot(summaries, [_curve(r["result"]) for r in _grid("ppo")], [_curve(r["result"]) for r in _grid("gail_bc")],
           strong_demo, zoo_demo)
@@ -143,29 +121,15 @@ def _plot(summaries: list[dict], ppo: list[tuple], zoo: list[tuple], strong_demo
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    strong = [([c["env_steps"] for c in s["curve"]], [c["true_return"] for c in s["curve"]]) for s in summaries]
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for label, curves, colour in (("PPO, true reward", ppo, "C0"), ("GAIL-PPO, rl-zoo demos", zoo, "C1"),
-                                  ("GAIL-PPO, stronger demos", strong, "C2")):
+                                  ("GAIL-PPO, stronger demos", [cli.summary_curve(s) for s in summaries], "C2")):
         plot_band(ax, curves, label, colour)
     ax.axhline(zoo_demo, ls=":", color="C1", label="rl-zoo demo file's mean")
     ax.axhline(strong_demo, ls=":", color="C2", label="stronger demo file's mean")
-    ax.set(title=f"{ENV}: true return (deterministic policy)", xlabel="env steps", ylabel="true return")
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(RESULTS / "hopper_demonstrator.png", dpi=100)
-    plt.close(fig)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", action="store_true", help="train the seeds that have not finished first")
-    args = parser.parse_args(argv)
-    if args.run:
-        run_missing()
-    report()
-    return 0
+    cli.save_plot(fig, ax, f"{ENV}: true return (deterministic policy)", RESULTS / "hopper_demonstrator.png",
+                  "lower right")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.main(__doc__.splitlines()[0], run_missing, report))
