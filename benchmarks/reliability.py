@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -47,6 +48,7 @@ class Case:
     fresh: bool = False  # remove ``signal_when`` first (it is rewritten when the run starts)
     sig: int = signal.SIGINT
     check: str | None = None  # a file that must exist afterwards (relative to the work dir)
+    absent: str | None = None  # a file that must not exist afterwards (what a hostile file would have made)
     result: dict = field(default_factory=dict)
 
 
@@ -111,7 +113,22 @@ def _files(work: Path) -> dict[str, str]:
     f["named_zip"] = str(work / "CartPole-v1.zip")
     (work / "latin1.tsv").write_bytes(b"caf\xe9\tau lait\n")
     f["latin1_tsv"] = str(work / "latin1.tsv")
+    # session 32: an rl-zoo layout (<Env>.zip + <Env>/vecnormalize.pkl) whose pickle would run a command
+    (work / "zoo" / "CartPole-v1").mkdir(parents=True)
+    (work / "zoo" / "CartPole-v1.zip").write_bytes(pol)
+    (work / "zoo" / "CartPole-v1" / "vecnormalize.pkl").write_bytes(pickle.dumps(_RunsCommand(work / "pwned")))
+    f["zoo_zip"] = str(work / "zoo" / "CartPole-v1.zip")
     return f
+
+
+class _RunsCommand:
+    """Pickles as a call of ``os.system`` (a hostile ``vecnormalize.pkl``); nothing here calls it."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
 
 
 def cases(f: dict[str, str], w: Path) -> list[Case]:
@@ -215,6 +232,9 @@ def cases(f: dict[str, str], w: Path) -> list[Case]:
         Case("demos", "obs and acts alone", ["demos", "inspect", f["obs_acts"]], 2, "read as imitation's npz"),
         Case("expert", "rollout of a zip named for another env", ["expert", "rollout", "--env", "Acrobot-v1",
              "--policy", f["named_zip"], "--episodes", "1", "--out", str(w / "r4.npz")], 2, "by its name"),
+        Case("expert", "rl-zoo vecnormalize.pkl that would run a command", ["expert", "rollout", "--env",
+             "CartPole-v1", "--policy", f["zoo_zip"], "--episodes", "1", "--out", str(w / "r5.npz")], 2,
+             "system', which is not allowed", absent="pwned"),
         Case("expert", "train --device cuda (no GPU here)", ["expert", "train", "--env", "CartPole-v1", "--device",
              "cuda", "--out", str(w / "e.zip")], 2, "cuda"),
         Case("signals", "SIGINT during GAIL training", GAIL + ["--out", str(w / "sig1"), "--timesteps", "10000000",
@@ -262,7 +282,8 @@ def run_case(case: Case, work: Path) -> dict:
     problem = [ln for ln in lines if not ln.startswith("usage:") and not ln.startswith(" ")]
     ok = (proc.returncode == case.code and len(problem) == 1 and problem[0].startswith("advrl")
           and case.needle in problem[0] and "Traceback" not in err and "weights_only" not in err
-          and (case.check is None or (work / case.check).exists()))
+          and (case.check is None or (work / case.check).exists())
+          and (case.absent is None or not (work / case.absent).exists()))
     return {"group": case.group, "what": case.what, "code": proc.returncode, "expected": case.code,
             "message": problem[0] if len(problem) == 1 else " | ".join(lines[-3:]), "ok": ok,
             "seconds": round(time.monotonic() - start, 1)}

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             formatter_class=DefaultsFormatter)
     roll.add_argument("--env", required=True, help="gymnasium env id")
     roll.add_argument("--policy", required=True, help="SB3 SAC, TD3 or PPO zip (read without unpickling; "
-                                                      "<stem>.obs_norm.npz beside it is applied), or 'random'")
+                      "observation statistics are applied from <stem>.obs_norm.npz beside it or an rl-zoo "
+                      "vecnormalize.pkl beside it or in <stem>/, read without running code), or 'random'")
     roll.add_argument("--algo", default=None, metavar="sac|ppo|td3",
                       help="the zip's algorithm (default: read from the zip; given, it must agree)")
     roll.add_argument("--episodes", type=int, default=20, help="episodes to roll out")
@@ -84,6 +85,8 @@ def _rollout(args: argparse.Namespace) -> int:
                            algo=args.algo)
     path = save_demos(demos, args.out)
     rets = demos.episode_returns
+    if demos.metadata.get("obs_norm"):
+        print(f"observations normalised with the expert's statistics from {demos.metadata['obs_norm']}")
     print(f"wrote {path}: {demos.n_episodes} episodes, {demos.n_steps} steps, "
           f"return {rets.mean():.2f} ± {rets.std():.2f}")
     return 0

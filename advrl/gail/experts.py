@@ -118,13 +118,15 @@ def rollout_expert(
         expert = ExpertPolicy(policy_path, gym.make(env_id), algo=algo)
         act = lambda obs: expert.act(obs, deterministic)  # noqa: E731
         algo = expert.algo
+        extra = {"obs_norm": expert.normalizer.source} if expert.normalizer is not None else {}
     else:
         space = gym.make(env_id).action_space
         space.seed(seed)
         act = lambda obs: space.sample()  # noqa: E731
+        extra = {}
     return rollout(env_id, act, episodes, seed=seed,
                    metadata={"policy": str(policy_path) if policy_path else "random", "algo": algo,
-                             "deterministic": deterministic})
+                             "deterministic": deterministic, **extra})
 
 
 def evaluate_expert(env_id: str, policy_path: str | Path | None, episodes: int = 20, seed: int = 10_000,

@@ -75,10 +75,12 @@ def load_ppo(path: str | Path, env: gym.Env | Any, device: str = "auto"):
 
 class ObsNormalizer:
     """Fixed observation normalisation (SB3 ``VecNormalize`` statistics stored as
-    ``.npz`` beside an expert zip instead of a pickle)."""
+    ``.npz`` beside an expert zip instead of a pickle); ``source``: the file they were read from."""
 
-    def __init__(self, mean: np.ndarray, var: np.ndarray, clip: float = 10.0, epsilon: float = 1e-8) -> None:
+    def __init__(self, mean: np.ndarray, var: np.ndarray, clip: float = 10.0, epsilon: float = 1e-8,
+                 source: str | None = None) -> None:
         self.mean, self.var, self.clip, self.epsilon = np.asarray(mean), np.asarray(var), float(clip), float(epsilon)
+        self.source = source
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         return np.clip((obs - self.mean) / np.sqrt(self.var + self.epsilon), -self.clip, self.clip).astype(np.float32)
@@ -93,7 +95,7 @@ class ObsNormalizer:
     @classmethod
     def load(cls, path: str | Path) -> "ObsNormalizer":
         with np.load(path, allow_pickle=False) as data:
-            return cls(data["mean"], data["var"], float(data["clip"]), float(data["epsilon"]))
+            return cls(data["mean"], data["var"], float(data["clip"]), float(data["epsilon"]), source=str(path))
 
     @classmethod
     def from_vecnormalize(cls, vecnorm: Any) -> "ObsNormalizer":
@@ -291,9 +293,13 @@ def load_policy(path: str | Path, env: gym.Env | Any, algo: str | None = None, d
 
 
 def load_obs_normalizer(policy_path: str | Path) -> ObsNormalizer | None:
-    """The observation normalisation an expert zip was trained with: ``<stem>.obs_norm.npz``
-    beside it, else ``None``. An rl-zoo folder keeps it in ``vecnormalize.pkl``, a pickle this
-    never reads: such a folder without the ``.npz`` is refused rather than rolled out unnormalised."""
+    """The observation normalisation an expert zip was trained with, else ``None``: ``<stem>.obs_norm.npz``
+    beside it (advrl's own experts), or a ``vecnormalize.pkl`` beside it or in ``<stem>/`` (the RL
+    Baselines3 Zoo's layout: ``<Env>_1/<Env>.zip`` + ``<Env>_1/<Env>/vecnormalize.pkl``), read without
+    running the pickle (:mod:`advrl.gail.vecnormalize_pkl`). A Zoo ``config.yml`` (in either place) that
+    asks for ``normalize`` with no statistics found is refused rather than rolled out unnormalised."""
+    from advrl.gail.vecnormalize_pkl import read_vecnormalize
+
     policy_path = Path(policy_path)
     npz = obs_norm_path(policy_path)
     if npz.is_file():
@@ -301,11 +307,15 @@ def load_obs_normalizer(policy_path: str | Path) -> ObsNormalizer | None:
             return ObsNormalizer.load(npz)
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise UserError(f"{npz}: not an observation-normalisation file ({type(exc).__name__}: {exc})") from None
-    pickled = policy_path.with_name("vecnormalize.pkl")
-    if pickled.is_file() or _zoo_config_normalizes(policy_path.with_name("config.yml")):
-        raise UserError(f"{policy_path}: was trained with observation normalisation kept in {pickled.name} (a "
-                        f"pickle, never read here); save its obs_rms mean/var as {npz.name} (advrl.gail.sb3_io."
-                        "ObsNormalizer) beside the zip")
+    folders = (policy_path.parent, policy_path.parent / policy_path.stem)
+    for folder in folders:
+        if (folder / "vecnormalize.pkl").is_file():
+            stats = read_vecnormalize(folder / "vecnormalize.pkl")
+            return None if stats is None else ObsNormalizer(**stats, source=str(folder / "vecnormalize.pkl"))
+    if any(_zoo_config_normalizes(folder / "config.yml") for folder in folders):
+        raise UserError(f"{policy_path}: its config.yml says it was trained with observation normalisation, "
+                        f"but no vecnormalize.pkl (beside the zip or in {policy_path.stem}/) nor {npz.name} "
+                        "holds the statistics")
     return None
 
 

@@ -1,0 +1,155 @@
+"""An expert's ``vecnormalize.pkl`` (SB3 ``VecNormalize.save``; the RL Baselines3 Zoo keeps it in
+``<Env>/`` beside ``<Env>.zip``) is read without running the pickle: the statistics are applied as SB3
+applies them, old Zoo files (``gym``, ``numpy.core``) read too, and a pickle that would run code is refused
+in one line with nothing run."""
+
+import os
+import pickle
+import sys
+import types
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from stable_baselines3 import PPO
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.vec_env import VecNormalize
+
+from advrl.cli import main
+from advrl.demos import load_demos
+from advrl.gail.experts import ExpertPolicy
+from advrl.gail.vecnormalize_pkl import read_vecnormalize
+
+
+def _zoo_folder(tmp_path: Path, norm_obs: bool = True) -> tuple[Path, PPO, VecNormalize]:
+    """A Zoo-layout expert folder: ``Pendulum-v1.zip`` and ``Pendulum-v1/vecnormalize.pkl`` with
+    statistics far from (0, 1), so that a missing normalisation shows in the actions."""
+    venv = VecNormalize(make_vec_env("Pendulum-v1", n_envs=2, seed=0), norm_obs=norm_obs, gamma=0.99)
+    venv.reset()
+    for _ in range(50):
+        venv.step(np.ones((2, 1), np.float32))
+    if norm_obs:
+        venv.obs_rms.mean = np.array([0.7, -0.3, 2.0])
+        venv.obs_rms.var = np.array([0.05, 0.2, 9.0])
+    venv.clip_obs = 3.0
+    model = PPO("MlpPolicy", venv, n_steps=64, seed=0, device="cpu")
+    with torch.no_grad():  # PPO's initial action head outputs ~0 everywhere: make the actions depend on obs
+        model.policy.action_net.weight.normal_(0.0, 1.0, generator=torch.Generator().manual_seed(0))
+    zip_path = tmp_path / "Pendulum-v1.zip"
+    model.save(zip_path)
+    (tmp_path / "Pendulum-v1").mkdir()
+    venv.save(tmp_path / "Pendulum-v1" / "vecnormalize.pkl")
+    return zip_path, model, venv
+
+
+OBS = np.array([[0.9, 0.1, -1.5], [-0.2, 0.95, 6.0], [0.0, -1.0, 0.3]], np.float32)
+
+
+def test_zoo_layout_statistics_are_applied_as_sb3_applies_them(tmp_path, capsys):
+    zip_path, model, venv = _zoo_folder(tmp_path)
+    expert = ExpertPolicy(zip_path, gym.make("Pendulum-v1"))
+    assert expert.normalizer is not None and expert.normalizer.source.endswith("vecnormalize.pkl")
+    for obs in OBS:
+        want = model.predict(venv.normalize_obs(obs[None]), deterministic=True)[0][0]
+        np.testing.assert_allclose(expert.act(obs), want, atol=1e-6)
+        raw = model.predict(obs[None], deterministic=True)[0][0]
+        assert not np.allclose(want, raw, atol=1e-3)  # the statistics matter for these observations
+    assert main(["expert", "rollout", "--env", "Pendulum-v1", "--policy", str(zip_path), "--episodes", "1",
+                 "--out", str(tmp_path / "d.npz")]) == 0
+    assert "normalised with the expert's statistics from" in capsys.readouterr().out
+    assert load_demos(tmp_path / "d.npz").metadata["obs_norm"].endswith(os.path.join("Pendulum-v1", "vecnormalize.pkl"))
+
+
+def test_statistics_beside_the_zip_and_norm_obs_off(tmp_path):
+    zip_path, model, venv = _zoo_folder(tmp_path)
+    (tmp_path / "Pendulum-v1" / "vecnormalize.pkl").rename(tmp_path / "vecnormalize.pkl")
+    stats = read_vecnormalize(tmp_path / "vecnormalize.pkl")
+    np.testing.assert_array_equal(stats["mean"], venv.obs_rms.mean)
+    np.testing.assert_array_equal(stats["var"], venv.obs_rms.var)
+    assert (stats["clip"], stats["epsilon"]) == (3.0, venv.epsilon)
+    assert ExpertPolicy(zip_path, gym.make("Pendulum-v1")).normalizer is not None
+    off = tmp_path / "off"
+    off.mkdir()
+    zip_off, _, _ = _zoo_folder(off, norm_obs=False)
+    assert ExpertPolicy(zip_off, gym.make("Pendulum-v1")).normalizer is None
+
+
+def _as_old_zoo_file(venv: VecNormalize, monkeypatch) -> bytes:
+    """``venv`` pickled as an old Zoo file names things: spaces of the retired ``gym`` package,
+    NumPy 1's ``numpy.core.multiarray``, protocol 2 (bytes through ``_codecs.encode``)."""
+    state = venv.__getstate__()
+    fake = {}
+    for name in ("gym", "gym.spaces", "gym.spaces.box"):
+        fake[name] = types.ModuleType(name)
+        monkeypatch.setitem(sys.modules, name, fake[name])
+    box = type("Box", (), {"__module__": "gym.spaces.box"})
+    fake["gym.spaces.box"].Box = box
+    for key in ("observation_space", "action_space"):
+        old = box()
+        old.__dict__.update({"low": state[key].low, "high": state[key].high, "shape": state[key].shape,
+                             "dtype": state[key].dtype, "np_random": None})
+        state[key] = old
+    module = "stable_baselines3.common.vec_env.vec_normalize"  # a stand-in class pickles under the real name
+    monkeypatch.setitem(sys.modules, module, types.ModuleType(module))
+    sys.modules[module].VecNormalize = type("VecNormalize", (), {"__module__": module})
+    vecnorm = sys.modules[module].VecNormalize()
+    vecnorm.__dict__.update(state)
+    data = pickle.dumps(vecnorm, protocol=2)
+    assert b"numpy._core.multiarray" in data and b"gymnasium" not in data
+    return data.replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+
+
+def test_old_zoo_pickle_reads_the_same(tmp_path, monkeypatch):
+    _, _, venv = _zoo_folder(tmp_path)
+    old = tmp_path / "old.pkl"
+    old.write_bytes(_as_old_zoo_file(venv, monkeypatch))
+    monkeypatch.undo()
+    stats = read_vecnormalize(old)
+    np.testing.assert_array_equal(stats["mean"], venv.obs_rms.mean)
+    np.testing.assert_array_equal(stats["var"], venv.obs_rms.var)
+    assert stats["clip"] == 3.0
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (os.system, (f"touch {_RunsCode.marker}",))
+
+
+def test_pickle_that_would_run_code_is_one_line_and_runs_nothing(tmp_path, capsys):
+    zip_path, _, _ = _zoo_folder(tmp_path)
+    _RunsCode.marker = tmp_path / "ran"
+    (tmp_path / "Pendulum-v1" / "vecnormalize.pkl").write_bytes(pickle.dumps({"obs_rms": _RunsCode()}))
+    assert main(["expert", "rollout", "--env", "Pendulum-v1", "--policy", str(zip_path), "--episodes", "1",
+                 "--out", str(tmp_path / "d.npz")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "vecnormalize.pkl" in err[0] and "system', which is not allowed" in err[0], err
+    assert not _RunsCode.marker.exists() and not (tmp_path / "d.npz").exists()
+
+
+def test_zoo_config_asking_for_normalisation_without_statistics_is_one_line(tmp_path, capsys):
+    zip_path, _, _ = _zoo_folder(tmp_path)
+    folder = tmp_path / "Pendulum-v1"
+    (folder / "vecnormalize.pkl").unlink()
+    (folder / "config.yml").write_text("!!python/object/apply:collections.OrderedDict\n"
+                                       "- - - normalize\n    - true\n  - - n_timesteps\n    - 1000000.0\n")
+    assert main(["expert", "rollout", "--env", "Pendulum-v1", "--policy", str(zip_path), "--episodes", "1",
+                 "--out", str(tmp_path / "d.npz")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "config.yml" in err[0] and "vecnormalize.pkl" in err[0], err
+
+
+@pytest.mark.parametrize("garble", ["truncated", "dict_obs"])
+def test_unreadable_statistics_are_one_line(tmp_path, capsys, garble):
+    zip_path, _, venv = _zoo_folder(tmp_path)
+    pkl = tmp_path / "Pendulum-v1" / "vecnormalize.pkl"
+    if garble == "truncated":
+        pkl.write_bytes(pkl.read_bytes()[:-40])
+    else:  # statistics per key of a Dict observation space
+        venv.obs_rms = {"observation": venv.obs_rms}
+        venv.save(pkl)
+    assert main(["expert", "rollout", "--env", "Pendulum-v1", "--policy", str(zip_path), "--episodes", "1",
+                 "--out", str(tmp_path / "d.npz")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "vecnormalize.pkl" in err[0], err
