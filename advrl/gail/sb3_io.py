@@ -114,6 +114,8 @@ ALGOS = ("sac", "ppo", "td3")
 # the policy class's module (plain text in ``data``) -> algorithm; DDPG zips hold a TD3Policy
 _POLICY_MODULES = {"stable_baselines3.sac.policies": "sac", "stable_baselines3.td3.policies": "td3"}
 _MLP_CLASSES = {"sac": "SACPolicy", "td3": "TD3Policy", "ppo": "ActorCriticPolicy"}
+# policy_kwargs that change a loaded policy's actions (gSDE's squashing and mean clipping, its std's shape)
+_BEHAVIOUR_KWARGS = ("squash_output", "clip_mean", "full_std", "use_expln")
 # globals a pickled ``policy_kwargs`` may name that change nothing this loader rebuilds
 _HARMLESS_GLOBALS = ("builtins.", "collections.", "copyreg.", "_codecs.", "numpy", "torch.optim.",
                      "stable_baselines3.common.torch_layers.FlattenExtractor")
@@ -227,6 +229,9 @@ def _policy_kwargs(path: Path, algo: str, data: dict[str, Any], state: dict[str,
             elif not name.startswith(_HARMLESS_GLOBALS):
                 raise UserError(f"{path}: its policy_kwargs use {name}, which this loader does not rebuild "
                                 "(only MLP policies with torch.nn activations, advrl's observation normaliser)")
+        # SB3 writes the JSON-able entries of a pickled dict beside the pickle as they are (the rest as str()):
+        # those that change what a loaded policy does with its weights are taken from there
+        kwargs.update({k: raw[k] for k in _BEHAVIOUR_KWARGS if k in raw and isinstance(raw[k], (bool, int, float))})
     elif isinstance(raw, dict):
         kwargs.update(raw)
     if "net_arch" not in kwargs:

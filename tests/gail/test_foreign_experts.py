@@ -116,6 +116,29 @@ def test_foreign_zips_act_as_sb3_itself_without_unpickling(tmp_path, algo, kwarg
                                atol=1e-6)
 
 
+@pytest.mark.parametrize("algo,kwargs", [
+    ("sac", {"activation_fn": torch.nn.ReLU, "clip_mean": 0.5}),
+    ("ppo", {"activation_fn": torch.nn.ReLU, "squash_output": True}),
+])
+def test_gsde_zips_with_pickled_kwargs_keep_what_changes_their_actions(tmp_path, algo, kwargs, request):
+    """With an activation in ``policy_kwargs`` SB3 pickles the whole dict; the gSDE flags that change the
+    deterministic action (SAC's mean clipping, PPO's squashing) are read from the JSON SB3 writes beside it."""
+    import stable_baselines3 as sb3
+
+    cls, extra = (sb3.SAC, {"buffer_size": 10, "learning_starts": 0}) if algo == "sac" else (sb3.PPO, {"n_steps": 64})
+    model = cls("MlpPolicy", "Pendulum-v1", use_sde=True, policy_kwargs=kwargs, seed=0, device="cpu", **extra)
+    with torch.no_grad():  # weights unlike SB3's small initial ones, so that clipping and squashing show
+        for param in model.policy.parameters():
+            param.normal_(0.0, 0.3, generator=torch.Generator().manual_seed(param.numel()))
+    path = tmp_path / f"{algo}-gsde.zip"
+    model.save(path)
+    request.getfixturevalue("no_unpickling")
+    policy, _ = load_policy(path, gym.make("Pendulum-v1"))
+    obs = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    np.testing.assert_allclose(policy.predict(obs, deterministic=True)[0], model.predict(obs, deterministic=True)[0],
+                               atol=1e-5)
+
+
 def test_observation_normalisation_beside_the_zip_is_applied_and_a_garbled_pickle_is_one_line(tmp_path, capsys):
     path, model = _sb3_zip(tmp_path, "td3")
     env = gym.make("Pendulum-v1")
