@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 
 from advrl.cli.help import DefaultsFormatter
+from advrl.demos.loader import FORMATS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     demos = sub.add_parser("demos", help="inspect / convert expert demonstration files")
     verbs = demos.add_subparsers(dest="verb", required=True, metavar="VERB")
-    formats = ("auto", "advrl", "imitation-npz", "imitation-hf", "sb2", "baselines", "minari")
+    formats = ("auto", *FORMATS)
 
     inspect = verbs.add_parser("inspect", help="print format, episodes, lengths, returns and spaces of FILE",
                                formatter_class=DefaultsFormatter)

@@ -89,7 +89,7 @@ def add_train_args(train: argparse.ArgumentParser, flags: dict[str, tuple[str, t
     values: :data:`CHOICES` and ``choices``), run directory."""
     choices = {**CHOICES, **(choices or {})}
     train.add_argument("--env", required=True, help="gymnasium env id, e.g. CartPole-v1")
-    train.add_argument("--demos", required=True, help="demo file (native, imitation, sb2, baselines, minari)")
+    train.add_argument("--demos", required=True, help="demo file (native, imitation, sb2, baselines, minari, d4rl)")
     for flag, (name, kind, text) in flags.items():
         if kind is bool:  # --flag / --no-flag; neither: None, the config's default
             train.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, dest=name, help=text)

@@ -2,7 +2,7 @@
 
 ``load_demos(path)`` auto-detects the native advrl ``.npz``, imitation's ``.npz`` and
 HF-datasets folder, stable-baselines 2 ``ExpertDataset`` ``.npz``, openai/baselines ``.npz``
-and Minari HDF5 datasets; ``save_demos`` writes the native format atomically.
+Minari and D4RL HDF5 datasets; ``save_demos`` writes the native format atomically.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from advrl.demos.npzfile import NpzReader
 from advrl.demos.validate import validate_demos
 from advrl.core.errors import UserError
 
-FORMATS = ("advrl", "imitation-npz", "imitation-hf", "sb2", "baselines", "minari")
+FORMATS = ("advrl", "imitation-npz", "imitation-hf", "sb2", "baselines", "minari", "d4rl")
 
 
 def _npz_format(reader: NpzReader) -> str | None:
@@ -55,7 +55,9 @@ def detect_format(path: str | os.PathLike, allow_pickle: bool = False) -> str:
     with open(path, "rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\x89HDF"):
-        return "minari"
+        from advrl.demos.d4rl import is_d4rl
+
+        return "d4rl" if is_d4rl(path) else "minari"
     if path.suffix == ".arrow":
         return "imitation-hf"
     reader = NpzReader(path, allow_pickle)
@@ -88,6 +90,9 @@ def _reader(fmt: str) -> Callable[[Path, bool], Demonstrations]:
     if fmt == "minari":
         from advrl.demos.minari import read_minari
         return read_minari
+    if fmt == "d4rl":
+        from advrl.demos.d4rl import read_d4rl
+        return read_d4rl
     raise UserError(f"unknown demonstrations format {fmt!r}; expected 'auto' or one of {', '.join(FORMATS)}")
 
 

@@ -75,7 +75,8 @@ def read_minari(path: Path, allow_pickle: bool = False) -> Demonstrations:
     with h5file:
         names = [k for k in h5file.keys() if re.fullmatch(r"episode_\d+", k)]
         if not names:
-            raise UserError(f"{hdf5}: no 'episode_<i>' groups (found {sorted(h5file.keys())}); expected a Minari dataset")
+            raise UserError(f"{hdf5}: no 'episode_<i>' groups (found {sorted(h5file.keys())}); expected a Minari "
+                            "dataset, or a D4RL file (observations and actions datasets at its root)")
         names.sort(key=lambda k: int(k.split("_")[1]))
         episodes, skipped = [], []
         for name in names:

@@ -95,3 +95,33 @@ def write_minari(path: Path, eps, truncate_last: bool = True) -> Path:
             g.create_dataset("truncations", data=trunc)
             g.create_group("infos").create_dataset("success", data=np.zeros(t, bool))
     return path
+
+
+def write_d4rl(path: Path, eps, ends=None, next_observations: bool = True, timeouts: bool = True,
+               cut_last: bool = False) -> Path:
+    """D4RL layout: one HDF5 file of flat per-step datasets; ``ends[i]`` is how episode ``i`` ends
+    ("terminal" or "timeout"; default: timeouts, the last episode terminal); ``cut_last``: the last
+    episode has neither flag (the dataset stops mid-episode)."""
+    import h5py
+
+    ends = ends or ["timeout"] * (len(eps) - 1) + ["terminal"]
+    rows = {k: [] for k in ("observations", "actions", "rewards", "terminals", "timeouts", "next_observations")}
+    for i, e in enumerate(eps):
+        t = len(e["acts"])
+        rows["observations"].append(e["obs"][:-1])
+        rows["next_observations"].append(e["obs"][1:])
+        rows["actions"].append(e["acts"])
+        rows["rewards"].append(e["rews"])
+        term, out = np.zeros(t, bool), np.zeros(t, bool)
+        if not (cut_last and i == len(eps) - 1):
+            (term if ends[i] == "terminal" else out)[-1] = True
+        rows["terminals"].append(term)
+        rows["timeouts"].append(out)
+    with h5py.File(path, "w") as f:
+        for key, parts in rows.items():
+            if (key == "next_observations" and not next_observations) or (key == "timeouts" and not timeouts):
+                continue
+            f.create_dataset(key, data=np.concatenate(parts))
+        f.create_group("infos").create_dataset("qpos", data=np.zeros((sum(len(e["acts"]) for e in eps), 2)))
+        f.create_group("metadata").attrs["algorithm"] = "SAC"
+    return path

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from advrl.demos import Episode, from_episodes, load_demos, save_demos
-from demos_writers import synthetic_episodes, write_hf_folder, write_minari
+from demos_writers import synthetic_episodes, write_d4rl, write_hf_folder, write_minari
 
 
 def _error(path, *, env=None, **kw) -> str:
@@ -172,6 +172,23 @@ def test_minari_episode_with_wrong_obs_rows(tmp_path):
         f["episode_1"].create_dataset("observations", data=np.zeros((3, 3), np.float32))
     msg = _error(hdf5)
     assert "'obs' of episode 1" in msg and "expected 7 or 8" in msg
+
+
+def test_d4rl_file_faults_are_one_line(tmp_path):
+    import h5py
+
+    path = write_d4rl(tmp_path / "d.hdf5", synthetic_episodes())
+    with h5py.File(path, "a") as f:
+        rewards = f["rewards"][()]
+        del f["rewards"]
+        f.create_dataset("rewards", data=rewards[:-2])
+    assert "field 'rewards' has 14 rows; expected 16" in _error(path)
+    with h5py.File(path, "a") as f:
+        del f["actions"]
+    assert "D4RL file (observations and actions" in _error(path)  # no longer D4RL's layout: both formats named
+    path = write_d4rl(tmp_path / "cut.hdf5", synthetic_episodes())
+    path.write_bytes(path.read_bytes()[:1500])
+    assert "truncated or corrupt" in _error(path)
 
 
 def test_missing_path():

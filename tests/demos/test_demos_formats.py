@@ -7,7 +7,7 @@ import pytest
 
 from advrl.demos import detect_format, load_demos
 from demos_writers import (LENGTHS, synthetic_episodes, write_baselines_objects, write_baselines_stacked,
-                           write_hf_folder, write_minari)
+                           write_d4rl, write_hf_folder, write_minari)
 
 
 @pytest.fixture
@@ -101,6 +101,30 @@ def test_minari_episode_groups_are_ordered_numerically(tmp_path):
     eps = synthetic_episodes(lengths=tuple(range(2, 14)))
     demos = load_demos(write_minari(tmp_path / "m", eps))
     assert list(demos.episode_lengths) == list(range(2, 14))
+
+
+@pytest.mark.parametrize("next_observations", [True, False])
+def test_d4rl_file_splits_at_terminals_and_timeouts(tmp_path, episodes, next_observations):
+    path = write_d4rl(tmp_path / "pendulum-expert-v2.hdf5", episodes, ends=["terminal", "timeout", "terminal"],
+                      next_observations=next_observations)
+    assert detect_format(path) == "d4rl"
+    demos = load_demos(path, env="Pendulum-v1")
+    _check_structure(demos, episodes, final_obs=next_observations)
+    assert list(demos.terminals[demos.dones]) == [True, False, True]  # a timeout is no termination
+    assert demos.metadata["format"] == "d4rl" and sorted(demos.metadata["skipped"]) == ["infos", "metadata"]
+    assert any("next_observations" in note for note in demos.metadata["notes"]) != next_observations
+
+
+def test_d4rl_rows_after_the_last_end_are_a_truncated_episode(tmp_path, episodes):
+    demos = load_demos(write_d4rl(tmp_path / "cut.hdf5", episodes, cut_last=True))
+    _check_structure(demos, episodes, final_obs=True)
+    assert list(demos.terminals[demos.dones]) == [False, False, False]
+
+
+def test_d4rl_v0_without_timeouts_says_so(tmp_path, episodes):
+    demos = load_demos(write_d4rl(tmp_path / "v0.hdf5", episodes, ends=["terminal"] * 3, timeouts=False))
+    _check_structure(demos, episodes, final_obs=True)
+    assert any("timeouts" in note for note in demos.metadata["notes"])
 
 
 def test_lengths_fixture_is_what_the_writers_use(episodes):
