@@ -60,7 +60,7 @@ class ExpertPolicy:
 
     def __init__(self, policy_path: str | Path, env: gym.Env, device: str = "cpu", algo: str | None = None) -> None:
         self.model, self.algo = load_policy(policy_path, env, algo=algo, device=device)
-        self.normalizer = load_obs_normalizer(policy_path)
+        self.normalizer = load_obs_normalizer(policy_path, env.observation_space.shape)
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         x = self.normalizer(obs) if self.normalizer is not None else obs

@@ -11,6 +11,7 @@ the env the caller gives, the policy class is SB3's ``MlpPolicy``.
 from __future__ import annotations
 
 import json
+import math
 import re
 import zipfile
 from pathlib import Path
@@ -84,6 +85,22 @@ class ObsNormalizer:
 
     def __call__(self, obs: np.ndarray) -> np.ndarray:
         return np.clip((obs - self.mean) / np.sqrt(self.var + self.epsilon), -self.clip, self.clip).astype(np.float32)
+
+    def check(self, obs_shape: tuple[int, ...] | None = None) -> None:
+        """One :class:`UserError` naming ``source`` unless the statistics are finite, of ``obs_shape`` (when
+        given), the variances >= 0, the clip > 0 and epsilon >= 0."""
+        where = self.source or "observation statistics"
+        for name, value in (("mean", self.mean), ("var", self.var)):
+            if value.dtype.kind not in "fiu" or value.size == 0 or not np.all(np.isfinite(value)):
+                raise UserError(f"{where}: '{name}' is not a non-empty finite numeric array")
+            if obs_shape is not None and value.shape != tuple(obs_shape):
+                raise UserError(f"{where}: '{name}' has shape {value.shape}; this env's observations have shape "
+                                f"{tuple(obs_shape)} (statistics of another env?)")
+        if self.mean.shape != self.var.shape or np.any(self.var < 0):
+            raise UserError(f"{where}: 'mean' {self.mean.shape} and 'var' {self.var.shape} differ in shape or a "
+                            "variance is negative")
+        if not (math.isfinite(self.clip) and self.clip > 0 and math.isfinite(self.epsilon) and self.epsilon >= 0):
+            raise UserError(f"{where}: clip {self.clip} and epsilon {self.epsilon}; expected clip > 0, epsilon >= 0")
 
     def save(self, path: str | Path) -> None:
         from advrl.core import atomic_path
@@ -229,9 +246,9 @@ def _policy_kwargs(path: Path, algo: str, data: dict[str, Any], state: dict[str,
             elif not name.startswith(_HARMLESS_GLOBALS):
                 raise UserError(f"{path}: its policy_kwargs use {name}, which this loader does not rebuild "
                                 "(only MLP policies with torch.nn activations, advrl's observation normaliser)")
-        # SB3 writes the JSON-able entries of a pickled dict beside the pickle as they are (the rest as str()):
-        # those that change what a loaded policy does with its weights are taken from there
-        kwargs.update({k: raw[k] for k in _BEHAVIOUR_KWARGS if k in raw and isinstance(raw[k], (bool, int, float))})
+        # SB3 writes the JSON-able entries of a pickled dict beside the pickle as they are (the rest, e.g. a
+        # NumPy float, as str()): those that change what a loaded policy does with its weights are taken from there
+        kwargs.update({k: _plain_value(path, k, raw[k]) for k in _BEHAVIOUR_KWARGS if k in raw})
     elif isinstance(raw, dict):
         kwargs.update(raw)
     if "net_arch" not in kwargs:
@@ -239,6 +256,20 @@ def _policy_kwargs(path: Path, algo: str, data: dict[str, Any], state: dict[str,
     if algo in ("sac", "ppo"):
         kwargs["use_sde"] = bool(data.get("use_sde", kwargs.get("use_sde", False)))
     return kwargs
+
+
+def _plain_value(path: Path, key: str, value: Any) -> bool | float:
+    """A gSDE flag of a pickled ``policy_kwargs`` from the text beside it: JSON, or SB3's ``str()`` of it."""
+    if isinstance(value, (bool, int, float)):
+        return value
+    text = str(value).strip()
+    if text in ("True", "False"):
+        return text == "True"
+    try:
+        return float(text)
+    except ValueError:
+        raise UserError(f"{path}: its policy_kwargs hold {key}={text!r}, which this loader cannot read "
+                        "(expected a number or True/False)") from None
 
 
 def _check_spaces(path: Path, data: dict[str, Any], env: gym.Env | Any) -> None:
@@ -297,30 +328,54 @@ def load_policy(path: str | Path, env: gym.Env | Any, algo: str | None = None, d
     return policy.to(get_device(device)), found
 
 
-def load_obs_normalizer(policy_path: str | Path) -> ObsNormalizer | None:
+def _zoo_stats_candidates(policy_path: Path) -> list[Path]:
+    """Where a ``vecnormalize.pkl`` for ``policy_path`` may lie, most specific first: an SB3 checkpoint's own
+    (``<prefix>_vecnormalize_<N>_steps.pkl`` beside ``<prefix>_<N>_steps.zip``), beside the zip, in
+    ``<stem>/`` (the Zoo's ``<Env>_1/<Env>.zip`` + ``<Env>_1/<Env>/``), then any one sub-folder of the
+    zip's folder that holds one (the Zoo's ``best_model.zip`` and checkpoints share ``<Env>_1/<Env>/``)."""
+    folder, stem = policy_path.parent, policy_path.stem
+    found = []
+    checkpoint = re.fullmatch(r"(.+)_(\d+)_steps", stem)
+    if checkpoint:
+        found.append(folder / f"{checkpoint.group(1)}_vecnormalize_{checkpoint.group(2)}_steps.pkl")
+    found += [folder / "vecnormalize.pkl", folder / stem / "vecnormalize.pkl"]
+    found += sorted(sub / "vecnormalize.pkl" for sub in folder.iterdir() if sub.is_dir() and sub.name != stem)
+    return [p for p in found if p.is_file()]
+
+
+def load_obs_normalizer(policy_path: str | Path, obs_shape: tuple[int, ...] | None = None) -> ObsNormalizer | None:
     """The observation normalisation an expert zip was trained with, else ``None``: ``<stem>.obs_norm.npz``
-    beside it (advrl's own experts), or a ``vecnormalize.pkl`` beside it or in ``<stem>/`` (the RL
-    Baselines3 Zoo's layout: ``<Env>_1/<Env>.zip`` + ``<Env>_1/<Env>/vecnormalize.pkl``), read without
-    running the pickle (:mod:`advrl.gail.vecnormalize_pkl`). A Zoo ``config.yml`` (in either place) that
-    asks for ``normalize`` with no statistics found is refused rather than rolled out unnormalised."""
+    beside it (advrl's own experts), or the ``vecnormalize.pkl`` :func:`_zoo_stats_candidates` finds (two
+    in sibling sub-folders and none closer: refused as ambiguous), read without running the pickle
+    (:mod:`advrl.gail.vecnormalize_pkl`) and checked against ``obs_shape``. A Zoo ``config.yml`` (beside
+    the zip or in a sub-folder) that asks for ``normalize`` with no statistics found is refused rather than
+    rolled out unnormalised."""
     from advrl.gail.vecnormalize_pkl import read_vecnormalize
 
     policy_path = Path(policy_path)
     npz = obs_norm_path(policy_path)
     if npz.is_file():
         try:
-            return ObsNormalizer.load(npz)
+            norm = ObsNormalizer.load(npz)
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise UserError(f"{npz}: not an observation-normalisation file ({type(exc).__name__}: {exc})") from None
-    folders = (policy_path.parent, policy_path.parent / policy_path.stem)
-    for folder in folders:
-        if (folder / "vecnormalize.pkl").is_file():
-            stats = read_vecnormalize(folder / "vecnormalize.pkl")
-            return None if stats is None else ObsNormalizer(**stats, source=str(folder / "vecnormalize.pkl"))
-    if any(_zoo_config_normalizes(folder / "config.yml") for folder in folders):
-        raise UserError(f"{policy_path}: its config.yml says it was trained with observation normalisation, "
-                        f"but no vecnormalize.pkl (beside the zip or in {policy_path.stem}/) nor {npz.name} "
-                        "holds the statistics")
+        norm.check(obs_shape)
+        return norm
+    found = _zoo_stats_candidates(policy_path)
+    near = [p for p in found if p.parent == policy_path.parent or p.parent.name == policy_path.stem]
+    if not near and len(found) > 1:
+        raise UserError(f"{policy_path}: several sub-folders hold a vecnormalize.pkl ("
+                        f"{', '.join(str(p.parent.name) for p in found)}); put the one this policy was trained with "
+                        "beside the zip")
+    if found:
+        stats = read_vecnormalize(found[0], obs_shape)
+        return None if stats is None else ObsNormalizer(**stats, source=str(found[0]))
+    configs = [policy_path.parent / "config.yml"] + [sub / "config.yml" for sub in policy_path.parent.iterdir()
+                                                      if sub.is_dir()]
+    if any(_zoo_config_normalizes(config) for config in configs):
+        raise UserError(f"{policy_path}: a config.yml beside it says it was trained with observation normalisation, "
+                        f"but no vecnormalize.pkl (beside the zip or in a sub-folder) nor {npz.name} holds the "
+                        "statistics")
     return None
 
 

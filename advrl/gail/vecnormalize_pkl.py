@@ -1,19 +1,26 @@
 """SB3 ``VecNormalize`` statistics read from a ``vecnormalize.pkl`` without running the pickle.
 
 The RL Baselines3 Zoo keeps an expert's observation normalisation in ``<Env>/vecnormalize.pkl``, a pickle
-of the whole ``VecNormalize`` object (its spaces, running statistics, flags). Unpickling an untrusted
-file can run any code, so it is read the way ``torch.load(weights_only=True)`` reads a checkpoint: a
-restricted unpickler that builds only NumPy arrays, dtypes and scalars and plain containers; the classes
-of stable-baselines3, gym(nasium) and NumPy's random generators become inert records (their code never
-runs: the record keeps the pickled state as attributes); a file naming any other global is refused.
-Old Zoo files (the retired ``gym`` package, NumPy 1's ``numpy.core``) read the same way.
+of the whole ``VecNormalize`` object (spaces, running statistics, flags). Unpickling an untrusted file can
+run any code, so it is interpreted here instead, by Python's own pickle machine with every way out closed:
+
+* a global resolves only to inert stand-ins: SB3, gym(nasium) and ``numpy.random`` classes become
+  :class:`_Record` (which keeps its pickled state as data and has no behaviour), NumPy's array, dtype and
+  scalar helpers become factories that accept plain numeric dtypes and raw bytes only (no object or
+  structured dtypes, no flags, a bounded size) and build the array themselves; any other global refuses
+  the file;
+* ``BUILD`` (``__setstate__``) runs only on those stand-ins, never on a real object.
+
+Old Zoo files (protocol 2, the retired ``gym`` package, NumPy 1's ``numpy.core``) read the same way.
 """
 
 from __future__ import annotations
 
-import collections
+import _compat_pickle
 import io
+import math
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,103 +28,196 @@ import numpy as np
 
 from advrl.core import UserError
 
-# globals rebuilt for real: they construct arrays, dtypes, scalars and containers and run nothing else
-_PLAIN = {("numpy", "dtype"): np.dtype, ("numpy", "ndarray"): np.ndarray,
-          ("collections", "OrderedDict"): collections.OrderedDict, ("builtins", "set"): set,
-          ("builtins", "frozenset"): frozenset, ("builtins", "complex"): complex, ("builtins", "object"): object}
-# NumPy's own pickle helpers, under NumPy 2's module names and NumPy 1's (``numpy.core``)
-_NUMPY_HELPERS = {"multiarray": ("_reconstruct", "scalar"), "numeric": ("_frombuffer",)}
-# modules whose classes become inert records
+MAX_ELEMENTS = 10_000_000  # per array: observation statistics are a few hundred numbers
 _INERT_PREFIXES = ("stable_baselines3.", "gym.", "gymnasium.", "numpy.random")
-
-
-def _numpy_helper(module: str, name: str) -> Any:
-    """NumPy's pickle helper ``name`` of ``numpy.core.<sub>`` or ``numpy._core.<sub>``, else ``None``."""
-    prefix, _, sub = module.rpartition(".")
-    if prefix not in ("numpy.core", "numpy._core") or name not in _NUMPY_HELPERS.get(sub, ()):
-        return None
-    import importlib
-
-    return getattr(importlib.import_module(f"numpy._core.{sub}"), name)
+_NUMERIC_DTYPE = re.compile(r"^[biuf]\d{1,2}$")  # NumPy's pickled dtype spec: 'f8', 'f4', 'i8', 'b1', 'u1', ...
 
 
 class _Record:
-    """Stands in for any class of :data:`_INERT_PREFIXES`: keeps constructor arguments and pickled state."""
+    """Stands in for a class of :data:`_INERT_PREFIXES`: its pickled state, as data (``fields``)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.args, self.kwargs = args, kwargs
+    def __new__(cls, *args: Any, **kwargs: Any) -> "_Record":
+        record = super().__new__(cls)
+        record.fields = {}
+        return record
 
-    def __setstate__(self, state: Any) -> None:
+    def build(self, state: Any) -> None:
         if isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], dict):
             state = {**(state[0] or {}), **state[1]}  # (dict, slots) form
         if isinstance(state, dict):
-            self.__dict__.update({k: v for k, v in state.items() if isinstance(k, str)})
-        else:
-            self.state = state
+            self.fields.update({k: v for k, v in state.items() if isinstance(k, str)})
 
 
-def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
+class _NdarrayTag:
+    """``numpy.ndarray`` as it appears in an array's pickle (the subtype argument); never instantiated."""
+
+
+class _Dtype:
+    """A plain numeric dtype (``numpy.dtype('f8', False, True)`` + its BUILD state: the byte order)."""
+
+    def __init__(self, spec: Any, align: Any = False, copy: Any = True) -> None:
+        if not isinstance(spec, str) or not _NUMERIC_DTYPE.match(spec):
+            raise pickle.UnpicklingError(f"dtype {spec!r} (only plain numeric dtypes are read)")
+        self.dtype = np.dtype(spec)
+
+    def build(self, state: Any) -> None:
+        if not (isinstance(state, tuple) and len(state) >= 2 and state[1] in ("<", ">", "|", "=")
+                and all(part is None for part in state[2:5])):
+            raise pickle.UnpicklingError("a dtype state with fields, names or a subarray (only plain numeric dtypes)")
+        if state[1] in "<>":
+            self.dtype = self.dtype.newbyteorder(state[1])
+
+
+def _array(dtype: Any, shape: Any, data: Any, fortran: bool = False) -> np.ndarray:
+    """A NumPy array of a plain numeric ``dtype`` and ``shape`` from exactly its raw bytes (a copy)."""
+    if not isinstance(dtype, _Dtype):
+        raise pickle.UnpicklingError(f"an array of dtype {type(dtype).__name__} (only plain numeric dtypes)")
+    shape = (shape,) if isinstance(shape, int) else shape
+    if not (isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise pickle.UnpicklingError(f"an array shape {shape!r}")
+    count = math.prod(shape)
+    if count > MAX_ELEMENTS:
+        raise pickle.UnpicklingError(f"an array of {count} elements (at most {MAX_ELEMENTS} are read)")
+    if not isinstance(data, (bytes, bytearray)) or len(data) != count * dtype.dtype.itemsize:
+        raise pickle.UnpicklingError(f"array data of {len(data) if isinstance(data, (bytes, bytearray)) else '?'} "
+                                     f"bytes for {count} elements of {dtype.dtype}")
+    flat = np.frombuffer(bytes(data), dtype=dtype.dtype)
+    return flat.reshape(shape, order="F" if fortran else "C").copy()
+
+
+class _Array:
+    """``numpy._core.multiarray._reconstruct(ndarray, (0,), b'b')`` + its BUILD state
+    ``(version, shape, dtype, is_fortran, rawdata)``: the array, in ``array``."""
+
+    def __init__(self, subtype: Any = None, shape: Any = None, typecode: Any = None) -> None:
+        if subtype is not _NdarrayTag:
+            raise pickle.UnpicklingError("an array of a subtype other than numpy.ndarray")
+        self.array: np.ndarray | None = None
+
+    def build(self, state: Any) -> None:
+        if not (isinstance(state, tuple) and len(state) == 5):
+            raise pickle.UnpicklingError("an array state that is not (version, shape, dtype, fortran, data)")
+        _, shape, dtype, fortran, data = state
+        self.array = _array(dtype, shape, data, bool(fortran))
+
+
+def _scalar(dtype: Any, data: Any = None) -> Any:
+    """``numpy._core.multiarray.scalar(dtype, bytes)`` of a plain numeric dtype."""
+    return _array(dtype, (), data)[()]
+
+
+def _frombuffer(data: Any, dtype: Any, shape: Any, order: Any = "C") -> np.ndarray:
+    """``numpy._core.numeric._frombuffer`` (protocol 5 arrays, in band) of a plain numeric dtype."""
+    return _array(dtype, shape, data, order == "F")
+
+
+def _latin1_bytes(text: Any, encoding: Any = "latin1") -> bytes:
     """``_codecs.encode`` as protocol 0-2 pickles use it (bytes written as latin-1 text), that codec only."""
     if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
         raise pickle.UnpicklingError(f"_codecs.encode with {encoding!r}")
     return text.encode("latin1")
 
 
-def _reconstructor(cls: type, base: type, state: Any) -> Any:
-    """``copyreg._reconstructor`` (protocol 0-1 objects) for records and plain containers only."""
-    if cls is _Record:
-        return _Record()
-    if base in (object, dict, set, frozenset) and cls in (dict, set, frozenset):
-        return cls() if state is None else cls(state)
-    raise pickle.UnpicklingError(f"copyreg._reconstructor of {cls!r}")
+def _reconstructor(cls: Any, base: Any, state: Any = None) -> _Record:
+    """``copyreg._reconstructor`` (protocol 0-1 objects), for records only."""
+    if cls is not _Record or base is not object or state is not None:
+        raise pickle.UnpicklingError("copyreg._reconstructor of anything but a record")
+    return _Record()
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
+_GLOBALS = {("numpy", "dtype"): _Dtype, ("numpy", "ndarray"): _NdarrayTag,
+            ("numpy.core.multiarray", "_reconstruct"): _Array, ("numpy._core.multiarray", "_reconstruct"): _Array,
+            ("numpy.core.multiarray", "scalar"): _scalar, ("numpy._core.multiarray", "scalar"): _scalar,
+            ("numpy.core.numeric", "_frombuffer"): _frombuffer, ("numpy._core.numeric", "_frombuffer"): _frombuffer,
+            ("_codecs", "encode"): _latin1_bytes, ("copyreg", "_reconstructor"): _reconstructor,
+            ("builtins", "object"): object}
+
+
+class _Interpreter(pickle._Unpickler):  # the pure-Python machine: its BUILD can be replaced
+    dispatch = dict(pickle._Unpickler.dispatch)
+
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _PLAIN:
-            return _PLAIN[(module, name)]
-        if (module, name) == ("copyreg", "_reconstructor"):
-            return _reconstructor
-        if (module, name) == ("_codecs", "encode"):
-            return _latin1_bytes
-        helper = _numpy_helper(module, name)
-        if helper is not None:
-            return helper
+        if self.proto < 3:  # Python 2 names, as pickle's own find_class maps them
+            if (module, name) in _compat_pickle.NAME_MAPPING:
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            elif module in _compat_pickle.IMPORT_MAPPING:
+                module = _compat_pickle.IMPORT_MAPPING[module]
+        if (module, name) in _GLOBALS:
+            return _GLOBALS[(module, name)]
         if module.startswith(_INERT_PREFIXES) or module in ("gym", "gymnasium"):
             return _Record
         raise pickle.UnpicklingError(f"it names '{module}.{name}', which is not allowed (the file is read without "
-                                     "running code: NumPy arrays, plain containers and records of SB3/gym classes)")
+                                     "running code: numeric arrays and records of SB3/gym classes only)")
 
     def persistent_load(self, pid: Any) -> Any:
         raise pickle.UnpicklingError("persistent ids are not allowed")
 
+    def load_build(self) -> None:
+        state = self.stack.pop()
+        target = self.stack[-1]
+        if not isinstance(target, (_Record, _Dtype, _Array)):
+            raise pickle.UnpicklingError(f"it sets the state of a {type(target).__name__}, which is not allowed")
+        target.build(state)
 
-def read_vecnormalize(path: str | Path) -> dict[str, Any] | None:
+    dispatch[pickle.BUILD[0]] = load_build
+
+
+def _value(x: Any) -> Any:
+    return x.array if isinstance(x, _Array) else x
+
+
+def _number(path: Path, obj: _Record, name: str, default: float, *, above: float | None = None,
+            at_least: float | None = None) -> float:
+    raw = _value(obj.fields.get(name, default))
+    ok = isinstance(raw, (int, float, np.integer, np.floating)) and not isinstance(raw, (bool, np.bool_))
+    value = float(raw) if ok else math.nan
+    if not (math.isfinite(value) and (above is None or value > above) and (at_least is None or value >= at_least)):
+        bound = f" > {above:g}" if above is not None else f" >= {at_least:g}"
+        raise UserError(f"{path}: field '{name}' is {raw!r}; expected a finite number{bound}")
+    return value
+
+
+def read_vecnormalize(path: str | Path, obs_shape: tuple[int, ...] | None = None) -> dict[str, Any] | None:
     """``{"mean", "var", "clip", "epsilon"}`` of the observation normalisation pickled in ``path``
-    (SB3 ``VecNormalize.save``), ``None`` when it does not normalise observations; one
-    :class:`UserError` naming the file for anything else (a global outside the allowed ones, a
-    truncated file, dict observations, statistics of the wrong shape)."""
+    (SB3 ``VecNormalize.save``), ``None`` when it does not normalise observations; the statistics must
+    be finite float arrays of ``obs_shape`` (when given), ``var`` >= 0, the clip > 0. Anything else is
+    one :class:`UserError` naming the file (a global or state outside the allowed ones, a truncated
+    file, dict observations, statistics of another shape)."""
     path = Path(path)
     try:
-        obj = _RestrictedUnpickler(io.BytesIO(path.read_bytes())).load()
+        obj = _Interpreter(io.BytesIO(path.read_bytes())).load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
-            OSError) as exc:
+            OSError, MemoryError, RecursionError, OverflowError) as exc:
         detail = " ".join(str(exc).split())[:240] or type(exc).__name__
         raise UserError(f"{path}: not a readable VecNormalize pickle ({type(exc).__name__}: {detail})") from None
     if not isinstance(obj, _Record):
         raise UserError(f"{path}: holds a {type(obj).__name__}, expected a pickled VecNormalize")
-    if not getattr(obj, "norm_obs", True):
+    norm_obs = obj.fields.get("norm_obs", True)
+    if not isinstance(norm_obs, (bool, np.bool_)):
+        raise UserError(f"{path}: field 'norm_obs' is a {type(_value(norm_obs)).__name__}; expected True or False")
+    if not norm_obs:
         return None
-    rms = getattr(obj, "obs_rms", None)
+    rms = obj.fields.get("obs_rms")
     if isinstance(rms, dict):
         raise UserError(f"{path}: normalises dict observations (one statistic per key); only Box "
                         "observations are supported")
-    mean, var = (np.asarray(getattr(rms, field, None), dtype=np.float64) for field in ("mean", "var"))
-    if mean.ndim == 0 or mean.shape != var.shape or not (np.all(np.isfinite(mean)) and np.all(np.isfinite(var))):
-        raise UserError(f"{path}: obs_rms mean/var missing, of different shapes or not finite "
-                        f"(mean {mean.shape}, var {var.shape})")
-    return {"mean": mean, "var": var, "clip": float(getattr(obj, "clip_obs", 10.0)),
-            "epsilon": float(getattr(obj, "epsilon", 1e-8))}
+    if not isinstance(rms, _Record):
+        raise UserError(f"{path}: field 'obs_rms' is missing or not a RunningMeanStd")
+    stats = {}
+    for name in ("mean", "var"):
+        value = _value(rms.fields.get(name))
+        if not (isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size > 0
+                and np.all(np.isfinite(value))):
+            raise UserError(f"{path}: field 'obs_rms.{name}' is not a non-empty finite float array")
+        if obs_shape is not None and value.shape != tuple(obs_shape):
+            raise UserError(f"{path}: field 'obs_rms.{name}' has shape {value.shape}; this env's observations "
+                            f"have shape {tuple(obs_shape)} (statistics of another env?)")
+        stats[name] = value.astype(np.float64)
+    if stats["mean"].shape != stats["var"].shape or np.any(stats["var"] < 0):
+        raise UserError(f"{path}: fields 'obs_rms.mean' {stats['mean'].shape} and 'obs_rms.var' "
+                        f"{stats['var'].shape} differ in shape or a variance is negative")
+    return {**stats, "clip": _number(path, obj, "clip_obs", 10.0, above=0.0),
+            "epsilon": _number(path, obj, "epsilon", 1e-8, at_least=0.0)}
 
 
-__all__ = ["read_vecnormalize"]
+__all__ = ["MAX_ELEMENTS", "read_vecnormalize"]

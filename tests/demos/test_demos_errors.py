@@ -184,8 +184,20 @@ def test_d4rl_file_faults_are_one_line(tmp_path):
         f.create_dataset("rewards", data=rewards[:-2])
     assert "field 'rewards' has 14 rows; expected 16" in _error(path)
     with h5py.File(path, "a") as f:
+        del f["rewards"]
+        f.create_dataset("rewards", data=np.zeros((16, 2)))
+    assert "field 'rewards' has shape (16, 2); expected (16,)" in _error(path)
+    with h5py.File(path, "a") as f:
+        del f["rewards"]
+        del f["next_observations"]
+        f.create_dataset("next_observations", data=np.zeros((16, 4)))
+    assert "field 'next_observations' has shape (16, 4); expected (16, 3)" in _error(path)
+    with h5py.File(path, "a") as f:
         del f["actions"]
-    assert "D4RL file (observations and actions" in _error(path)  # no longer D4RL's layout: both formats named
+    assert "field 'actions' is missing" in _error(path)
+    with h5py.File(path, "a") as f:
+        f.create_dataset("actions", data=np.array(["a"] * 16, dtype="S1"))
+    assert "field 'actions' is a |S1 array" in _error(path)
     path = write_d4rl(tmp_path / "cut.hdf5", synthetic_episodes())
     path.write_bytes(path.read_bytes()[:1500])
     assert "truncated or corrupt" in _error(path)

@@ -127,5 +127,20 @@ def test_d4rl_v0_without_timeouts_says_so(tmp_path, episodes):
     assert any("timeouts" in note for note in demos.metadata["notes"])
 
 
+def test_d4rl_hidden_ends_found_from_next_observations_and_no_terminals_field(tmp_path, episodes):
+    import h5py
+
+    path = write_d4rl(tmp_path / "qlds.hdf5", episodes, ends=["timeout", "timeout", "terminal"], timeouts=False)
+    demos = load_demos(path)  # a v0 / qlearning_dataset-style file: the timeouts only show in next_observations
+    _check_structure(demos, episodes, final_obs=True)
+    assert list(demos.terminals[demos.dones]) == [False, False, True]
+    assert any("2 episode end(s) neither terminal nor timeout" in note for note in demos.metadata["notes"])
+    with h5py.File(path, "a") as f:
+        del f["terminals"]
+    demos = load_demos(path)
+    assert demos.n_episodes == 3 and not demos.terminals.any()
+    assert any("no 'terminals'" in note for note in demos.metadata["notes"])
+
+
 def test_lengths_fixture_is_what_the_writers_use(episodes):
     assert [len(e["acts"]) for e in episodes] == list(LENGTHS)

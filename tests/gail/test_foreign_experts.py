@@ -118,6 +118,7 @@ def test_foreign_zips_act_as_sb3_itself_without_unpickling(tmp_path, algo, kwarg
 
 @pytest.mark.parametrize("algo,kwargs", [
     ("sac", {"activation_fn": torch.nn.ReLU, "clip_mean": 0.5}),
+    ("sac", {"activation_fn": torch.nn.ReLU, "clip_mean": np.float32(0.5)}),  # not JSON: SB3 writes str() of it
     ("ppo", {"activation_fn": torch.nn.ReLU, "squash_output": True}),
 ])
 def test_gsde_zips_with_pickled_kwargs_keep_what_changes_their_actions(tmp_path, algo, kwargs, request):

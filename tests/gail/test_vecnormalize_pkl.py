@@ -20,6 +20,7 @@ from stable_baselines3.common.vec_env import VecNormalize
 from advrl.cli import main
 from advrl.demos import load_demos
 from advrl.gail.experts import ExpertPolicy
+from advrl.core import UserError
 from advrl.gail.vecnormalize_pkl import read_vecnormalize
 
 
@@ -110,6 +111,69 @@ def test_old_zoo_pickle_reads_the_same(tmp_path, monkeypatch):
     np.testing.assert_array_equal(stats["mean"], venv.obs_rms.mean)
     np.testing.assert_array_equal(stats["var"], venv.obs_rms.var)
     assert stats["clip"] == 3.0
+
+
+def test_every_pickle_protocol_reads_the_same(tmp_path):
+    _, _, venv = _zoo_folder(tmp_path)
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):  # VecNormalize.save pickles itself (less its env)
+        path = tmp_path / f"p{protocol}.pkl"
+        path.write_bytes(pickle.dumps(venv, protocol=protocol))
+        stats = read_vecnormalize(path, (3,))
+        np.testing.assert_array_equal(stats["mean"], venv.obs_rms.mean)
+        np.testing.assert_array_equal(stats["var"], venv.obs_rms.var)
+
+
+class _SetsState:
+    """Pickles as a call of an allowed global whose result is not a record, then a state to set on it."""
+
+    def __reduce__(self):
+        import codecs
+
+        return (codecs.encode, ("x", "latin1"), {"__class__": 1})
+
+
+@pytest.mark.parametrize("payload", [
+    np.array([1, "a"], dtype=object),  # object arrays: pointers, or objects built by the pickle
+    np.zeros(2, dtype=[("a", "f8")]),  # structured dtypes: fields, flags
+    _SetsState(),  # BUILD on something other than a record
+])
+def test_objects_structured_dtypes_and_foreign_state_are_refused(tmp_path, payload):
+    path = tmp_path / "v.pkl"
+    path.write_bytes(pickle.dumps({"obs_rms": payload}))
+    with pytest.raises(UserError, match="not a readable VecNormalize pickle"):
+        read_vecnormalize(path)
+
+
+def test_statistics_of_another_shape_or_out_of_range_are_one_line(tmp_path):
+    _, _, venv = _zoo_folder(tmp_path)
+    path = tmp_path / "v.pkl"
+    venv.save(path)
+    with pytest.raises(UserError, match=r"shape \(3,\); this env's observations have shape \(5,\)"):
+        read_vecnormalize(path, (5,))
+    venv.clip_obs = -1.0
+    venv.save(path)
+    with pytest.raises(UserError, match="'clip_obs' is -1.0"):
+        read_vecnormalize(path, (3,))
+
+
+def test_zoo_best_model_and_checkpoints_find_their_statistics(tmp_path, capsys):
+    zip_path, model, venv = _zoo_folder(tmp_path)
+    best = tmp_path / "best_model.zip"  # the Zoo's --load-best: stats still in <Env>/
+    best.write_bytes(zip_path.read_bytes())
+    assert ExpertPolicy(best, gym.make("Pendulum-v1")).normalizer.source.endswith(
+        os.path.join("Pendulum-v1", "vecnormalize.pkl"))
+    checkpoint = tmp_path / "rl_model_1000_steps.zip"  # SB3's CheckpointCallback(save_vecnormalize=True)
+    checkpoint.write_bytes(zip_path.read_bytes())
+    venv.obs_rms.mean = np.array([0.0, 0.0, -2.0])
+    venv.save(tmp_path / "rl_model_vecnormalize_1000_steps.pkl")
+    found = ExpertPolicy(checkpoint, gym.make("Pendulum-v1")).normalizer
+    assert found.source.endswith("rl_model_vecnormalize_1000_steps.pkl") and found.mean[2] == -2.0
+    (tmp_path / "Other-v0").mkdir()  # two sub-folders' statistics and none of the zip's own: ambiguous
+    venv.save(tmp_path / "Other-v0" / "vecnormalize.pkl")
+    assert main(["expert", "rollout", "--env", "Pendulum-v1", "--policy", str(best), "--episodes", "1",
+                 "--out", str(tmp_path / "d.npz")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "several sub-folders" in err[0], err
 
 
 class _RunsCode:
