@@ -281,3 +281,14 @@ def test_action_bounds_of_an_integer_box_do_not_overflow():
     _check_action_bounds(np.array([[-128], [127], [0]], np.int8), space, "x")  # at the bounds: accepted
     with pytest.raises(ValueError, match="outside the env's action bounds in 1 of 2 steps"):
         _check_action_bounds(np.array([[0.0], [500.0]]), space, "x")
+
+
+def test_obs_in_another_layout_of_the_same_size_are_read_and_noted(tmp_path):
+    path = _sb2(tmp_path / "sb2.npz", obs=np.random.default_rng(0).normal(size=(20, 2, 2)).astype(np.float32))
+    demos = load_demos(path, env="CartPole-v1")
+    assert demos.obs.shape == (20, 4)
+    assert any("read as per-step shape (4,) from the file's (2, 2)" in note for note in demos.metadata["notes"])
+    assert not any("per-step shape" in note for note in load_demos(_sb2(tmp_path / "flat.npz"),
+                                                                  env="CartPole-v1").metadata["notes"])
+    with pytest.raises(ValueError, match=r"per-step shape \(3, 2\); expected \(4,\)"):
+        load_demos(_sb2(tmp_path / "six.npz", obs=np.zeros((20, 3, 2), np.float32)), env="CartPole-v1")
