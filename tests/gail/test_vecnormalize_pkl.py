@@ -4,6 +4,8 @@ applies them, old Zoo files (``gym``, ``numpy.core``) read too, and a pickle tha
 in one line with nothing run."""
 
 import os
+import re
+import struct
 import pickle
 import sys
 import types
@@ -217,3 +219,45 @@ def test_unreadable_statistics_are_one_line(tmp_path, capsys, garble):
                  "--out", str(tmp_path / "d.npz")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "vecnormalize.pkl" in err[0], err
+
+
+# --- hand-assembled hostile files (protocol 2 opcodes): each is one UserError, fast, in bounded memory ---
+def _g(module: str, name: str) -> bytes:
+    return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
+
+
+def _s(text: str) -> bytes:
+    raw = text.encode()
+    return b"X" + struct.pack("<I", len(raw)) + raw
+
+
+def _vecnormalize(norm_obs: bytes) -> bytes:
+    """A record of VecNormalize's state whose norm_obs is ``norm_obs`` (and nothing else)."""
+    return (b"\x80\x02" + _g("stable_baselines3.common.vec_env.vec_normalize", "VecNormalize") + b")R}("
+            + _s("norm_obs") + norm_obs + b"ub.")
+
+
+HOSTILE = {
+    # BYTEARRAY8 announcing 1 GiB in a 20-byte file: pickle's own machine allocates it before reading
+    "bytearray8": (b"\x80\x05\x96" + struct.pack("<Q", 1 << 30) + b".", "BYTEARRAY8 of 1073741824 bytes"),
+    # one 1 MiB latin-1 text encoded 64 times through the memo: far more bytes than the file holds
+    "memo amplification": (b"\x80\x02" + _s("a" * (1 << 20)) + b"q\x01]q\x02"
+                           + (_g("_codecs", "encode") + b"h\x01" + _s("latin1") + b"\x86Ra") * 64 + b".",
+                           "far more data than the file holds"),
+    "items set on a record": (b"\x80\x02" + _g("gym.spaces.box", "Box") + b")R" + _s("k") + _s("v") + b"s.",
+                              "sets items of a _Record"),
+    "truncated opcode argument": (b"\x80\x02]r\x01\x00\x00", "unpack requires"),
+    "long double dtype": (b"\x80\x02" + _g("numpy", "dtype") + _s("f16") + b"\x89\x88\x87R.", "dtype 'f16'"),
+    "huge integer, never printed": (_vecnormalize(b"\x8a\xa0" + b"\x7f" * 160), "field 'norm_obs' is an int"),
+    "array made without its arguments": (_vecnormalize(_g("numpy.core.multiarray", "_reconstruct") + b")\x81"),
+                                         "field 'norm_obs' is a NoneType"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_files_are_one_line_in_bounded_memory(tmp_path, name):
+    data, needle = HOSTILE[name]
+    path = tmp_path / "vecnormalize.pkl"
+    path.write_bytes(data)
+    with pytest.raises(UserError, match=re.escape(needle)):
+        read_vecnormalize(path)
