@@ -18,11 +18,12 @@ STEPS = 1_000_000
 EVAL = {"eval_every_steps": 25_000, "eval_episodes": 10, "final_eval_episodes": 50}  # the grid's full budget
 
 
-def gail_train_command(env_id: str, demos: str, seed: int, out: Path) -> list[str]:
-    """``advrl gail train`` of one seed with the library's defaults, the grid's ``gail_bc`` budget."""
+def gail_train_command(env_id: str, demos: str, seed: int, out: Path, extra: tuple[str, ...] = ()) -> list[str]:
+    """``advrl gail train`` of one seed with the library's defaults (but for the flags ``extra``), the grid's
+    ``gail_bc`` budget."""
     return [ADVRL, "gail", "train", "--env", env_id, "--demos", demos, "--timesteps", str(STEPS), "--seed", str(seed),
             "--eval-every", str(EVAL["eval_every_steps"]), "--eval-episodes", str(EVAL["eval_episodes"]),
-            "--final-eval-episodes", str(EVAL["final_eval_episodes"]), "--device", "cpu",
+            "--final-eval-episodes", str(EVAL["final_eval_episodes"]), "--device", "cpu", *extra,
             "--out", str(out.relative_to(ROOT))]
 
 
@@ -42,19 +43,21 @@ def run_gail(cmd: list[str], out: Path, log: Path | None = None) -> None:
     run_command([*cmd, "--resume" if (out / "checkpoint.pt").is_file() else "--overwrite"], log)
 
 
-def gail_summaries(runs: Path, seeds: tuple[int, ...], env_id: str, demos: str) -> dict[int, dict]:
-    """The finished runs ``runs/gail_s<seed>``' summaries, each checked to have imitated the bytes of
-    ``demos`` (by sha256: wherever the file lay then) with the settings :func:`gail_train_command` gives."""
+def gail_summaries(runs: Path, seeds: tuple[int, ...], env_id: str, demos: str, prefix: str = "gail",
+                   settings: dict[str, Any] | None = None) -> dict[int, dict]:
+    """The finished runs ``runs/<prefix>_s<seed>``' summaries, each checked to have imitated the bytes of
+    ``demos`` (by sha256: wherever the file lay then) with the settings :func:`gail_train_command` gives
+    (and ``settings``, those its extra flags set)."""
     digest = demo_sha256(demos)
     out = {}
     for seed in seeds:
-        path = runs / f"gail_s{seed}" / "summary.json"
+        path = runs / f"{prefix}_s{seed}" / "summary.json"
         if not path.is_file():
             continue
         summary = json.loads(path.read_text())
         if summary["demos"].get("sha256") != digest:
             raise SystemExit(f"GAIL seed {seed} imitated {summary['demos']}, not {demos} (sha256 {digest})")
-        want = {"env_id": env_id, "seed": seed, "total_timesteps": STEPS, **EVAL}
+        want = {"env_id": env_id, "seed": seed, "total_timesteps": STEPS, **EVAL, **(settings or {})}
         got = {k: summary["settings"].get(k) for k in want}
         if got != want:
             raise SystemExit(f"GAIL seed {seed}: settings {got}, expected {want}")

@@ -31,9 +31,9 @@ OWN = "advrl (made here)"
 # ../shared/data/experts/rl-zoo, not shipped), trained on the -v3 envs: they drive gymnasium's -v5 envs
 ZOO_DEMOS = {"HalfCheetah-v5": "HalfCheetah-v3", "Hopper-v5": "Hopper-v3", "Swimmer-v5": "Swimmer-v3"}
 ZOO_SOURCE = "rl-zoo SAC expert sac/{zoo} (DLR-RM/rl-trained-agents, MIT), deterministic"
-# MuJoCo experts made here, for an env none of advrl's settings were tuned on (benchmarks/gail_walker.py):
-# PPO with advrl.gail.ppo_settings.DEFAULT, 1M env steps
-OWN_MUJOCO = {"Walker2d-v5": 1_000_000}
+# MuJoCo experts made here, for envs none of advrl's settings were tuned on (benchmarks/gail_walker.py,
+# benchmarks/gail_idp.py, through benchmarks/untuned_env.py): PPO with advrl.gail.ppo_settings.DEFAULT, 1M env steps
+OWN_MUJOCO = {"Walker2d-v5": 1_000_000, "InvertedDoublePendulum-v5": 1_000_000}
 OWN_MUJOCO_COMMANDS = {
     "policy": ".venv/bin/advrl expert train --env {env} --timesteps {steps} --seed 0 --device cpu "
               "--out experts/{env}-ppo.zip",
@@ -112,8 +112,9 @@ def main() -> int:
              "held-out checks.", "",
              "The MuJoCo demos (`-v5`, 25 deterministic episodes each, float32) are rolled out from the RL Baselines3 "
              "Zoo's SAC experts (MIT; `../shared/data/experts/rl-zoo/`, not shipped here), trained on the `-v3` envs, "
-             "read without unpickling; `Walker2d-v5-ppo.zip` and its demos were made here (PPO with the settings of an "
-             "env without a tuned row, `benchmarks/gail_walker.py`). The Hopper expert is weak on v5: most episodes fall after ~300 steps "
+             "read without unpickling; `Walker2d-v5-ppo.zip`, `InvertedDoublePendulum-v5-ppo.zip` and their demos were made "
+             "here (PPO with the settings of an env without a tuned row, `benchmarks/gail_walker.py`, "
+             "`benchmarks/gail_idp.py`). The Hopper expert is weak on v5: most episodes fall after ~300 steps "
              "(≈ 1,100), a few run long, hence its spread; `demos/Hopper-v5-strong.npz` is a stronger Hopper "
              "demonstrator (`benchmarks/hopper_demonstrator.py`).", "",
              "| file | env | episodes | mean ± std return | seed | source | command |",
