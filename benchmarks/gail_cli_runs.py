@@ -1,5 +1,5 @@
 """GAIL runs made from the command line, as a user would, for the benchmarks that report them
-(``hopper_demonstrator``, ``gail_walker``): the command of one seed at the MuJoCo grid's GAIL-PPO
+(``hopper_demonstrator``, and ``gail_walker`` and ``gail_idp`` through ``untuned_env``): the command of one seed at the MuJoCo grid's GAIL-PPO
 budget, running it (resumed, or started again when stopped before its first checkpoint), reading
 and checking the finished runs' ``summary.json``, and the scripts' shared plot and ``main``."""
 
@@ -56,11 +56,11 @@ def gail_summaries(runs: Path, seeds: tuple[int, ...], env_id: str, demos: str, 
             continue
         summary = json.loads(path.read_text())
         if summary["demos"].get("sha256") != digest:
-            raise SystemExit(f"GAIL seed {seed} imitated {summary['demos']}, not {demos} (sha256 {digest})")
+            raise SystemExit(f"{prefix}_s{seed} imitated {summary['demos']}, not {demos} (sha256 {digest})")
         want = {"env_id": env_id, "seed": seed, "total_timesteps": STEPS, **EVAL, **(settings or {})}
         got = {k: summary["settings"].get(k) for k in want}
         if got != want:
-            raise SystemExit(f"GAIL seed {seed}: settings {got}, expected {want}")
+            raise SystemExit(f"{prefix}_s{seed}: settings {got}, expected {want}")
         out[seed] = summary
     return out
 

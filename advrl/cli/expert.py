@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     roll.add_argument("--env", required=True, help="gymnasium env id")
     roll.add_argument("--policy", required=True, help="SB3 SAC, TD3 or PPO zip (read without unpickling; "
                       "observation statistics are applied from <stem>.obs_norm.npz beside it or an rl-zoo "
-                      "vecnormalize.pkl beside it or in <stem>/, read without running code), or 'random'")
+                      "vecnormalize.pkl beside it, in <stem>/, a checkpoint's own, or <Env>/'s for the zoo's "
+                      "best_model.zip and checkpoints, read without running code), or 'random'")
     roll.add_argument("--algo", default=None, metavar="sac|ppo|td3",
                       help="the zip's algorithm (default: read from the zip; given, it must agree)")
     roll.add_argument("--episodes", type=int, default=20, help="episodes to roll out")

@@ -87,7 +87,8 @@ def read_d4rl(path: Path, allow_pickle: bool = False) -> Demonstrations:
     ends = terminals | timeouts
     hidden = np.zeros(n, bool)
     if next_obs is not None:  # a step whose next observation is not the next row's: an episode ended there
-        hidden[:-1] = ~ends[:-1] & np.any((next_obs[:-1] != obs[1:]).reshape(n - 1, -1), axis=1)
+        same = np.isclose(next_obs[:-1].astype(np.float64), obs[1:].astype(np.float64), rtol=1e-5, atol=1e-6)
+        hidden[:-1] = ~ends[:-1] & ~same.reshape(n - 1, -1).all(axis=1)
     bounds = list(np.flatnonzero(ends | hidden) + 1)
     if not bounds or bounds[-1] != n:
         bounds.append(n)  # the rows after the last end: an episode the dataset cut short
@@ -97,11 +98,11 @@ def read_d4rl(path: Path, allow_pickle: bool = False) -> Demonstrations:
         episodes.append(Episode(
             obs=obs[start:end] if next_obs is None else np.concatenate([obs[start:end], next_obs[last:end]]),
             acts=acts[start:end], rewards=None if rewards is None else rewards[start:end],
-            terminated=bool(terminals[last]), truncated=not terminals[last]))
+            terminated=bool(terminals[last]) if has["terminals"] else None, truncated=not terminals[last]))
         start = end
     notes = []
     if not has["terminals"]:
-        notes.append("no 'terminals' field: no episode is marked as terminated")
+        notes.append("no 'terminals' field: which episode ends are terminations is unknown")
     if not has["timeouts"]:
         notes.append("no 'timeouts' field (a D4RL v0 file?): time-limit ends are only found where "
                      "'next_observations' says so" + ("" if next_obs is not None else " (absent here: "

@@ -107,7 +107,7 @@ def validate_demos(demos: Any, observation_space: Any, action_space: Any, source
     _check_action_bounds(acts, action_space, source)
     for name, before, after in (("obs", demos.obs, obs), ("acts", demos.acts, acts)):
         was, now = np.shape(before)[1:], after.shape[1:]
-        if was != now and len(was) > 1 and now:  # the same values per step in another layout: say so
+        if was != now and now and not (was == () and now == (1,)):  # the same values in another layout: say so
             demos.metadata.setdefault("notes", []).append(
                 f"field '{name}' read as per-step shape {now} from the file's {was} (the same number of values)")
     demos.obs, demos.next_obs, demos.acts = obs, next_obs, acts

@@ -96,9 +96,9 @@ class ObsNormalizer:
             if obs_shape is not None and value.shape != tuple(obs_shape):
                 raise UserError(f"{where}: '{name}' has shape {value.shape}; this env's observations have shape "
                                 f"{tuple(obs_shape)} (statistics of another env?)")
-        if self.mean.shape != self.var.shape or np.any(self.var < 0):
-            raise UserError(f"{where}: 'mean' {self.mean.shape} and 'var' {self.var.shape} differ in shape or a "
-                            "variance is negative")
+        if self.mean.shape != self.var.shape or np.any(self.var < 0) or np.any(self.var + self.epsilon <= 0):
+            raise UserError(f"{where}: 'mean' {self.mean.shape} and 'var' {self.var.shape} differ in shape, a "
+                            "variance is negative, or one is 0 with epsilon 0 (a division by 0)")
         if not (math.isfinite(self.clip) and self.clip > 0 and math.isfinite(self.epsilon) and self.epsilon >= 0):
             raise UserError(f"{where}: clip {self.clip} and epsilon {self.epsilon}; expected clip > 0, epsilon >= 0")
 
@@ -328,28 +328,28 @@ def load_policy(path: str | Path, env: gym.Env | Any, algo: str | None = None, d
     return policy.to(get_device(device)), found
 
 
-def _zoo_stats_candidates(policy_path: Path) -> list[Path]:
-    """Where a ``vecnormalize.pkl`` for ``policy_path`` may lie, most specific first: an SB3 checkpoint's own
-    (``<prefix>_vecnormalize_<N>_steps.pkl`` beside ``<prefix>_<N>_steps.zip``), beside the zip, in
-    ``<stem>/`` (the Zoo's ``<Env>_1/<Env>.zip`` + ``<Env>_1/<Env>/``), then any one sub-folder of the
-    zip's folder that holds one (the Zoo's ``best_model.zip`` and checkpoints share ``<Env>_1/<Env>/``)."""
+ZOO_SHARED_NAMES = re.compile(r"best_model|.+_\d+_steps")  # the Zoo's --load-best / --load-checkpoint zips
+
+
+def _zoo_folders(policy_path: Path) -> list[Path]:
+    """The folders whose ``vecnormalize.pkl`` / ``config.yml`` belong to ``policy_path``, most specific
+    first: beside the zip and ``<stem>/`` (the Zoo's ``<Env>_1/<Env>.zip`` + ``<Env>_1/<Env>/``); only for the
+    Zoo's ``best_model.zip`` and checkpoints ``<prefix>_<N>_steps.zip``, which share ``<Env>_1/<Env>/`` with
+    the final model, the sub-folders of the zip's folder too (more than one holding statistics: ambiguous)."""
     folder, stem = policy_path.parent, policy_path.stem
-    found = []
-    checkpoint = re.fullmatch(r"(.+)_(\d+)_steps", stem)
-    if checkpoint:
-        found.append(folder / f"{checkpoint.group(1)}_vecnormalize_{checkpoint.group(2)}_steps.pkl")
-    found += [folder / "vecnormalize.pkl", folder / stem / "vecnormalize.pkl"]
-    found += sorted(sub / "vecnormalize.pkl" for sub in folder.iterdir() if sub.is_dir() and sub.name != stem)
-    return [p for p in found if p.is_file()]
+    own = [folder, folder / stem]
+    if not ZOO_SHARED_NAMES.fullmatch(stem) or (folder / stem).is_dir():
+        return own
+    return own + sorted(sub for sub in folder.iterdir() if sub.is_dir() and sub.name != stem)
 
 
 def load_obs_normalizer(policy_path: str | Path, obs_shape: tuple[int, ...] | None = None) -> ObsNormalizer | None:
     """The observation normalisation an expert zip was trained with, else ``None``: ``<stem>.obs_norm.npz``
-    beside it (advrl's own experts), or the ``vecnormalize.pkl`` :func:`_zoo_stats_candidates` finds (two
-    in sibling sub-folders and none closer: refused as ambiguous), read without running the pickle
-    (:mod:`advrl.gail.vecnormalize_pkl`) and checked against ``obs_shape``. A Zoo ``config.yml`` (beside
-    the zip or in a sub-folder) that asks for ``normalize`` with no statistics found is refused rather than
-    rolled out unnormalised."""
+    beside it (advrl's own experts), an SB3 checkpoint's own ``<prefix>_vecnormalize_<N>_steps.pkl`` beside
+    ``<prefix>_<N>_steps.zip``, or the ``vecnormalize.pkl`` of :func:`_zoo_folders`, read without running the
+    pickle (:mod:`advrl.gail.vecnormalize_pkl`) and checked against ``obs_shape``. A Zoo ``config.yml`` of
+    those folders that asks for ``normalize`` with no statistics found is refused rather than rolled out
+    unnormalised."""
     from advrl.gail.vecnormalize_pkl import read_vecnormalize
 
     policy_path = Path(policy_path)
@@ -357,25 +357,28 @@ def load_obs_normalizer(policy_path: str | Path, obs_shape: tuple[int, ...] | No
     if npz.is_file():
         try:
             norm = ObsNormalizer.load(npz)
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
             raise UserError(f"{npz}: not an observation-normalisation file ({type(exc).__name__}: {exc})") from None
         norm.check(obs_shape)
         return norm
-    found = _zoo_stats_candidates(policy_path)
-    near = [p for p in found if p.parent == policy_path.parent or p.parent.name == policy_path.stem]
-    if not near and len(found) > 1:
+    folders = _zoo_folders(policy_path)
+    found = [folder / "vecnormalize.pkl" for folder in folders if (folder / "vecnormalize.pkl").is_file()]
+    checkpoint = re.fullmatch(r"(.+)_(\d+)_steps", policy_path.stem)
+    own = policy_path.parent / f"{checkpoint.group(1)}_vecnormalize_{checkpoint.group(2)}_steps.pkl" if checkpoint else None
+    if own is not None and own.is_file():
+        found.insert(0, own)
+    elif len(found) > 1 and all(p.parent not in folders[:2] for p in found):
         raise UserError(f"{policy_path}: several sub-folders hold a vecnormalize.pkl ("
                         f"{', '.join(str(p.parent.name) for p in found)}); put the one this policy was trained with "
                         "beside the zip")
     if found:
         stats = read_vecnormalize(found[0], obs_shape)
         return None if stats is None else ObsNormalizer(**stats, source=str(found[0]))
-    configs = [policy_path.parent / "config.yml"] + [sub / "config.yml" for sub in policy_path.parent.iterdir()
-                                                      if sub.is_dir()]
-    if any(_zoo_config_normalizes(config) for config in configs):
-        raise UserError(f"{policy_path}: a config.yml beside it says it was trained with observation normalisation, "
-                        f"but no vecnormalize.pkl (beside the zip or in a sub-folder) nor {npz.name} holds the "
-                        "statistics")
+    for config in (folder / "config.yml" for folder in folders):
+        if _zoo_config_normalizes(config):
+            raise UserError(f"{policy_path}: {config} says it was trained with observation normalisation, but no "
+                            f"vecnormalize.pkl (beside the zip or in {policy_path.stem}/) nor {npz.name} holds the "
+                            "statistics")
     return None
 
 

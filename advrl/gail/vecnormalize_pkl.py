@@ -289,8 +289,11 @@ def _statistics(path: Path, obj: Any, obs_shape: tuple[int, ...] | None) -> dict
     if stats["mean"].shape != stats["var"].shape or np.any(stats["var"] < 0):
         raise UserError(f"{path}: fields 'obs_rms.mean' {stats['mean'].shape} and 'obs_rms.var' "
                         f"{stats['var'].shape} differ in shape or a variance is negative")
-    return {**stats, "clip": _number(path, obj, "clip_obs", 10.0, above=0.0),
-            "epsilon": _number(path, obj, "epsilon", 1e-8, at_least=0.0)}
+    out = {**stats, "clip": _number(path, obj, "clip_obs", 10.0, above=0.0),
+           "epsilon": _number(path, obj, "epsilon", 1e-8, at_least=0.0)}
+    if np.any(out["var"] + out["epsilon"] <= 0):
+        raise UserError(f"{path}: a variance of 0 with epsilon 0: normalising would divide by 0")
+    return out
 
 
 def read_vecnormalize(path: str | Path, obs_shape: tuple[int, ...] | None = None) -> dict[str, Any] | None:

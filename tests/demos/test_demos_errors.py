@@ -283,6 +283,13 @@ def test_action_bounds_of_an_integer_box_do_not_overflow():
         _check_action_bounds(np.array([[0.0], [500.0]]), space, "x")
 
 
+class _Spaces:
+    """An env stand-in: just the two spaces ``load_demos(env=...)`` checks against."""
+
+    def __init__(self, observation_space, action_space) -> None:
+        self.observation_space, self.action_space, self.spec = observation_space, action_space, None
+
+
 def test_obs_in_another_layout_of_the_same_size_are_read_and_noted(tmp_path):
     path = _sb2(tmp_path / "sb2.npz", obs=np.random.default_rng(0).normal(size=(20, 2, 2)).astype(np.float32))
     demos = load_demos(path, env="CartPole-v1")
@@ -290,5 +297,10 @@ def test_obs_in_another_layout_of_the_same_size_are_read_and_noted(tmp_path):
     assert any("read as per-step shape (4,) from the file's (2, 2)" in note for note in demos.metadata["notes"])
     assert not any("per-step shape" in note for note in load_demos(_sb2(tmp_path / "flat.npz"),
                                                                   env="CartPole-v1").metadata["notes"])
+    import gymnasium as gym  # flat values into a (2, 2) space: where the layout matters, said as well
+
+    boxed = load_demos(_sb2(tmp_path / "flat4.npz"),
+                       env=_Spaces(gym.spaces.Box(-10.0, 10.0, (2, 2)), gym.spaces.Discrete(2)))
+    assert any("read as per-step shape (2, 2) from the file's (4,)" in note for note in boxed.metadata["notes"])
     with pytest.raises(ValueError, match=r"per-step shape \(3, 2\); expected \(4,\)"):
         load_demos(_sb2(tmp_path / "six.npz", obs=np.zeros((20, 3, 2), np.float32)), env="CartPole-v1")

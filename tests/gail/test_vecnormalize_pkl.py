@@ -261,3 +261,19 @@ def test_hostile_files_are_one_line_in_bounded_memory(tmp_path, name):
     path.write_bytes(data)
     with pytest.raises(UserError, match=re.escape(needle)):
         read_vecnormalize(path)
+
+
+def test_another_policys_statistics_or_config_in_a_sibling_folder_are_not_used(tmp_path):
+    zip_path, _, _ = _zoo_folder(tmp_path)  # Pendulum-v1.zip + Pendulum-v1/vecnormalize.pkl
+    other = tmp_path / "Other-v1.zip"  # another policy of the same folder, trained without normalisation
+    other.write_bytes(zip_path.read_bytes())
+    (tmp_path / "Other-v1").mkdir()
+    (tmp_path / "Other-v1" / "config.yml").write_text(
+        "!!python/object/apply:collections.OrderedDict\n- - - normalize\n    - false\n")
+    assert ExpertPolicy(other, gym.make("Pendulum-v1")).normalizer is None
+    (tmp_path / "Pendulum-v1" / "vecnormalize.pkl").unlink()  # a sibling's config asking for statistics
+    (tmp_path / "Pendulum-v1" / "config.yml").write_text(
+        "!!python/object/apply:collections.OrderedDict\n- - - normalize\n    - true\n")
+    assert ExpertPolicy(other, gym.make("Pendulum-v1")).normalizer is None
+    with pytest.raises(UserError, match=r"Pendulum-v1/config.yml says it was trained with observation normalisation"):
+        ExpertPolicy(zip_path, gym.make("Pendulum-v1"))
