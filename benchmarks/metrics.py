@@ -79,9 +79,6 @@ def align_curves(curves: Sequence[tuple[Sequence[float], Sequence[float]]], n_po
     return grid, values
 
 
-__all__ = ["align_curves", "fmt_mean_std", "mean_std", "normalise", "steps_to_threshold"]
-
-
 def plot_band(ax, curves: Sequence[tuple[Sequence[float], Sequence[float]]], label: str, colour: str) -> None:
     """Seeds' curves on one matplotlib axis: their mean on a common grid (:func:`align_curves`), shaded ± std;
     nothing when no curve has a point."""
@@ -92,3 +89,6 @@ def plot_band(ax, curves: Sequence[tuple[Sequence[float], Sequence[float]]], lab
     mean, std = vals.mean(0), vals.std(0)
     ax.plot(grid, mean, color=colour, label=f"{label} ({len(curves)} seed{'s' if len(curves) > 1 else ''})")
     ax.fill_between(grid, mean - std, mean + std, color=colour, alpha=0.2)
+
+
+__all__ = ["align_curves", "fmt_mean_std", "mean_std", "normalise", "plot_band", "steps_to_threshold"]

@@ -160,34 +160,28 @@ def report(task: Task) -> dict:
     if not ppo or not gail:
         raise SystemExit(f"nothing finished under {task.runs} (PPO {sorted(ppo)}, GAIL {sorted(gail)}): run with --run")
     random = float(np.mean([g["random_return"] for g in gail.values()]))
-    finals = [g["final_true_return"] for g in gail.values()]
     ppo_mean = float(np.mean(list(ppo.values())))
-    norm = [(x - random) / (demo_mean - random) for x in finals]
-    late = [float(np.mean([c["true_return"] for c in g["curve"][:-1][-8:]])) for g in gail.values()]
     reeval_path = task.runs / "reeval.json"
     reeval = json.loads(reeval_path.read_text()) if reeval_path.is_file() else None
     again = {k: v[0] for k, v in reeval["mean_std"].items()} if reeval else {}
     ppo_again = [again[f"ppo_s{s}"] for s in ppo if f"ppo_s{s}" in again]
-    gail_again = [again[f"gail_s{s}"] for s in gail if f"gail_s{s}" in again]
+
+    def normalise(x: float) -> float:
+        return (x - random) / (demo_mean - random)
+
+    gail_row, main = _gail_row("GAIL-PPO, library defaults", "gail", gail, again, normalise, ppo_mean)
     k = task.key
-    headline = {f"{k}_ppo_vs_rl": float(np.mean(finals)) / ppo_mean, f"{k}_ppo_norm": float(np.mean(norm)),
-                "demos_vs_rl": demo_mean / ppo_mean, f"{k}_late_norm": float(np.mean(
-                    [(x - random) / (demo_mean - random) for x in late]))}
-    if ppo_again and gail_again:  # the same ratio from the re-evaluation
-        headline[f"{k}_ppo_vs_rl_reeval"] = float(np.mean(gail_again) / np.mean(ppo_again))
+    headline = {f"{k}_ppo_vs_rl": main["vs_rl"], f"{k}_ppo_norm": main["norm"],
+                "demos_vs_rl": demo_mean / ppo_mean, f"{k}_late_norm": float(np.mean([normalise(x) for x in main["late"]]))}
+    if ppo_again and main["again"]:  # the same ratio from the re-evaluation
+        headline[f"{k}_ppo_vs_rl_reeval"] = float(np.mean(main["again"]) / np.mean(ppo_again))
     variants = {v: cli.gail_summaries(task.runs, SEEDS, task.env, task.demos, v.prefix, dict(v.settings))
                 for v in task.variants}
     variant_rows = []
     for v, runs in ((v, runs) for v, runs in variants.items() if runs):
-        v_finals = [g["final_true_return"] for g in runs.values()]
-        v_late = [float(np.mean([c["true_return"] for c in g["curve"][:-1][-8:]])) for g in runs.values()]
-        v_again = [again[f"{v.prefix}_s{s}"] for s in runs if f"{v.prefix}_s{s}" in again]
-        headline[f"{k}_{v.key}_vs_rl"] = float(np.mean(v_finals)) / ppo_mean
-        variant_rows.append(
-            f"| {v.label} ({len(runs)} seeds) | {' / '.join(f'{x:,.0f}' for x in v_finals)} | {np.mean(v_finals):,.0f} | "
-            f"{headline[f'{k}_{v.key}_vs_rl']:.2f} | "
-            f"{np.mean([(x - random) / (demo_mean - random) for x in v_finals]):.2f} | "
-            f"{' / '.join(f'{x:,.0f}' for x in v_late)} | {' / '.join(f'{x:,.0f}' for x in v_again)} |")
+        row, figures = _gail_row(v.label, v.prefix, runs, again, normalise, ppo_mean)
+        headline[f"{k}_{v.key}_vs_rl"] = figures["vs_rl"]
+        variant_rows.append(row)
     cmds = commands(task)
     command = f".venv/bin/python -m benchmarks.{task.name} --run"
     lines = [f"# {task.title}", "",
@@ -200,12 +194,9 @@ def report(task: Task) -> dict:
              f"| demo file (25 episodes of the expert) | | {demo_mean:,.0f} ± {demos.episode_returns.std():,.0f} | "
              f"{demo_mean / ppo_mean:.2f} | 1 | | |",
              f"| PPO, true reward ({len(ppo)} seeds) | {' / '.join(f'{v:,.0f}' for v in ppo.values())} | "
-             f"{ppo_mean:,.0f} | 1.00 | {(ppo_mean - random) / (demo_mean - random):.2f} | (not recorded) | "
+             f"{ppo_mean:,.0f} | 1.00 | {normalise(ppo_mean):.2f} | (not recorded) | "
              f"{' / '.join(f'{v:,.0f}' for v in ppo_again)} |",
-             f"| GAIL-PPO, library defaults ({len(gail)} seeds) | {' / '.join(f'{v:,.0f}' for v in finals)} | "
-             f"{np.mean(finals):,.0f} | {headline[f'{k}_ppo_vs_rl']:.2f} | {headline[f'{k}_ppo_norm']:.2f} | "
-             f"{' / '.join(f'{v:,.0f}' for v in late)} | {' / '.join(f'{v:,.0f}' for v in gail_again)} |",
-             *variant_rows,
+             gail_row, *variant_rows,
              "", f"Random policy: {random:.1f}. GAIL's final figures: 50 deterministic episodes; PPO's: 50. "
              "Commands, in order:", ""]
     lines += [f"    {' '.join(c)}" for c in cmds.values()]
@@ -229,6 +220,22 @@ def report(task: Task) -> dict:
     _plot(task, gail, demo_mean, ppo_mean, {v.label: runs for v, runs in variants.items() if runs})
     print("\n".join(lines))
     return headline
+
+
+def _gail_row(label: str, prefix: str, runs: dict[int, dict], again: dict[str, float], normalise,
+              ppo_mean: float) -> tuple[str, dict]:
+    """A GAIL row of the table (runs ``<prefix>_s<seed>``) and its figures: ``vs_rl`` (mean final ÷ PPO's),
+    ``norm`` (mean expert-normalised final), ``late`` (each run's last 8 evaluations before the final one, mean)
+    and ``again`` (the final policies re-evaluated)."""
+    finals = [g["final_true_return"] for g in runs.values()]
+    late = [float(np.mean([c["true_return"] for c in g["curve"][:-1][-8:]])) for g in runs.values()]
+    again_ = [again[f"{prefix}_s{s}"] for s in runs if f"{prefix}_s{s}" in again]
+    figures = {"vs_rl": float(np.mean(finals)) / ppo_mean, "norm": float(np.mean([normalise(x) for x in finals])),
+               "late": late, "again": again_}
+    row = (f"| {label} ({len(runs)} seeds) | {' / '.join(f'{x:,.0f}' for x in finals)} | {np.mean(finals):,.0f} | "
+           f"{figures['vs_rl']:.2f} | {figures['norm']:.2f} | {' / '.join(f'{x:,.0f}' for x in late)} | "
+           f"{' / '.join(f'{x:,.0f}' for x in again_)} |")
+    return row, figures
 
 
 def _plot(task: Task, gail: dict[int, dict], demo_mean: float, ppo_mean: float,

@@ -16,6 +16,7 @@ import numpy as np
 
 from advrl.core.errors import UserError
 from advrl.demos.dataset import Demonstrations, Episode, from_episodes
+from advrl.demos.minari import open_hdf5
 
 FIELDS = ("observations", "actions")
 
@@ -62,13 +63,7 @@ def _read(h5file, name: str, path: Path, n: int | None, per_step: bool = False) 
 
 def read_d4rl(path: Path, allow_pickle: bool = False) -> Demonstrations:
     del allow_pickle  # nothing in an HDF5 file is pickled
-    import h5py
-
-    try:
-        h5file = h5py.File(path, "r")
-    except OSError as exc:
-        raise UserError(f"{path}: not a readable HDF5 file ({exc}); the file may be truncated or corrupt") from None
-    with h5file:
+    with open_hdf5(path) as h5file:
         acts = _read(h5file, "actions", path, None)
         n = len(acts)
         obs = _read(h5file, "observations", path, n)

@@ -25,6 +25,16 @@ def _hdf5_path(path: Path) -> Path:
     raise UserError(f"{path}: no main_data.hdf5 (or data/main_data.hdf5); expected a Minari dataset folder")
 
 
+def open_hdf5(path: Path):
+    """``path`` opened read-only with h5py; one :class:`UserError` when it is not a readable HDF5 file."""
+    import h5py
+
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise UserError(f"{path}: not a readable HDF5 file ({exc}); the file may be truncated or corrupt") from exc
+
+
 def _env_id(h5file, hdf5: Path) -> str | None:
     texts = [h5file.attrs.get("env_spec")]
     meta_file = hdf5.parent / "metadata.json"
@@ -68,11 +78,7 @@ def read_minari(path: Path, allow_pickle: bool = False) -> Demonstrations:
     import h5py
 
     hdf5 = _hdf5_path(path)
-    try:
-        h5file = h5py.File(hdf5, "r")
-    except OSError as exc:
-        raise UserError(f"{hdf5}: not a readable HDF5 file ({exc}); the file may be truncated or corrupt") from exc
-    with h5file:
+    with open_hdf5(hdf5) as h5file:
         names = [k for k in h5file.keys() if re.fullmatch(r"episode_\d+", k)]
         if not names:
             raise UserError(f"{hdf5}: no 'episode_<i>' groups (found {sorted(h5file.keys())}); expected a Minari "

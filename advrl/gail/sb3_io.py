@@ -328,7 +328,7 @@ def load_policy(path: str | Path, env: gym.Env | Any, algo: str | None = None, d
     return policy.to(get_device(device)), found
 
 
-ZOO_SHARED_NAMES = re.compile(r"best_model|.+_\d+_steps")  # the Zoo's --load-best / --load-checkpoint zips
+CHECKPOINT_NAME = re.compile(r"(.+)_(\d+)_steps")  # SB3's CheckpointCallback: <prefix>_<N>_steps.zip
 
 
 def _zoo_folders(policy_path: Path) -> list[Path]:
@@ -338,7 +338,8 @@ def _zoo_folders(policy_path: Path) -> list[Path]:
     the final model, the sub-folders of the zip's folder too (more than one holding statistics: ambiguous)."""
     folder, stem = policy_path.parent, policy_path.stem
     own = [folder, folder / stem]
-    if not ZOO_SHARED_NAMES.fullmatch(stem) or (folder / stem).is_dir():
+    zoo_shared = stem == "best_model" or CHECKPOINT_NAME.fullmatch(stem)  # the Zoo's --load-best/-checkpoint
+    if not zoo_shared or (folder / stem).is_dir():
         return own
     return own + sorted(sub for sub in folder.iterdir() if sub.is_dir() and sub.name != stem)
 
@@ -363,7 +364,7 @@ def load_obs_normalizer(policy_path: str | Path, obs_shape: tuple[int, ...] | No
         return norm
     folders = _zoo_folders(policy_path)
     found = [folder / "vecnormalize.pkl" for folder in folders if (folder / "vecnormalize.pkl").is_file()]
-    checkpoint = re.fullmatch(r"(.+)_(\d+)_steps", policy_path.stem)
+    checkpoint = CHECKPOINT_NAME.fullmatch(policy_path.stem)
     own = policy_path.parent / f"{checkpoint.group(1)}_vecnormalize_{checkpoint.group(2)}_steps.pkl" if checkpoint else None
     if own is not None and own.is_file():
         found.insert(0, own)

@@ -38,7 +38,7 @@ MAX_DIMS = 32
 def _brief(x: Any) -> str:
     """How a message names a value read from the file: a short number or string as itself, anything else by
     its type (never its repr: a file can make that huge or deeply nested)."""
-    if isinstance(x, (bool, np.bool_)) or (isinstance(x, (int, float)) and abs(x) < 1e15):
+    if isinstance(x, (bool, np.bool_, float)) or (isinstance(x, int) and abs(x) < 1e15):
         return repr(x)
     if isinstance(x, str) and len(x) <= 40 and x.isprintable():
         return repr(x)
@@ -277,22 +277,14 @@ def _statistics(path: Path, obj: Any, obs_shape: tuple[int, ...] | None) -> dict
     stats = {}
     for name in ("mean", "var"):
         value = _value(rms.fields.get(name))
-        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-            value = value.astype(np.float64)
-        if not (isinstance(value, np.ndarray) and value.dtype == np.float64 and value.size > 0
-                and np.all(np.isfinite(value))):
-            raise UserError(f"{path}: field 'obs_rms.{name}' is not a non-empty finite float array")
-        if obs_shape is not None and value.shape != tuple(obs_shape):
-            raise UserError(f"{path}: field 'obs_rms.{name}' has shape {value.shape}; this env's observations "
-                            f"have shape {tuple(obs_shape)} (statistics of another env?)")
-        stats[name] = value
-    if stats["mean"].shape != stats["var"].shape or np.any(stats["var"] < 0):
-        raise UserError(f"{path}: fields 'obs_rms.mean' {stats['mean'].shape} and 'obs_rms.var' "
-                        f"{stats['var'].shape} differ in shape or a variance is negative")
+        if not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
+            raise UserError(f"{path}: field 'obs_rms.{name}' is not a float array")
+        stats[name] = value.astype(np.float64)
     out = {**stats, "clip": _number(path, obj, "clip_obs", 10.0, above=0.0),
            "epsilon": _number(path, obj, "epsilon", 1e-8, at_least=0.0)}
-    if np.any(out["var"] + out["epsilon"] <= 0):
-        raise UserError(f"{path}: a variance of 0 with epsilon 0: normalising would divide by 0")
+    from advrl.gail.sb3_io import ObsNormalizer  # sb3_io imports this module lazily: no cycle
+
+    ObsNormalizer(**out, source=str(path)).check(obs_shape)  # finite, of the env's shape, var >= 0, no 0/0
     return out
 
 
